@@ -1,0 +1,11 @@
+/**
+ * `@keygram/core`: KeyCRM webhooks to Telegram notifications, on web standards only
+ * (runs on Node, Deno and Bun).
+ *
+ * @module
+ */
+export * from './auth/index.ts'
+export * from './format/index.ts'
+export * from './guard/index.ts'
+export type * from './telegram/types.ts'
+export * from './webhook/index.ts'

@@ -1,0 +1,37 @@
+/**
+ * The subset of Telegram Bot API shapes Keygram produces.
+ *
+ * @module
+ */
+
+/** An inline keyboard button that opens a URL (http(s) or tg://). */
+export interface InlineUrlButton {
+  text: string
+  url: string
+}
+
+/** `reply_markup` with an inline keyboard of URL buttons. */
+export interface InlineKeyboardMarkup {
+  inline_keyboard: InlineUrlButton[][]
+}
+
+/** Link preview options as `sendMessage` takes them. */
+export interface LinkPreviewOptions {
+  is_disabled?: boolean
+  url?: string
+  prefer_small_media?: boolean
+  prefer_large_media?: boolean
+  show_above_text?: boolean
+}
+
+/**
+ * One message ready for `sendMessage`, without the chat: text in Telegram HTML, at most
+ * 4096 characters after entity parsing.
+ */
+export interface TelegramMessage {
+  text: string
+  parse_mode: 'HTML'
+  link_preview_options: LinkPreviewOptions
+  reply_markup?: InlineKeyboardMarkup
+  disable_notification?: boolean
+}

@@ -1,0 +1,22 @@
+import { fileURLToPath } from 'node:url'
+import { defineConfig } from 'vitest/config'
+
+const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url))
+
+// Tests run against the TypeScript sources, so a change is tested without a rebuild.
+export const alias = {
+  '@keygram/core': src('core'),
+  '@keygram/testing': src('testing'),
+  '@keygram/adapter-telegraf': src('adapter-telegraf'),
+  '@keygram/adapter-grammy': src('adapter-grammy'),
+  '@keygram/server-node': src('server-node'),
+}
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    include: ['packages/*/test/**/*.test.ts'],
+    testTimeout: 20_000,
+    hookTimeout: 20_000,
+  },
+})

@@ -10,6 +10,8 @@ export const alias = {
   '@keygram/adapter-telegraf': src('adapter-telegraf'),
   '@keygram/adapter-grammy': src('adapter-grammy'),
   '@keygram/server-node': src('server-node'),
+  '@keygram/store-sqlite': src('store-sqlite'),
+  '@keygram/store-redis': src('store-redis'),
 }
 
 export default defineConfig({

@@ -5,7 +5,9 @@
  * @module
  */
 export * from './auth/index.ts'
+export * from './delivery/index.ts'
 export * from './format/index.ts'
 export * from './guard/index.ts'
+export * from './stores/index.ts'
 export type * from './telegram/types.ts'
 export * from './webhook/index.ts'

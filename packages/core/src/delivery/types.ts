@@ -1,0 +1,202 @@
+/**
+ * Contracts of the delivery engine: the durable queue a {@link KeygramStore} provides and the
+ * {@link TelegramTransport} that sends.
+ *
+ * The queue is chat-centric. Jobs of one chat form an ordered line (by `sequence`); a worker claims a
+ * whole chat (its head run of due jobs) under a lease, so two workers never send to one chat at once and
+ * a chat's messages cannot overtake each other. A chat also carries `notBefore`, the earliest time the
+ * next message may go to it: this is how per-chat rate limits and `retry_after` waits are shared by all
+ * workers.
+ *
+ * @module
+ */
+import type { SingleInstanceGuard } from '../guard/types.ts'
+import type { TelegramMessage } from '../telegram/types.ts'
+
+/** A Telegram chat id (numeric ids as decimal strings, or `@channelusername`). */
+export type ChatId = string
+
+/** Where a message goes: a chat and, for forum supergroups, a topic. */
+export interface ChatTarget {
+  chatId: ChatId
+  /** Forum topic (`message_thread_id`). */
+  threadId?: number
+}
+
+/** A job as the notifier hands it to {@link QueueStore.enqueue}. */
+export interface NewJob extends ChatTarget {
+  /** The message to send. */
+  message: TelegramMessage
+  /**
+   * One plain line describing the notification (e.g. `Order #67526 → Shipped`), used when a burst of
+   * jobs for one chat is merged into summary messages. HTML-escaped, no tags.
+   */
+  summaryLine: string
+}
+
+/** A job as stored. */
+export interface QueuedJob extends NewJob {
+  /** Store-assigned unique id. */
+  id: string
+  /** The KeyCRM delivery key the job came from. */
+  deliveryKey: string
+  /** Store-assigned, strictly increasing within a chat (global monotonic is fine). */
+  sequence: number
+  /** Failed attempts so far. */
+  attempts: number
+  /** Epoch ms before which the job must not be sent (back-off). */
+  notBefore: number
+  /** Epoch ms when it was enqueued. */
+  createdAt: number
+  /** The last error, for reports. */
+  lastError: string | null
+}
+
+/** A job that ended undelivered: dead-lettered after its retries, or refused permanently (403...). */
+export interface DeadJob extends QueuedJob {
+  /** Why it ended: `retries_exhausted`, `forbidden`, `chat_not_found`, `bad_request`... */
+  reason: string
+  /** Epoch ms when it was dead-lettered. */
+  deadAt: number
+}
+
+/** Input of {@link QueueStore.enqueue}. */
+export interface EnqueueInput {
+  /** Idempotency key of the KeyCRM delivery (see `deliveryKey`). */
+  deliveryKey: string
+  /** How long the key is remembered to suppress redeliveries, in ms. */
+  dedupeTtlMs: number
+  /** The jobs to add; may be empty (the delivery is still remembered). */
+  jobs: NewJob[]
+  /** Current time, epoch ms. */
+  now: number
+}
+
+/** Input of {@link QueueStore.claim}. */
+export interface ClaimInput {
+  /** Who claims (for reports). */
+  workerId: string
+  now: number
+  /** How long the claim holds before another worker may take the chat over, in ms. */
+  leaseMs: number
+  /** At most this many chats per call. */
+  maxChats: number
+  /** At most this many jobs per chat (the head of the chat's line, in order). */
+  maxJobsPerChat: number
+}
+
+/**
+ * A chat claimed by one worker. Only chats whose `notBefore` has passed and whose first job is due are
+ * claimed; `jobs` is the head run of the chat's line, in sequence order, all due.
+ */
+export interface ClaimedChat {
+  chatId: ChatId
+  /** Proves the claim; a settle with a stale token (lease expired and taken over) is ignored. */
+  claimToken: string
+  jobs: QueuedJob[]
+}
+
+/** What became of the jobs of a claim. Jobs of the claim not named here stay queued, unchanged. */
+export interface SettleInput {
+  /** Delivered: removed from the queue. */
+  done?: string[]
+  /** To be tried again later. */
+  retry?: { id: string; notBefore: number; error: string }[]
+  /** Ended undelivered. */
+  dead?: { id: string; reason: string; error: string }[]
+  /** Earliest time the next message may go to this chat (rate limits, `retry_after`). */
+  chatNotBefore?: number
+  /** The chat moved (group upgraded to supergroup): its remaining jobs move to this id, in order. */
+  movedTo?: ChatId
+  now: number
+}
+
+/** Queue depth and health, for `/status`, `/readyz` and metrics. */
+export interface QueueStats {
+  /** Jobs waiting (including ones backing off). */
+  pending: number
+  /** Jobs in chats currently claimed by a worker. */
+  claimed: number
+  dead: number
+  /** Age in ms of the oldest waiting job, or `null` when none wait. */
+  oldestPendingAgeMs: number | null
+}
+
+/** The durable queue. */
+export interface QueueStore {
+  /**
+   * Atomically: if `deliveryKey` was seen within its TTL, does nothing and resolves `{accepted: false}`;
+   * otherwise remembers it and appends the jobs to their chats' lines. Durable when it resolves.
+   */
+  enqueue(input: EnqueueInput): Promise<{ accepted: boolean; jobIds: string[] }>
+  /** Claims chats with due work. Never hands one chat to two live claims. */
+  claim(input: ClaimInput): Promise<ClaimedChat[]>
+  /** Records the outcome of a claim and releases the chat. Ignored if the claim was lost. */
+  settle(chatId: ChatId, claimToken: string, outcome: SettleInput): Promise<{ ok: boolean }>
+  /** Dead-lettered jobs, oldest first. */
+  listDead(options?: { limit?: number }): Promise<DeadJob[]>
+  /** Puts dead jobs (all when `ids` is omitted) back at the end of their chats' lines, attempts reset. */
+  replayDead(options: { ids?: string[]; now: number }): Promise<number>
+  stats(now: number): Promise<QueueStats>
+}
+
+/** Small durable key-value records with optional TTL (subscriptions, chat migrations, seen keys). */
+export interface KeyValueStore {
+  get<T = unknown>(key: string): Promise<T | null>
+  set(key: string, value: unknown, options?: { ttlMs?: number }): Promise<void>
+  /** Sets only when absent (or expired); resolves whether it was set. Atomic. */
+  setIfAbsent(key: string, value: unknown, options?: { ttlMs?: number }): Promise<boolean>
+  delete(key: string): Promise<void>
+}
+
+/** Everything Keygram keeps: the queue, key-values and the single-instance guard. */
+export interface KeygramStore {
+  /** Driver name, e.g. `memory`, `sqlite`, `redis`. */
+  readonly name: string
+  readonly queue: QueueStore
+  readonly kv: KeyValueStore
+  readonly guard: SingleInstanceGuard
+  /** Verifies the backing service answers (for `/readyz`). */
+  ping(): Promise<void>
+  close(): Promise<void>
+}
+
+/** How a send failed, classified for the retry policy. */
+export type TelegramErrorKind =
+  | 'rate_limited'
+  | 'migrated'
+  | 'forbidden'
+  | 'chat_not_found'
+  | 'thread_not_found'
+  | 'parse_entities'
+  | 'message_too_long'
+  | 'bad_request'
+  | 'server_error'
+  | 'network'
+  | 'timeout'
+  | 'unauthorized'
+  | 'conflict'
+
+/** A failed Bot API call, normalised across transports (fetch, Telegraf, grammY). */
+export interface TelegramFailure {
+  ok: false
+  kind: TelegramErrorKind
+  /** HTTP status or Bot API `error_code`, when there was a response. */
+  errorCode: number | null
+  description: string
+  /** Seconds, from `parameters.retry_after` (429). */
+  retryAfter?: number
+  /** From `parameters.migrate_to_chat_id` (400 after a group upgrade). */
+  migrateToChatId?: ChatId
+}
+
+/** A sent message. */
+export interface TelegramSuccess {
+  ok: true
+  messageId: number
+}
+
+/** Sends messages to Telegram. Implementations must never throw: they resolve a failure instead. */
+export interface TelegramTransport {
+  sendMessage(target: ChatTarget, message: TelegramMessage): Promise<TelegramSuccess | TelegramFailure>
+}

@@ -52,7 +52,10 @@ export interface KeycrmOrderContext {
   ordered_at: IsoTimestamp | null
   closed_at: IsoTimestamp | null
   deleted_at: IsoTimestamp | null
-  /** Every key of the context exactly as received (including ones not modelled above). */
+  /**
+   * Every key of the context as received, including ones not modelled above (a prototype-safe copy:
+   * the keys `__proto__`, `constructor` and `prototype` are dropped at every depth).
+   */
   raw: Record<string, unknown>
 }
 
@@ -69,7 +72,10 @@ export interface KeycrmLeadContext {
   status_changed_at: IsoTimestamp | null
   created_at: IsoTimestamp | null
   updated_at: IsoTimestamp | null
-  /** Every key of the context exactly as received (including ones not modelled above). */
+  /**
+   * Every key of the context as received, including ones not modelled above (a prototype-safe copy:
+   * the keys `__proto__`, `constructor` and `prototype` are dropped at every depth).
+   */
   raw: Record<string, unknown>
 }
 
@@ -98,7 +104,7 @@ export interface LeadStatusChangedEvent {
 export interface UnknownKeycrmEvent {
   kind: 'unknown'
   event: string
-  /** The context as received (prototype-safe copy). */
+  /** The context as received (prototype-safe copy, like `raw` of the known contexts). */
   context: Record<string, unknown>
 }
 

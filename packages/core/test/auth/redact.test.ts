@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest'
+import { redactSecret } from '../../src/auth/index.ts'
+
+const TOKEN = '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw'
+
+describe('redactSecret', () => {
+  it('redacts every occurrence of every secret', () => {
+    expect(redactSecret('POST /webhooks/keycrm/s3cr3t?again=s3cr3t key=k3y', ['s3cr3t', 'k3y'])).toBe(
+      'POST /webhooks/keycrm/[redacted]?again=[redacted] key=[redacted]',
+    )
+  })
+
+  it('accepts a single secret', () => {
+    expect(redactSecret('a s3cr3t b', 's3cr3t')).toBe('a [redacted] b')
+  })
+
+  it('redacts the percent-encoded forms a URL carries', () => {
+    const secret = 'a/b c+d'
+    expect(redactSecret('/webhooks/keycrm/a%2Fb%20c%2Bd', [secret])).toBe('/webhooks/keycrm/[redacted]')
+    expect(redactSecret('/x?secret=a%2Fb+c%2Bd', [secret])).toBe('/x?secret=[redacted]')
+    expect(redactSecret('/x?secret=a%2fb%20c%2bd', [secret])).toBe('/x?secret=[redacted]')
+  })
+
+  it('redacts Telegram bot tokens even when not listed', () => {
+    expect(redactSecret(`GET https://api.telegram.org/bot${TOKEN}/getUpdates failed`, [])).toBe(
+      'GET https://api.telegram.org/bot[redacted]/getUpdates failed',
+    )
+  })
+
+  it('replaces a secret containing another one whole, and never re-redacts the marker', () => {
+    expect(redactSecret('x abcdef y', ['abc', 'abcdef'])).toBe('x [redacted] y')
+    expect(redactSecret('red act', ['red', 'act', 'e'])).toBe('[redacted] [redacted]')
+  })
+
+  it('treats regular-expression characters in secrets literally', () => {
+    expect(redactSecret('a.b a-b (x)', ['a.b', '(x)'])).toBe('[redacted] a-b [redacted]')
+  })
+
+  it('ignores empty secrets and leaves clean text alone', () => {
+    expect(redactSecret('nothing here', ['', 'absent'])).toBe('nothing here')
+  })
+})

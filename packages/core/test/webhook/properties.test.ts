@@ -1,0 +1,199 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { toTimestamp } from '../../src/webhook/coerce.ts'
+import { fnv1a64 } from '../../src/webhook/hash.ts'
+import { deliveryKey, KeycrmWebhookError, parseWebhook, parseWebhookText } from '../../src/webhook/index.ts'
+import { fnv1a64Reference } from './helpers.ts'
+
+const KNOWN_EVENTS = ['order.change_order_status', 'order.change_payment_status', 'lead.change_lead_status']
+const COLUMNS = [
+  'id',
+  'status_id',
+  'status_changed_at',
+  'updated_at',
+  'payment_status',
+  'grand_total',
+  'is_gift',
+  'manager_comment',
+  'title',
+  'pipeline_id',
+  '__proto__',
+  'constructor',
+  'extra',
+]
+
+/** Values KeyCRM sends, values it could send, and junk. */
+const columnValue = fc.oneof(
+  fc.jsonValue({ maxDepth: 3 }),
+  fc.integer({ min: -5, max: 100_000 }).map(String),
+  fc.constantFrom('2.00', ' 12 ', '', '0', '1', 'paid', '2026-01-29T18:53:35.000000Z', '2024-05-28 09:34:10'),
+  fc.date({ noInvalidDate: true }).map((date) => date.toISOString()),
+)
+
+const context = fc.dictionary(fc.constantFrom(...COLUMNS), columnValue, { maxKeys: 8 })
+const webhook = fc.record({ event: fc.oneof(fc.constantFrom(...KNOWN_EVENTS), fc.string()), context })
+
+/** Runs `parse`; any error other than a KeycrmWebhookError fails the property. */
+function parsesOrRefuses(parse: () => unknown): void {
+  try {
+    parse()
+  } catch (error) {
+    if (!(error instanceof KeycrmWebhookError)) throw error
+    expect(typeof error.message).toBe('string')
+  }
+}
+
+/** The same object with its keys in reverse order, at every depth. */
+function reverseKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(reverseKeys)
+  if (value === null || typeof value !== 'object') return value
+  const entries = Object.entries(value).reverse()
+  const copy: Record<string, unknown> = {}
+  for (const [key, item] of entries)
+    Object.defineProperty(copy, key, {
+      value: reverseKeys(item),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    })
+  return copy
+}
+
+describe('parser properties', () => {
+  it('any JSON value parses or throws a KeycrmWebhookError, never another error', () => {
+    fc.assert(fc.property(fc.jsonValue(), (value) => parsesOrRefuses(() => parseWebhook(value))))
+  })
+
+  it('any text parses or throws a KeycrmWebhookError', () => {
+    for (const text of [fc.string(), fc.json(), fc.string({ unit: 'binary' })]) {
+      fc.assert(
+        fc.property(text, (text) => parsesOrRefuses(() => parseWebhookText(text, { maxBytes: 10_000 }))),
+      )
+    }
+  })
+
+  it('webhook-shaped bodies parse or name a context field in the error', () => {
+    fc.assert(
+      fc.property(webhook, (body) => {
+        try {
+          parseWebhook(body)
+        } catch (error) {
+          if (!(error instanceof KeycrmWebhookError)) throw error
+          if (error.code === 'invalid_context') {
+            expect(error.path).toMatch(/^context(\.|$)/)
+            expect(error.message.startsWith(`${error.path}: `)).toBe(true)
+          } else expect(error.code).toBe('invalid_event')
+        }
+      }),
+    )
+  })
+
+  it('never pollutes Object.prototype', () => {
+    fc.assert(
+      fc.property(webhook, (body) => {
+        parsesOrRefuses(() => parseWebhookText(JSON.stringify(body).replaceAll('"extra"', '"__proto__"')))
+        expect(Object.prototype).not.toHaveProperty('polluted')
+        expect(Object.keys(Object.prototype)).toEqual([])
+      }),
+    )
+  })
+
+  it('reparsing raw gives the same event (normalisation is stable)', () => {
+    fc.assert(
+      fc.property(webhook, (body) => {
+        let event: ReturnType<typeof parseWebhook>
+        try {
+          event = parseWebhook(body)
+        } catch {
+          return
+        }
+        const raw = event.kind === 'unknown' ? event.context : event.context.raw
+        expect(parseWebhook({ event: event.event, context: raw })).toEqual(event)
+        expect(parseWebhook(JSON.parse(JSON.stringify(body)))).toEqual(event)
+      }),
+    )
+  })
+})
+
+describe('deliveryKey properties', () => {
+  it('does not depend on the key order of the JSON', () => {
+    fc.assert(
+      fc.property(webhook, (body) => {
+        let key: string
+        try {
+          key = deliveryKey(parseWebhook(body))
+        } catch {
+          return
+        }
+        expect(deliveryKey(parseWebhook(reverseKeys(body)))).toBe(key)
+        expect(deliveryKey(parseWebhookText(JSON.stringify(reverseKeys(body))))).toBe(key)
+      }),
+    )
+  })
+
+  it('distinguishes different status ids and times of one order', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 1e9 }),
+        fc.integer({ min: 0, max: 1e6 }),
+        fc.integer({ min: 0, max: 1e6 }),
+        fc.date({ min: new Date('2000-01-01'), max: new Date('2099-12-31'), noInvalidDate: true }),
+        (id, a, b, at) => {
+          fc.pre(a !== b)
+          const keyOf = (status: number, time: Date) =>
+            deliveryKey(
+              parseWebhook({
+                event: 'order.change_order_status',
+                context: { id, status_id: status, status_changed_at: time.toISOString() },
+              }),
+            )
+          expect(keyOf(a, at)).not.toBe(keyOf(b, at))
+          expect(keyOf(a, at)).not.toBe(keyOf(a, new Date(at.getTime() + 1000)))
+        },
+      ),
+    )
+  })
+
+  it('fnv1a64 equals the BigInt reference on any text', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme' }), (text) => {
+        expect(fnv1a64(text)).toBe(fnv1a64Reference(new TextEncoder().encode(text)))
+      }),
+    )
+  })
+})
+
+describe('timestamp properties', () => {
+  it('both KeyCRM formats of one instant normalise to the same ISO string', () => {
+    fc.assert(
+      fc.property(
+        fc.date({ min: new Date('1970-01-01'), max: new Date('2999-12-31'), noInvalidDate: true }),
+        fc.integer({ min: 0, max: 999_999 }),
+        (date, micros) => {
+          const seconds = date.toISOString().slice(0, 19)
+          const fraction = String(micros).padStart(6, '0')
+          const expected = `${seconds}.${fraction.slice(0, 3)}Z`
+          expect(toTimestamp(`${seconds}.${fraction}Z`)).toBe(expected)
+          expect(toTimestamp(`${seconds.replace('T', ' ')}.${fraction}`)).toBe(expected)
+          expect(toTimestamp(`${seconds.replace('T', ' ')}`)).toBe(`${seconds}.000Z`)
+        },
+      ),
+    )
+  })
+
+  it('an offset time gives the instant Date itself reads from the same ISO text', () => {
+    fc.assert(
+      fc.property(
+        fc.date({ min: new Date('1970-01-02'), max: new Date('2999-12-30'), noInvalidDate: true }),
+        fc.integer({ min: -12 * 60, max: 14 * 60 }),
+        (date, offsetMinutes) => {
+          const sign = offsetMinutes < 0 ? '-' : '+'
+          const abs = Math.abs(offsetMinutes)
+          const zone = `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`
+          const text = `${date.toISOString().slice(0, 23)}${zone}`
+          expect(toTimestamp(text)).toBe(new Date(text).toISOString())
+        },
+      ),
+    )
+  })
+})

@@ -1,1 +1,7 @@
-export {}
+/**
+ * Conformance suites for guard and store implementations, written with vitest.
+ *
+ * @module
+ */
+export { type GuardFactory, type GuardHandle, type GuardSuiteOptions, testGuard } from './guard-suite.ts'
+export { type StoreFactory, type StoreHandle, type StoreSuiteOptions, testStore } from './store-suite.ts'

@@ -1,0 +1,298 @@
+/**
+ * The in-process {@link KeygramStore}: queue, key-values and guard in memory. Nothing survives the process,
+ * so it suits tests and throwaway runs; it is also the reference the conformance suite is checked against.
+ *
+ * @module
+ */
+import type {
+  ChatId,
+  ClaimedChat,
+  ClaimInput,
+  DeadJob,
+  EnqueueInput,
+  KeygramStore,
+  KeyValueStore,
+  QueuedJob,
+  QueueStats,
+  QueueStore,
+  SettleInput,
+} from '../delivery/types.ts'
+import { memoryGuard } from '../guard/memory.ts'
+
+/** Options of {@link memoryStore}. */
+export interface MemoryStoreOptions {
+  /** Epoch milliseconds for key-value TTLs and the guard; defaults to `Date.now`. Queue calls pass `now`. */
+  clock?: () => number
+}
+
+interface Claim {
+  readonly token: string
+  readonly workerId: string
+  readonly expiresAt: number
+  readonly jobIds: ReadonlySet<string>
+}
+
+interface ChatLine {
+  readonly chatId: ChatId
+  /** In sequence order. */
+  jobs: QueuedJob[]
+  notBefore: number
+  /** When the last claim was settled: a chat just served waits behind chats that waited longer. */
+  releasedAt: number
+  claim: Claim | null
+}
+
+interface KvEntry {
+  readonly value: unknown
+  readonly expiresAt: number | null
+}
+
+// Expired dedupe keys and key-values are dropped lazily on reads, plus in one sweep every so many writes
+// so a long-running process does not grow without bound.
+const SWEEP_EVERY_WRITES = 1024
+
+/** Creates an empty in-memory store. */
+export function memoryStore(options: MemoryStoreOptions = {}): KeygramStore {
+  const clock = options.clock ?? Date.now
+  const guard = memoryGuard({ clock })
+  const chats = new Map<ChatId, ChatLine>()
+  const deliveries = new Map<string, number>()
+  const dead: DeadJob[] = []
+  const kvEntries = new Map<string, KvEntry>()
+  let sequence = 0
+  let writesSinceSweep = 0
+  let closed = false
+
+  function assertOpen(): void {
+    if (closed) throw new Error('memoryStore: the store is closed')
+  }
+
+  function sweep(now: number): void {
+    // Waiting for as many writes as there are entries keeps the sweep's cost amortised O(1) per write.
+    if (++writesSinceSweep < Math.max(SWEEP_EVERY_WRITES, deliveries.size + kvEntries.size)) return
+    writesSinceSweep = 0
+    for (const [key, expiresAt] of deliveries) if (expiresAt <= now) deliveries.delete(key)
+    for (const [key, entry] of kvEntries)
+      if (entry.expiresAt !== null && entry.expiresAt <= now) kvEntries.delete(key)
+    for (const chat of chats.values()) dropIfIdle(chat, now)
+  }
+
+  function lineOf(chatId: ChatId): ChatLine {
+    let chat = chats.get(chatId)
+    if (chat === undefined) {
+      chat = { chatId, jobs: [], notBefore: 0, releasedAt: 0, claim: null }
+      chats.set(chatId, chat)
+    }
+    return chat
+  }
+
+  // An empty chat is kept while its notBefore lies ahead: a rate-limit wait must outlive the line.
+  function dropIfIdle(chat: ChatLine, now: number): void {
+    if (chat.jobs.length === 0 && chat.claim === null && chat.notBefore <= now) chats.delete(chat.chatId)
+  }
+
+  function hasLiveClaim(chat: ChatLine, now: number): boolean {
+    return chat.claim !== null && chat.claim.expiresAt > now
+  }
+
+  function append(job: QueuedJob, chatId: ChatId): void {
+    job.chatId = chatId
+    job.sequence = ++sequence
+    lineOf(chatId).jobs.push(job)
+  }
+
+  const queue: QueueStore = {
+    async enqueue({ deliveryKey, dedupeTtlMs, jobs, now }: EnqueueInput) {
+      assertOpen()
+      sweep(now)
+      const seenUntil = deliveries.get(deliveryKey)
+      if (seenUntil !== undefined && seenUntil > now) return { accepted: false, jobIds: [] }
+      deliveries.set(deliveryKey, now + dedupeTtlMs)
+      const jobIds: string[] = []
+      for (const newJob of jobs) {
+        const job: QueuedJob = {
+          ...structuredClone(newJob),
+          id: crypto.randomUUID(),
+          deliveryKey,
+          sequence: 0,
+          attempts: 0,
+          notBefore: now,
+          createdAt: now,
+          lastError: null,
+        }
+        append(job, newJob.chatId)
+        jobIds.push(job.id)
+      }
+      return { accepted: true, jobIds }
+    },
+
+    async claim({ workerId, now, leaseMs, maxChats, maxJobsPerChat }: ClaimInput) {
+      assertOpen()
+      if (!(maxChats >= 1) || !(maxJobsPerChat >= 1)) {
+        throw new RangeError(
+          `claim: maxChats and maxJobsPerChat must be >= 1, got ${maxChats}, ${maxJobsPerChat}`,
+        )
+      }
+      const ready: { chat: ChatLine; waitingSince: number; headSequence: number }[] = []
+      for (const chat of chats.values()) {
+        const head = chat.jobs[0]
+        if (head === undefined || chat.notBefore > now || head.notBefore > now || hasLiveClaim(chat, now))
+          continue
+        ready.push({
+          chat,
+          waitingSince: Math.max(chat.notBefore, chat.releasedAt, head.notBefore),
+          headSequence: head.sequence,
+        })
+      }
+      ready.sort((a, b) => a.waitingSince - b.waitingSince || a.headSequence - b.headSequence)
+
+      const claimed: ClaimedChat[] = []
+      for (const { chat } of ready.slice(0, maxChats)) {
+        const run: QueuedJob[] = []
+        for (const job of chat.jobs) {
+          if (job.notBefore > now || run.length >= maxJobsPerChat) break
+          run.push(job)
+        }
+        const token = crypto.randomUUID()
+        chat.claim = { token, workerId, expiresAt: now + leaseMs, jobIds: new Set(run.map((job) => job.id)) }
+        claimed.push({ chatId: chat.chatId, claimToken: token, jobs: structuredClone(run) })
+      }
+      return claimed
+    },
+
+    async settle(chatId: ChatId, claimToken: string, outcome: SettleInput) {
+      assertOpen()
+      const chat = chats.get(chatId)
+      if (chat === undefined || chat.claim === null || chat.claim.token !== claimToken) return { ok: false }
+      const { jobIds } = chat.claim
+      const { now } = outcome
+      // Only the claim holder removes jobs and everything else appends, so the claimed run is still the
+      // head of the line: settling touches that prefix, not the whole (possibly long) line.
+      const prefix = chat.jobs.slice(0, jobIds.size)
+      const byId = new Map(prefix.filter((job) => jobIds.has(job.id)).map((job) => [job.id, job]))
+      const removed = new Set<string>()
+
+      for (const id of outcome.done ?? []) if (byId.has(id)) removed.add(id)
+      for (const { id, notBefore, error } of outcome.retry ?? []) {
+        const job = byId.get(id)
+        if (job === undefined || removed.has(id)) continue
+        job.attempts += 1
+        job.notBefore = notBefore
+        job.lastError = error
+      }
+      for (const { id, reason, error } of outcome.dead ?? []) {
+        const job = byId.get(id)
+        if (job === undefined || removed.has(id)) continue
+        removed.add(id)
+        dead.push({ ...job, attempts: job.attempts + 1, lastError: error, reason, deadAt: now })
+      }
+
+      if (removed.size > 0)
+        chat.jobs.splice(0, prefix.length, ...prefix.filter((job) => !removed.has(job.id)))
+      chat.claim = null
+      chat.releasedAt = now
+      if (outcome.chatNotBefore !== undefined) chat.notBefore = outcome.chatNotBefore
+      if (outcome.movedTo !== undefined && outcome.movedTo !== chatId) {
+        const remaining = chat.jobs
+        chat.jobs = []
+        for (const job of remaining) append(job, outcome.movedTo)
+      }
+      dropIfIdle(chat, now)
+      return { ok: true }
+    },
+
+    async listDead(options: { limit?: number } = {}) {
+      assertOpen()
+      const limit = options.limit ?? dead.length
+      return structuredClone(dead.slice(0, Math.max(0, limit)))
+    },
+
+    async replayDead({ ids, now }: { ids?: string[]; now: number }) {
+      assertOpen()
+      const wanted = ids === undefined ? null : new Set(ids)
+      let replayed = 0
+      for (let index = 0; index < dead.length; ) {
+        const entry = dead[index]!
+        if (wanted !== null && !wanted.has(entry.id)) {
+          index++
+          continue
+        }
+        dead.splice(index, 1)
+        const { reason: _reason, deadAt: _deadAt, ...job } = entry
+        append({ ...job, attempts: 0, notBefore: now }, job.chatId)
+        replayed++
+      }
+      return replayed
+    },
+
+    async stats(now: number): Promise<QueueStats> {
+      assertOpen()
+      let pending = 0
+      let claimed = 0
+      let oldest: number | null = null
+      for (const chat of chats.values()) {
+        if (hasLiveClaim(chat, now)) claimed += chat.jobs.length
+        else pending += chat.jobs.length
+        for (const job of chat.jobs) if (oldest === null || job.createdAt < oldest) oldest = job.createdAt
+      }
+      return {
+        pending,
+        claimed,
+        dead: dead.length,
+        oldestPendingAgeMs: oldest === null ? null : now - oldest,
+      }
+    },
+  }
+
+  function liveEntry(key: string): KvEntry | undefined {
+    const entry = kvEntries.get(key)
+    if (entry === undefined) return undefined
+    if (entry.expiresAt !== null && entry.expiresAt <= clock()) {
+      kvEntries.delete(key)
+      return undefined
+    }
+    return entry
+  }
+
+  function write(key: string, value: unknown, ttlMs: number | undefined): void {
+    const now = clock()
+    sweep(now)
+    kvEntries.set(key, { value: structuredClone(value), expiresAt: ttlMs === undefined ? null : now + ttlMs })
+  }
+
+  const kv: KeyValueStore = {
+    async get<T = unknown>(key: string): Promise<T | null> {
+      assertOpen()
+      const entry = liveEntry(key)
+      return entry === undefined ? null : (structuredClone(entry.value) as T)
+    },
+    async set(key, value, options) {
+      assertOpen()
+      write(key, value, options?.ttlMs)
+    },
+    async setIfAbsent(key, value, options) {
+      assertOpen()
+      if (liveEntry(key) !== undefined) return false
+      write(key, value, options?.ttlMs)
+      return true
+    },
+    async delete(key) {
+      assertOpen()
+      kvEntries.delete(key)
+    },
+  }
+
+  return {
+    name: 'memory',
+    queue,
+    kv,
+    guard,
+    async ping() {
+      assertOpen()
+    },
+    async close() {
+      closed = true
+      guard.close()
+    },
+  }
+}

@@ -1,1 +1,23 @@
-export {}
+/**
+ * A fake Telegram Bot API server for tests: real HTTP on 127.0.0.1, Telegram's 409/429/400/403 behaviour,
+ * recording of every call and fault injection.
+ *
+ * @module
+ */
+export { createFakeBotApi } from './server.ts'
+export { type HtmlParseOptions, type HtmlParseResult, parseTelegramHtml } from './telegram-html.ts'
+export type {
+  BlockReason,
+  CallRecord,
+  EditedMessageRecord,
+  FakeBotApi,
+  FakeBotApiLimits,
+  FakeBotApiOptions,
+  FakeChat,
+  FakeFaultKind,
+  FakeFaultSpec,
+  FakeMessageEntity,
+  FakeUpdate,
+  FakeUser,
+  SentMessageRecord,
+} from './types.ts'

@@ -1,0 +1,61 @@
+/**
+ * Opens the SQLite file: data folder, pragmas for two processes on one host, and migrations.
+ *
+ * @module
+ */
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import Database from 'better-sqlite3'
+import { migrations, SCHEMA_VERSION } from './schema.ts'
+
+/** A better-sqlite3 connection. */
+export type SqliteDatabase = Database.Database
+
+/** Default time a connection waits for another one's write lock before failing with `SQLITE_BUSY`. */
+export const DEFAULT_BUSY_TIMEOUT_MS = 5_000
+
+function isInMemory(path: string): boolean {
+  return path === ':memory:' || path === '' || path.startsWith('file::memory:')
+}
+
+/**
+ * Opens (creating the folder and file if needed) and migrates a Keygram database.
+ *
+ * WAL lets the webhook process write while the bot process reads; `busy_timeout` makes a second writer
+ * wait for the lock instead of failing; `synchronous = FULL` keeps a commit durable across power loss,
+ * because an enqueue that resolved has already been acknowledged to KeyCRM with a 200.
+ */
+export function openDatabase(path: string, busyTimeoutMs: number = DEFAULT_BUSY_TIMEOUT_MS): SqliteDatabase {
+  if (!isInMemory(path)) mkdirSync(dirname(path), { recursive: true })
+  const db = new Database(path, { timeout: busyTimeoutMs })
+  try {
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`)
+    db.pragma('journal_mode = WAL')
+    db.pragma('synchronous = FULL')
+    db.pragma('foreign_keys = ON')
+    migrate(db)
+    return db
+  } catch (error) {
+    db.close()
+    throw error
+  }
+}
+
+/**
+ * Brings the schema to {@link SCHEMA_VERSION} inside one immediate transaction, so two processes
+ * opening a new file at once do not both run a migration.
+ */
+export function migrate(db: SqliteDatabase): void {
+  db.transaction(() => {
+    const current = db.pragma('user_version', { simple: true }) as number
+    if (current > SCHEMA_VERSION) {
+      throw new Error(
+        `Keygram SQLite schema version ${current} is newer than this @keygram/store-sqlite supports (${SCHEMA_VERSION}); upgrade the package`,
+      )
+    }
+    for (let version = current; version < SCHEMA_VERSION; version++) {
+      db.exec(migrations[version]!)
+    }
+    if (current !== SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`)
+  }).immediate()
+}

@@ -1,0 +1,46 @@
+/**
+ * `sqliteStore()`: the embedded default {@link KeygramStore}, one SQLite file in a data folder.
+ *
+ * @module
+ */
+import type { KeygramStore } from '@keygram/core'
+import { DEFAULT_BUSY_TIMEOUT_MS, openDatabase } from './database.ts'
+import { createSqliteGuard } from './guard.ts'
+import { createSqliteKv } from './kv.ts'
+import { createSqliteQueue } from './queue.ts'
+
+/** Options of {@link sqliteStore}. */
+export interface SqliteStoreOptions {
+  /** The database file, e.g. `./data/keygram.db`; its folder is created if missing. */
+  path: string
+  /** How long a write waits for another connection's lock before failing, in ms. Default 5000. */
+  busyTimeoutMs?: number
+  /** Current time in epoch ms for the guard and key-values (the queue takes `now` from its inputs). */
+  clock?: () => number
+}
+
+/**
+ * Opens a {@link KeygramStore} on one SQLite file. Several processes on one host may open the same file
+ * (e.g. the webhook server enqueues while the bot process claims): every read-modify-write runs in an
+ * immediate transaction, so they never hand one chat or one lease to two holders. Not for network file
+ * systems, where SQLite's locks are unreliable; use the Redis or PostgreSQL store across hosts.
+ */
+export function sqliteStore(options: SqliteStoreOptions): KeygramStore {
+  const clock = options.clock ?? Date.now
+  const db = openDatabase(options.path, options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS)
+  const guard = createSqliteGuard(db, clock)
+  const ping = db.prepare('SELECT 1')
+  return {
+    name: 'sqlite',
+    queue: createSqliteQueue(db),
+    kv: createSqliteKv(db, clock),
+    guard,
+    async ping() {
+      ping.get()
+    },
+    async close() {
+      guard.close()
+      if (db.open) db.close()
+    },
+  }
+}

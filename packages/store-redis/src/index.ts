@@ -1,1 +1,7 @@
-export {}
+/**
+ * `@keygram/store-redis`: the Keygram store for several replicas sharing one Redis (ioredis): durable
+ * delivery queue, redelivery suppression, key-values and the single-instance guard with fencing tokens.
+ *
+ * @module
+ */
+export { type RedisStoreOptions, redisStore } from './store.ts'

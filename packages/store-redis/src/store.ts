@@ -1,0 +1,106 @@
+/**
+ * `redisStore()`: the {@link KeygramStore} for several replicas sharing one Redis.
+ *
+ * @module
+ */
+import type { KeygramStore } from '@keygram/core'
+import { Redis } from 'ioredis'
+import { RedisGuard } from './guard.ts'
+import { RedisKeyValueStore } from './kv.ts'
+import { RedisQueueStore } from './queue.ts'
+import { defineKeygramCommands } from './scripts.ts'
+
+const PING_TIMEOUT_MS = 2000
+
+/** Options of {@link redisStore}. */
+export interface RedisStoreOptions {
+  /**
+   * Connection URL (`redis://user:pass@host:6379/0`, `rediss://` for TLS). The store opens the
+   * connection and closes it on `close()`. Defaults to `redis://127.0.0.1:6379` when no `client` is given.
+   */
+  url?: string
+  /** An existing ioredis client to use instead of `url`. The store defines its scripts on it but never closes it. */
+  client?: Redis
+  /** Prefix of every key the store writes; replicas that share work share a prefix. Default `keygram:`. */
+  prefix?: string
+  /** Epoch-ms clock for key-value TTLs and reported lease expiries. Default `Date.now`. Queue times use the `now` callers pass. */
+  clock?: () => number
+}
+
+/** Hides the password of a Redis URL so it can appear in an error message. */
+export function redactRedisUrl(url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password) parsed.password = '***'
+    return parsed.toString()
+  } catch {
+    return '<unparseable Redis URL>'
+  }
+}
+
+/**
+ * Creates a Redis-backed {@link KeygramStore}: the durable delivery queue, key-values and the
+ * single-instance guard, every multi-key operation one atomic Lua script.
+ *
+ * @example
+ * ```ts
+ * const store = redisStore({ url: process.env.REDIS_URL, prefix: 'shop1:' })
+ * ```
+ */
+export function redisStore(options: RedisStoreOptions = {}): KeygramStore {
+  const owned = options.client === undefined
+  const client = options.client ?? new Redis(options.url ?? 'redis://127.0.0.1:6379')
+  const redis = defineKeygramCommands(client)
+  const prefix = options.prefix ?? 'keygram:'
+  const clock = options.clock ?? Date.now
+  const url = options.url
+  let closed: Promise<void> | undefined
+  let lastConnectionError: Error | undefined
+  if (owned) {
+    // ioredis prints every failed reconnect of a client nobody listens to; ping() reports the cause instead.
+    client.on('error', (error: Error) => {
+      lastConnectionError = error
+    })
+    client.on('ready', () => {
+      lastConnectionError = undefined
+    })
+  }
+
+  async function closeOwned(): Promise<void> {
+    if (!owned) return
+    // QUIT waits for pending replies; a connection that is not up has none worth waiting for.
+    if (redis.status === 'ready') await redis.quit()
+    else redis.disconnect()
+  }
+
+  return {
+    name: 'redis',
+    queue: new RedisQueueStore(redis, prefix),
+    kv: new RedisKeyValueStore(redis, prefix, clock),
+    guard: new RedisGuard(redis, prefix, clock),
+    async ping() {
+      let timer: ReturnType<typeof setTimeout> | undefined
+      // While Redis is down ioredis queues commands and retries; readiness checks need an answer now.
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${PING_TIMEOUT_MS} ms`)), PING_TIMEOUT_MS)
+        timer.unref?.()
+      })
+      const answer = redis.ping()
+      // After a timeout the queued PING may still fail later (e.g. on close); that is not news to anyone.
+      answer.catch(() => {})
+      try {
+        await Promise.race([answer, timeout])
+      } catch (error) {
+        const where = url === undefined ? 'Redis' : `Redis at ${redactRedisUrl(url)}`
+        const cause = lastConnectionError ? ` (last connection error: ${lastConnectionError.message})` : ''
+        throw new Error(`${where} did not answer PING: ${(error as Error).message}${cause}`, { cause: error })
+      } finally {
+        clearTimeout(timer)
+      }
+    },
+    close() {
+      closed ??= closeOwned()
+      return closed
+    },
+  }
+}

@@ -11,7 +11,7 @@
  * @module
  */
 import type { SingleInstanceGuard } from '../guard/types.ts'
-import type { TelegramMessage } from '../telegram/types.ts'
+import type { OutgoingMessage, TelegramMessage } from '../telegram/types.ts'
 
 /** A Telegram chat id (numeric ids as decimal strings, or `@channelusername`). */
 export type ChatId = string
@@ -196,7 +196,10 @@ export interface TelegramSuccess {
   messageId: number
 }
 
-/** Sends messages to Telegram. Implementations must never throw: they resolve a failure instead. */
+/**
+ * Sends messages to Telegram. Implementations must never throw: they resolve a failure instead.
+ * `message` may be plain text (no `parse_mode`): the engine's fallback for unparsable or too long HTML.
+ */
 export interface TelegramTransport {
-  sendMessage(target: ChatTarget, message: TelegramMessage): Promise<TelegramSuccess | TelegramFailure>
+  sendMessage(target: ChatTarget, message: OutgoingMessage): Promise<TelegramSuccess | TelegramFailure>
 }

@@ -35,3 +35,13 @@ export interface TelegramMessage {
   reply_markup?: InlineKeyboardMarkup
   disable_notification?: boolean
 }
+
+/**
+ * What a transport can send: a {@link TelegramMessage}, or the same without `parse_mode` (plain text).
+ * Plain text is how the delivery engine still delivers a message Telegram refused to parse
+ * ("can't parse entities") or one too long to send whole. Every `TelegramMessage` is an `OutgoingMessage`.
+ */
+export interface OutgoingMessage extends Omit<TelegramMessage, 'parse_mode'> {
+  /** `HTML`, or absent for plain text. */
+  parse_mode?: 'HTML'
+}

@@ -1,0 +1,461 @@
+/**
+ * The delivery worker: claims chats with due jobs, sends, and settles every outcome with the store, so
+ * a notification is never lost (it stays queued until Telegram took it or it is dead-lettered with a
+ * reason) and never sent twice by two workers (claims are per chat, under a lease).
+ *
+ * @module
+ */
+import { transientTelegramErrorKinds } from '../telegram/classify.ts'
+import type { OutgoingMessage } from '../telegram/types.ts'
+import { type BackoffOptions, backoffDelayMs, defaultBackoff } from './backoff.ts'
+import { type Clock, systemClock } from './clock.ts'
+import { type CoalesceOptions, coalesceJobs, defaultCoalesce } from './coalesce.ts'
+import { type ChatPacing, chatIntervalMs, defaultChatPacing } from './pacing.ts'
+import { splitPlainText, toPlainText } from './plain-text.ts'
+import { chatMigrationKey } from './routes.ts'
+import { createTokenBucket, takeToken } from './token-bucket.ts'
+import type {
+  ChatId,
+  ChatTarget,
+  ClaimedChat,
+  KeygramStore,
+  QueuedJob,
+  SettleInput,
+  TelegramErrorKind,
+  TelegramFailure,
+  TelegramSuccess,
+  TelegramTransport,
+} from './types.ts'
+
+/** Send-rate limits. */
+export interface DeliveryLimits extends ChatPacing {
+  /** Global token bucket of this worker, messages per second. Default 30 (Telegram's overall limit). */
+  globalPerSecond?: number
+  /**
+   * Sends the bucket lets through at once. Default 1: sends are spread evenly, so no one-second window
+   * holds more than `globalPerSecond + 1` (a full bucket of 30 would allow 60 in the first second).
+   */
+  globalBurst?: number
+  /** Chats claimed per round. Default 30. */
+  maxChatsPerRound?: number
+  /**
+   * Global 429 heuristic: when 429s hit at least this many distinct chats within
+   * {@link DeliveryLimits.globalRateLimitWindowMs}, the limit is the bot's, not a chat's, and the whole
+   * worker pauses for `retry_after`. Default 2.
+   */
+  globalRateLimitChats?: number
+  /** Window of the global 429 heuristic, in ms. Default 1000. */
+  globalRateLimitWindowMs?: number
+}
+
+/** Retry policy for transient failures (5xx, network, timeout, 401, 409). */
+export interface RetryOptions extends BackoffOptions {
+  /** Failed attempts after which a job is dead-lettered as `retries_exhausted`. Default 12. */
+  maxAttempts?: number
+}
+
+/** Default {@link DeliveryLimits}. */
+export const defaultDeliveryLimits: Required<DeliveryLimits> = {
+  ...defaultChatPacing,
+  globalPerSecond: 30,
+  globalBurst: 1,
+  maxChatsPerRound: 30,
+  globalRateLimitChats: 2,
+  globalRateLimitWindowMs: 1000,
+}
+
+/** Default {@link RetryOptions}. */
+export const defaultRetry: Required<RetryOptions> = { ...defaultBackoff, maxAttempts: 12 }
+
+/** Fields every job-related {@link DeliveryEvent} carries. */
+export interface DeliveryEventBase {
+  chatId: ChatId
+  /** The jobs concerned, in order. */
+  jobIds: string[]
+  /** Age of the oldest of those jobs (time since enqueue), in ms. */
+  latencyMs: number
+}
+
+/** What the worker reports through `onEvent`, for logs and metrics. */
+export type DeliveryEvent =
+  | (DeliveryEventBase & {
+      type: 'sent'
+      messageIds: number[]
+      /** How the content finally went: `plain` after a parse error, `split` when it was too long. */
+      fallback: 'plain' | 'split' | null
+    })
+  | (DeliveryEventBase & { type: 'coalesced'; count: number })
+  | (DeliveryEventBase & {
+      type: 'retry'
+      kind: TelegramErrorKind
+      error: string
+      attempt: number
+      delayMs: number
+    })
+  | (DeliveryEventBase & { type: 'dead'; reason: string; error: string })
+  | (DeliveryEventBase & { type: 'rate_limited'; retryAfterMs: number; global: boolean })
+  | (DeliveryEventBase & { type: 'migrated'; toChatId: ChatId })
+  | { type: 'error'; error: string }
+
+/** Options of {@link createDeliveryWorker}. */
+export interface DeliveryWorkerOptions {
+  store: Pick<KeygramStore, 'queue' | 'kv'>
+  transport: TelegramTransport
+  limits?: DeliveryLimits
+  retry?: RetryOptions
+  /** Burst coalescing; on by default, `false` turns it off. */
+  coalesce?: CoalesceOptions | false
+  clock?: Clock
+  /** `[0, 1)` source for back-off jitter. Default `Math.random`. */
+  random?: () => number
+  /** Who claims. Default a random id. */
+  workerId?: string
+  /** How long a claim holds, in ms; must exceed the longest send round. Default 60000. */
+  leaseMs?: number
+  /** Sleep when nothing was due, in ms. Default 250. */
+  idleMs?: number
+  /** Called for every outcome; exceptions it throws are ignored. */
+  onEvent?: (event: DeliveryEvent) => void
+}
+
+/** Counters and state, for `/status`. */
+export interface DeliveryWorkerStatus {
+  workerId: string
+  running: boolean
+  /** Epoch ms until which a global 429 pauses the worker, or `null`. */
+  pausedUntil: number | null
+  /** Chats being sent to right now. */
+  inFlightChats: number
+  totals: {
+    sent: number
+    coalesced: number
+    retried: number
+    dead: number
+    rateLimited: number
+    migrated: number
+    errors: number
+  }
+  lastError: string | null
+}
+
+/** A running (or runnable) delivery worker. */
+export interface DeliveryWorker {
+  /** Starts the loop in the background; `signal` aborting is the same as {@link DeliveryWorker.stop}. */
+  start(signal?: AbortSignal): void
+  /** Lets the in-flight round finish its sends and settle, then resolves. Idempotent. */
+  stop(): Promise<void>
+  /** One claim, send and settle round. Resolves the number of chats claimed (0: nothing was due). */
+  runOnce(): Promise<number>
+  status(): DeliveryWorkerStatus
+}
+
+type SendResult = TelegramSuccess | TelegramFailure | 'paused'
+
+interface Delivery {
+  result: SendResult
+  messageIds: number[]
+  fallback: 'plain' | 'split' | null
+}
+
+/**
+ * Creates a delivery worker. Several workers (in one or many processes) may share a store.
+ *
+ * Outcomes: `rate_limited` waits exactly `retry_after` (not counted as an attempt); 5xx, network,
+ * timeout, 401 and 409 back off exponentially with full jitter, up to `maxAttempts`, blocking that chat
+ * so order holds; `migrated` moves the chat and remembers the new id; `forbidden`, `chat_not_found`,
+ * `thread_not_found` and other `bad_request` are dead-lettered at once; `parse_entities` resends as
+ * plain text and `message_too_long` as plain parts.
+ *
+ * Pacing: at most one message per chat per round, the next one not before the chat's interval
+ * (shared through the store), and a global token bucket per worker.
+ */
+export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWorker {
+  const { store, transport } = options
+  const limits = { ...defaultDeliveryLimits, ...options.limits }
+  const retry = { ...defaultRetry, ...options.retry }
+  const coalesce = options.coalesce === false ? null : { ...defaultCoalesce, ...options.coalesce }
+  const clock = options.clock ?? systemClock
+  const random = options.random ?? Math.random
+  const workerId = options.workerId ?? `worker-${crypto.randomUUID().slice(0, 8)}`
+  const leaseMs = options.leaseMs ?? 60_000
+  const idleMs = options.idleMs ?? 250
+  const bucket = createTokenBucket({ ratePerSecond: limits.globalPerSecond, capacity: limits.globalBurst })
+  const claimJobs = coalesce?.enabled ? Math.max(1, coalesce.maxJobsPerChat) : 1
+
+  let pausedUntil = 0
+  let recentRateLimits: { chatId: ChatId; at: number }[] = []
+  let inFlightChats = 0
+  let loop: Promise<void> | null = null
+  let stopping = false
+  let wake = new AbortController()
+  let lastError: string | null = null
+  const totals = { sent: 0, coalesced: 0, retried: 0, dead: 0, rateLimited: 0, migrated: 0, errors: 0 }
+
+  function emit(event: DeliveryEvent): void {
+    if (event.type === 'error') {
+      totals.errors++
+      lastError = event.error
+    }
+    try {
+      options.onEvent?.(event)
+    } catch {
+      // A metrics hook must not break delivery.
+    }
+  }
+
+  // Telegram's 429s are per chat unless the bot as a whole is over its limit; several chats throttled
+  // within a short window is the sign of the latter, and then every chat must wait.
+  function noteRateLimit(chatId: ChatId, now: number, retryAfterMs: number): boolean {
+    recentRateLimits = recentRateLimits.filter((entry) => now - entry.at < limits.globalRateLimitWindowMs)
+    recentRateLimits.push({ chatId, at: now })
+    const chats = new Set(recentRateLimits.map((entry) => entry.chatId)).size
+    if (chats < limits.globalRateLimitChats) return false
+    pausedUntil = Math.max(pausedUntil, now + retryAfterMs)
+    return true
+  }
+
+  async function sendOne(target: ChatTarget, message: OutgoingMessage): Promise<SendResult> {
+    await takeToken(bucket, clock)
+    if (pausedUntil > clock.now()) return 'paused'
+    try {
+      return await transport.sendMessage(target, message)
+    } catch (error) {
+      // The contract says transports never throw; one that does is treated as a network failure.
+      return { ok: false, kind: 'network', errorCode: null, description: String(error) }
+    }
+  }
+
+  async function send(target: ChatTarget, message: OutgoingMessage): Promise<Delivery> {
+    let fallback: Delivery['fallback'] = null
+    let result = await sendOne(target, message)
+    let current = message
+    if (isFailure(result, 'parse_entities') && current.parse_mode !== undefined) {
+      current = toPlainText(current)
+      fallback = 'plain'
+      result = await sendOne(target, current)
+    }
+    if (!isFailure(result, 'message_too_long')) {
+      return { result, messageIds: result !== 'paused' && result.ok ? [result.messageId] : [], fallback }
+    }
+    const parts = splitPlainText(toPlainText(current).text)
+    const messageIds: number[] = []
+    const { reply_markup: replyMarkup, parse_mode: _parseMode, ...rest } = current
+    for (const [index, text] of parts.entries()) {
+      if (index > 0) await clock.sleep(chatIntervalMs(target.chatId, limits))
+      // The buttons belong under the last part, where the message ends.
+      const part: OutgoingMessage = { ...rest, text }
+      if (replyMarkup !== undefined && index === parts.length - 1) part.reply_markup = replyMarkup
+      const partResult = await sendOne(target, part)
+      if (partResult === 'paused' || !partResult.ok)
+        return { result: partResult, messageIds, fallback: 'split' }
+      messageIds.push(partResult.messageId)
+    }
+    const lastId = messageIds[messageIds.length - 1]
+    if (lastId === undefined) {
+      const failure: TelegramFailure = {
+        ok: false,
+        kind: 'bad_request',
+        errorCode: null,
+        description: 'message has no visible text to send',
+      }
+      return { result: failure, messageIds, fallback: 'split' }
+    }
+    return { result: { ok: true, messageId: lastId }, messageIds, fallback: 'split' }
+  }
+
+  async function settle(claim: ClaimedChat, outcome: SettleInput): Promise<void> {
+    try {
+      const { ok } = await store.queue.settle(claim.chatId, claim.claimToken, outcome)
+      if (!ok) emit({ type: 'error', error: `claim of chat ${claim.chatId} was lost before settling` })
+    } catch (error) {
+      emit({ type: 'error', error: `settle failed for chat ${claim.chatId}: ${errorText(error)}` })
+    }
+  }
+
+  async function deliverChat(claim: ClaimedChat): Promise<void> {
+    const first = claim.jobs[0]
+    if (first === undefined) return settle(claim, { now: clock.now() })
+    if (pausedUntil > clock.now()) return settle(claim, { chatNotBefore: pausedUntil, now: clock.now() })
+
+    const batch = coalesce === null ? null : coalesceJobs(claim.jobs, coalesce)
+    const jobs = batch?.jobs ?? [first]
+    const message = batch?.message ?? first.message
+    const target: ChatTarget =
+      first.threadId === undefined
+        ? { chatId: claim.chatId }
+        : { chatId: claim.chatId, threadId: first.threadId }
+    const delivery = await send(target, message)
+    const now = clock.now()
+    const base = {
+      chatId: claim.chatId,
+      jobIds: jobs.map((job) => job.id),
+      latencyMs: now - Math.min(...jobs.map((job) => job.createdAt)),
+    }
+    const { result } = delivery
+
+    if (result === 'paused') return settle(claim, { chatNotBefore: pausedUntil, now })
+
+    if (result.ok) {
+      await settle(claim, {
+        done: base.jobIds,
+        chatNotBefore: now + chatIntervalMs(claim.chatId, limits),
+        now,
+      })
+      totals.sent += jobs.length
+      if (batch !== null) {
+        totals.coalesced += jobs.length
+        emit({ ...base, type: 'coalesced', count: jobs.length })
+      }
+      emit({ ...base, type: 'sent', messageIds: delivery.messageIds, fallback: delivery.fallback })
+      return
+    }
+
+    const error = `${result.kind}: ${result.description}`
+    switch (result.kind) {
+      case 'rate_limited': {
+        const retryAfterMs = Math.max(0, (result.retryAfter ?? 1) * 1000)
+        const global = noteRateLimit(claim.chatId, now, retryAfterMs)
+        await settle(claim, { chatNotBefore: now + retryAfterMs, now })
+        totals.rateLimited++
+        emit({ ...base, type: 'rate_limited', retryAfterMs, global })
+        return
+      }
+      case 'migrated': {
+        const toChatId = result.migrateToChatId
+        if (toChatId !== undefined && toChatId !== claim.chatId) {
+          // Settle first, then remember: jobs enqueued meanwhile for the old id go through the old line
+          // and are moved after these, so order holds.
+          await settle(claim, { movedTo: toChatId, now })
+          try {
+            await store.kv.set(chatMigrationKey(claim.chatId), toChatId)
+          } catch (kvError) {
+            emit({ type: 'error', error: `could not remember chat migration: ${errorText(kvError)}` })
+          }
+          totals.migrated++
+          emit({ ...base, type: 'migrated', toChatId })
+          return
+        }
+        return deadLetter(claim, jobs, base, 'bad_request', error, now)
+      }
+      case 'forbidden':
+      case 'chat_not_found':
+      case 'thread_not_found':
+        return deadLetter(claim, jobs, base, result.kind, error, now)
+      default:
+        if (!transientTelegramErrorKinds.has(result.kind))
+          return deadLetter(claim, jobs, base, 'bad_request', error, now)
+    }
+
+    const attempt = Math.max(...jobs.map((job) => job.attempts)) + 1
+    if (attempt >= retry.maxAttempts) return deadLetter(claim, jobs, base, 'retries_exhausted', error, now)
+    const delayMs = backoffDelayMs(attempt, retry, random)
+    await settle(claim, { retry: jobs.map((job) => ({ id: job.id, notBefore: now + delayMs, error })), now })
+    totals.retried += jobs.length
+    emit({ ...base, type: 'retry', kind: result.kind, error, attempt, delayMs })
+  }
+
+  async function deadLetter(
+    claim: ClaimedChat,
+    jobs: QueuedJob[],
+    base: DeliveryEventBase,
+    reason: string,
+    error: string,
+    now: number,
+  ): Promise<void> {
+    await settle(claim, { dead: jobs.map((job) => ({ id: job.id, reason, error })), now })
+    totals.dead += jobs.length
+    emit({ ...base, type: 'dead', reason, error })
+  }
+
+  async function runOnce(): Promise<number> {
+    const now = clock.now()
+    if (pausedUntil > now) return 0
+    const claims = await store.queue.claim({
+      workerId,
+      now,
+      leaseMs,
+      maxChats: limits.maxChatsPerRound,
+      maxJobsPerChat: claimJobs,
+    })
+    inFlightChats += claims.length
+    await Promise.all(
+      claims.map(async (claim) => {
+        try {
+          await deliverChat(claim)
+        } catch (error) {
+          // Unreachable by design; if it happens the lease expires and another round retries the chat.
+          emit({ type: 'error', error: `delivery to chat ${claim.chatId} failed: ${errorText(error)}` })
+        } finally {
+          inFlightChats--
+        }
+      }),
+    )
+    return claims.length
+  }
+
+  async function run(): Promise<void> {
+    let failures = 0
+    while (!stopping) {
+      let claimed = 0
+      try {
+        claimed = await runOnce()
+        failures = 0
+      } catch (error) {
+        failures++
+        emit({ type: 'error', error: `claim failed: ${errorText(error)}` })
+      }
+      if (stopping) break
+      if (claimed > 0) continue
+      const now = clock.now()
+      const waitMs =
+        pausedUntil > now
+          ? pausedUntil - now
+          : failures > 0
+            ? Math.min(idleMs * 2 ** failures, 30_000)
+            : idleMs
+      await clock.sleep(waitMs, wake.signal)
+    }
+  }
+
+  function start(signal?: AbortSignal): void {
+    if (loop !== null) return
+    stopping = false
+    wake = new AbortController()
+    loop = run()
+    if (signal?.aborted) void stop()
+    else signal?.addEventListener('abort', () => void stop(), { once: true })
+  }
+
+  async function stop(): Promise<void> {
+    stopping = true
+    wake.abort()
+    const running = loop
+    await running
+    if (loop === running) loop = null
+  }
+
+  return {
+    start,
+    stop,
+    runOnce,
+    status() {
+      const now = clock.now()
+      return {
+        workerId,
+        running: loop !== null && !stopping,
+        pausedUntil: pausedUntil > now ? pausedUntil : null,
+        inFlightChats,
+        totals: { ...totals },
+        lastError,
+      }
+    },
+  }
+}
+
+function isFailure(result: SendResult, kind: TelegramErrorKind): boolean {
+  return result !== 'paused' && !result.ok && result.kind === kind
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

@@ -1,0 +1,115 @@
+/**
+ * A {@link TelegramTransport} over the web `fetch` API: no framework, runs on Node, Deno, Bun and edge
+ * runtimes.
+ *
+ * @module
+ */
+import { redactSecret } from '../auth/index.ts'
+import type { ChatTarget, TelegramFailure, TelegramSuccess, TelegramTransport } from '../delivery/types.ts'
+import { classifyTelegramFailure, type TelegramResponseParameters } from './classify.ts'
+import type { OutgoingMessage } from './types.ts'
+
+/** Options of {@link createFetchTransport}. */
+export interface FetchTransportOptions {
+  /** The bot token. Never appears in anything the transport returns. */
+  token: string
+  /** Bot API root, without a trailing slash. Default `https://api.telegram.org`. */
+  apiRoot?: string
+  /** The `fetch` to use (tests, proxies). Default: the global `fetch`. */
+  fetch?: typeof fetch
+  /** How long one call may take, body included, in ms. Default 15000. */
+  timeoutMs?: number
+}
+
+interface BotApiReply {
+  ok?: boolean
+  result?: { message_id?: number }
+  error_code?: number
+  description?: string
+  parameters?: TelegramResponseParameters
+}
+
+/**
+ * Creates a transport that calls `POST {apiRoot}/bot{token}/sendMessage` with a JSON body.
+ *
+ * It never throws: every outcome resolves, failures classified by {@link classifyTelegramFailure}
+ * (an aborted call after `timeoutMs` is `timeout`, a `fetch` rejection is `network`).
+ *
+ * @example
+ * ```ts
+ * const transport = createFetchTransport({ token: env.BOT_TOKEN })
+ * const result = await transport.sendMessage({ chatId: '-1001234' }, message)
+ * ```
+ */
+export function createFetchTransport(options: FetchTransportOptions): TelegramTransport {
+  const { token } = options
+  if (typeof token !== 'string' || token.trim() === '')
+    throw new TypeError('createFetchTransport: token is required')
+  const apiRoot = (options.apiRoot ?? 'https://api.telegram.org').replace(/\/+$/, '')
+  const fetchImpl = options.fetch ?? globalThis.fetch
+  const timeoutMs = options.timeoutMs ?? 15_000
+  const url = `${apiRoot}/bot${token}/sendMessage`
+  const redact = (text: string) => redactSecret(text, token)
+
+  async function sendMessage(
+    target: ChatTarget,
+    message: OutgoingMessage,
+  ): Promise<TelegramSuccess | TelegramFailure> {
+    const controller = new AbortController()
+    const timer = setTimeout(() => controller.abort(), timeoutMs)
+    try {
+      const response = await fetchImpl(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(sendMessageBody(target, message)),
+        signal: controller.signal,
+      })
+      const reply = await readReply(response)
+      if (reply?.ok === true && typeof reply.result?.message_id === 'number') {
+        return { ok: true, messageId: reply.result.message_id }
+      }
+      const errorCode = reply?.error_code ?? (response.ok ? 502 : response.status)
+      const description =
+        reply?.description ?? `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`
+      return classifyTelegramFailure(errorCode, redact(description), reply?.parameters)
+    } catch (error) {
+      if (controller.signal.aborted) {
+        return { ok: false, kind: 'timeout', errorCode: null, description: `no reply within ${timeoutMs} ms` }
+      }
+      return { ok: false, kind: 'network', errorCode: null, description: redact(describeError(error)) }
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  return { sendMessage }
+}
+
+/** The JSON body of `sendMessage` for a target and a message. */
+function sendMessageBody(target: ChatTarget, message: OutgoingMessage): Record<string, unknown> {
+  const body: Record<string, unknown> = { chat_id: target.chatId, text: message.text }
+  if (target.threadId !== undefined) body.message_thread_id = target.threadId
+  if (message.parse_mode !== undefined) body.parse_mode = message.parse_mode
+  if (message.link_preview_options !== undefined) body.link_preview_options = message.link_preview_options
+  if (message.reply_markup !== undefined) body.reply_markup = message.reply_markup
+  if (message.disable_notification !== undefined) body.disable_notification = message.disable_notification
+  return body
+}
+
+/** Parses the reply body; a proxy's HTML error page yields `null`, classified by the HTTP status. */
+async function readReply(response: Response): Promise<BotApiReply | null> {
+  const text = await response.text()
+  try {
+    const parsed: unknown = JSON.parse(text)
+    return parsed !== null && typeof parsed === 'object' ? (parsed as BotApiReply) : null
+  } catch {
+    return null
+  }
+}
+
+/** `fetch failed` alone says little; Node puts the reason (ECONNREFUSED...) in `cause`. */
+function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error)
+  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : ''
+  return `${error.name}: ${error.message}${cause}`
+}

@@ -1,0 +1,3 @@
+export * from './classify.ts'
+export * from './fetch-transport.ts'
+export type * from './types.ts'

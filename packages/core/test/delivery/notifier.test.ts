@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest'
+import { createNotifier } from '../../src/delivery/notifier.ts'
+import { RouteConfigError } from '../../src/delivery/routes.ts'
+import { memoryStore } from '../../src/stores/index.ts'
+import { deliveryKey, type KeycrmEvent, parseWebhook } from '../../src/webhook/index.ts'
+
+const statusChange = (id: number, statusId = 5): KeycrmEvent =>
+  parseWebhook({
+    event: 'order.change_order_status',
+    context: { id, status_id: statusId, status_changed_at: '2026-01-29T18:53:35.000000Z' },
+  })
+const payment = (id: number): KeycrmEvent =>
+  parseWebhook({
+    event: 'order.change_payment_status',
+    context: { id, payment_status: 'paid', updated_at: '2026-01-29 10:00:00' },
+  })
+
+async function queued(store: ReturnType<typeof memoryStore>) {
+  const claims = await store.queue.claim({
+    workerId: 't',
+    now: Date.now() + 1,
+    leaseMs: 1000,
+    maxChats: 100,
+    maxJobsPerChat: 100,
+  })
+  return claims.flatMap((claim) => claim.jobs)
+}
+
+describe('createNotifier', () => {
+  it('enqueues one job per matching route with its summary line and the delivery key', async () => {
+    const store = memoryStore()
+    const notifier = createNotifier({
+      store,
+      routes: [
+        { chatId: -100, threadId: 7 },
+        { chatId: '200', kinds: ['payment_status'] },
+        { chatId: '300', statusIds: [5] },
+      ],
+    })
+    const event = statusChange(42)
+    expect(await notifier.accept(event)).toEqual({
+      status: 'queued',
+      deliveryKey: deliveryKey(event),
+      jobs: 2,
+    })
+    const jobs = await queued(store)
+    expect(jobs.map((job) => [job.chatId, job.threadId])).toEqual([
+      ['-100', 7],
+      ['300', undefined],
+    ])
+    expect(jobs[0]?.summaryLine).toBe('Замовлення #42 → #5')
+    expect(jobs[0]?.message.text).toMatch(/<b>Замовлення #42<\/b>/)
+    expect(jobs[0]?.deliveryKey).toBe(deliveryKey(event))
+  })
+
+  it('applies per-route locale and silence', async () => {
+    const store = memoryStore()
+    const notifier = createNotifier({
+      store,
+      routes: [{ chatId: '1' }, { chatId: '2', locale: 'en', disableNotification: true }],
+    })
+    await notifier.accept(payment(9))
+    const [uk, en] = await queued(store)
+    expect(uk?.message.text).toMatch(/Оплата|оплат/i)
+    expect(uk?.message.disable_notification).toBeUndefined()
+    expect(en?.message.text).toMatch(/Payment for order #9/)
+    expect(en?.summaryLine).toMatch(/^Order #9/)
+    expect(en?.message.disable_notification).toBe(true)
+  })
+
+  it('remembers an unrouted delivery too, so its redelivery is a duplicate', async () => {
+    const store = memoryStore()
+    const notifier = createNotifier({ store, routes: [{ chatId: '1', kinds: ['lead_status'] }] })
+    expect(await notifier.accept(statusChange(1))).toMatchObject({ status: 'unrouted', jobs: 0 })
+    expect(await notifier.accept(statusChange(1))).toMatchObject({ status: 'duplicate', jobs: 0 })
+    expect(await queued(store)).toHaveLength(0)
+  })
+
+  it('suppresses a redelivery but not the next change of the same order', async () => {
+    const store = memoryStore()
+    const notifier = createNotifier({ store, routes: [{ chatId: '1' }] })
+    expect((await notifier.accept(statusChange(1, 2))).status).toBe('queued')
+    expect((await notifier.accept(statusChange(1, 2))).status).toBe('duplicate')
+    expect((await notifier.accept(statusChange(1, 3))).status).toBe('queued')
+  })
+
+  it('lets the dedupe window expire', async () => {
+    let now = 1_000_000
+    const store = memoryStore()
+    const notifier = createNotifier({
+      store,
+      routes: [{ chatId: '1' }],
+      dedupeTtlMs: 1000,
+      clock: { now: () => now },
+    })
+    await notifier.accept(statusChange(1))
+    now += 999
+    expect((await notifier.accept(statusChange(1))).status).toBe('duplicate')
+    now += 2
+    expect((await notifier.accept(statusChange(1))).status).toBe('queued')
+  })
+
+  it('sends to the new id of a chat remembered as migrated', async () => {
+    const store = memoryStore()
+    await store.kv.set('chat-migration:-5', '-1005')
+    const notifier = createNotifier({ store, routes: [{ chatId: '-5' }] })
+    await notifier.accept(statusChange(1))
+    expect((await queued(store)).map((job) => job.chatId)).toEqual(['-1005'])
+  })
+
+  it('takes a routing function', async () => {
+    const store = memoryStore()
+    const notifier = createNotifier({
+      store,
+      routes: async (event) =>
+        event.kind === 'order_status' ? [{ chatId: `-${event.context.id}`, locale: 'en' }] : [],
+    })
+    await notifier.accept(statusChange(77))
+    const [job] = await queued(store)
+    expect(job?.chatId).toBe('-77')
+    expect(job?.summaryLine).toMatch(/^Order #77/)
+  })
+
+  it('rejects invalid rules when created', () => {
+    expect(() => createNotifier({ store: memoryStore(), routes: [{ chatId: 'oops' }] })).toThrow(
+      RouteConfigError,
+    )
+  })
+
+  it('leaves nothing behind when the store refuses, so KeyCRM can retry', async () => {
+    const store = memoryStore()
+    const notifier = createNotifier({ store, routes: [{ chatId: '1' }] })
+    await store.close()
+    await expect(notifier.accept(statusChange(1))).rejects.toThrow(/closed/)
+  })
+})

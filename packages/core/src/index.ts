@@ -5,9 +5,11 @@
  * @module
  */
 export * from './auth/index.ts'
+export * from './commands/index.ts'
 export * from './delivery/index.ts'
 export * from './format/index.ts'
 export * from './guard/index.ts'
+export * from './polling/index.ts'
 export * from './stores/index.ts'
-export type * from './telegram/types.ts'
+export * from './telegram/index.ts'
 export * from './webhook/index.ts'

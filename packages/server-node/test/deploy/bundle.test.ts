@@ -1,0 +1,225 @@
+/**
+ * Builds the deployable bundle with the package's `bundle` script and runs it from a copy outside the
+ * repository, the way the Docker image runs it: no workspace, no node_modules but the ones shipped.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
+import { builtinModules } from 'node:module'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { dockerStages, heredocCopiedTo, parseDockerfile } from './parse-dockerfile.ts'
+import { readRepoFile, serverPackageDir } from './paths.ts'
+
+const run = promisify(execFile)
+const bundleDir = join(serverPackageDir, 'bundle')
+const copyDir = mkdtempSync(join(tmpdir(), 'keygram-bundle-'))
+const entry = join(copyDir, 'keygram.mjs')
+const secret = 'deploy-test-secret-0123456789abcdef'
+const children: ChildProcess[] = []
+
+/** The health check script of the image, run against the bundled server. */
+const healthcheckPath = join(copyDir, 'healthcheck.mjs')
+
+function folderBytes(path: string): number {
+  const stat = statSync(path)
+  if (!stat.isDirectory()) return stat.size
+  return readdirSync(path).reduce((sum, name) => sum + folderBytes(join(path, name)), 0)
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  await new Promise((resolve) => server.close(resolve))
+  if (address === null || typeof address === 'string') throw new Error('no port')
+  return address.port
+}
+
+/** A minimal environment: nothing leaks in from the developer's shell (no token, no store URL). */
+function cleanEnv(extra: Record<string, string>): Record<string, string> {
+  return { PATH: process.env.PATH ?? '', HOME: copyDir, LOG_FORMAT: 'json', ...extra }
+}
+
+interface Started {
+  child: ChildProcess
+  output: () => string
+}
+
+function start(args: string[], env: Record<string, string>, cwd = copyDir): Started {
+  const child = spawn(process.execPath, [entry, ...args], { cwd, env: cleanEnv(env), stdio: 'pipe' })
+  children.push(child)
+  let output = ''
+  child.stdout?.on('data', (chunk) => {
+    output += chunk
+  })
+  child.stderr?.on('data', (chunk) => {
+    output += chunk
+  })
+  return { child, output: () => output }
+}
+
+async function waitForHealth(port: number, { child, output }: Started): Promise<void> {
+  const deadline = Date.now() + 15_000
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null)
+      throw new Error(`exited with ${child.exitCode} before /healthz; output:\n${output()}`)
+    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+      (response) => response.ok,
+      () => false,
+    )
+    if (ok) return
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error(`no /healthz on ${port} within 15 s; output:\n${output()}`)
+}
+
+function exitOf(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    return Promise.resolve({ code: child.exitCode, signal: child.signalCode })
+  }
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
+}
+
+beforeAll(async () => {
+  await run('pnpm', ['run', 'bundle'], { cwd: serverPackageDir, timeout: 150_000 })
+  cpSync(bundleDir, copyDir, { recursive: true })
+  const runtime = dockerStages(parseDockerfile(readRepoFile('Dockerfile'))).stages.at(-1)?.instructions ?? []
+  writeFileSync(healthcheckPath, heredocCopiedTo(runtime, '/app/healthcheck.mjs') ?? '')
+}, 180_000)
+
+afterEach(() => {
+  for (const child of children.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+})
+
+afterAll(() => {
+  rmSync(copyDir, { recursive: true, force: true })
+})
+
+describe('pnpm run bundle', () => {
+  it('writes one JavaScript file plus the run-time files of the SQLite binding', () => {
+    expect(readdirSync(bundleDir).sort()).toEqual(['keygram.mjs', 'node_modules'])
+    expect(readdirSync(join(bundleDir, 'node_modules')).sort()).toEqual([
+      'better-sqlite3',
+      'bindings',
+      'file-uri-to-path',
+    ])
+    const sqlite = join(bundleDir, 'node_modules', 'better-sqlite3')
+    expect(readdirSync(sqlite).sort()).toEqual(['LICENSE', 'build', 'lib', 'package.json'])
+    expect(existsSync(join(sqlite, 'build', 'Release', 'better_sqlite3.node'))).toBe(true)
+    // The C sources and build objects (20+ MB) stay behind.
+    expect(folderBytes(join(bundleDir, 'node_modules'))).toBeLessThan(10 * 1024 * 1024)
+  })
+
+  it('imports nothing at run time but Node built-ins and better-sqlite3', () => {
+    const code = readFileSync(join(bundleDir, 'keygram.mjs'), 'utf8')
+    const specifiers = new Set(
+      [
+        ...code.matchAll(/^import\s[^'"]*?from\s*["']([^"']+)["']/gm),
+        ...code.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g),
+      ].map((match) => match[1] ?? ''),
+    )
+    const builtins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]))
+    const foreign = [...specifiers].filter((specifier) => !builtins.has(specifier))
+    expect(foreign).toEqual(['better-sqlite3'])
+  })
+})
+
+describe('the bundle, run from a folder with no workspace around it', () => {
+  it('prints the CLI help', async () => {
+    const { stdout } = await run(process.execPath, [entry, '--help'], {
+      cwd: copyDir,
+      env: cleanEnv({}),
+      timeout: 20_000,
+    })
+    for (const command of ['serve', 'send-test', 'doctor', 'dead-letter']) expect(stdout).toContain(command)
+  })
+
+  it('opens SQLite through the shipped native binding', async () => {
+    const script =
+      "const Database = require('better-sqlite3'); const db = new Database(process.argv[1]);" +
+      "db.exec('create table t (x)'); db.prepare('insert into t values (?)').run(42);" +
+      "console.log(db.prepare('select x from t').get().x)"
+    const { stdout } = await run(process.execPath, ['-e', script, join(copyDir, 'probe.db')], {
+      cwd: copyDir,
+      env: cleanEnv({}),
+      timeout: 20_000,
+    })
+    expect(stdout.trim()).toBe('42')
+  })
+
+  it('serves a webhook into the SQLite store, passes the image health check, and stops on SIGTERM', async () => {
+    const webhookPort = await freePort()
+    const botPort = await freePort()
+    const server = start(['serve', '--role', 'webhook'], {
+      WEBHOOK_PORT: String(webhookPort),
+      BOT_PORT: String(botPort),
+      KEYGRAM_STORE: `sqlite:${join(copyDir, 'data', 'keygram.db')}`,
+      KEYGRAM_WEBHOOK_SECRET: secret,
+    })
+    await waitForHealth(webhookPort, server)
+
+    const health = await run(process.execPath, [healthcheckPath], {
+      env: cleanEnv({ WEBHOOK_PORT: String(webhookPort), BOT_PORT: String(botPort) }),
+      timeout: 10_000,
+    })
+    expect(health.stdout).toBe(`${webhookPort} up, ${botPort} closed\n`)
+
+    // Abbreviated from a production KeyCRM webhook (shared/keycrm/payloads).
+    const payload = JSON.stringify({
+      event: 'order.change_order_status',
+      context: {
+        id: 23196,
+        source_uuid: '№18766',
+        status_group_id: 1,
+        status_id: 1,
+        status_changed_at: '2026-01-29T18:53:35.000000Z',
+        grand_total: 1198,
+        payment_status: 'not_paid',
+      },
+    })
+    const accepted = await fetch(`http://127.0.0.1:${webhookPort}/webhooks/keycrm/${secret}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: payload,
+    })
+    expect(accepted.status).toBe(202)
+    expect(existsSync(join(copyDir, 'data', 'keygram.db'))).toBe(true)
+    // The secret never reaches the log, not even from the URL.
+    expect(server.output()).not.toContain(secret)
+
+    const stoppedAt = Date.now()
+    server.child.kill('SIGTERM')
+    expect(await exitOf(server.child)).toEqual({ code: 0, signal: null })
+    expect(Date.now() - stoppedAt).toBeLessThan(10_000)
+  })
+
+  it('loads keygram.config.ts from the working folder (c12 and jiti are bundled too)', async () => {
+    const port = await freePort()
+    const configDir = mkdtempSync(join(copyDir, 'config-'))
+    writeFileSync(
+      join(configDir, 'keygram.config.ts'),
+      `const webhookPort: number = ${port}\nexport default { webhookPort, locale: 'en' as const }\n`,
+    )
+    const server = start(
+      ['serve', '--role', 'webhook'],
+      { KEYGRAM_STORE: 'memory:', BOT_PORT: String(await freePort()) },
+      configDir,
+    )
+    await waitForHealth(port, server)
+    server.child.kill('SIGTERM')
+    expect((await exitOf(server.child)).code).toBe(0)
+  })
+})

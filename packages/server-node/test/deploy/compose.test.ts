@@ -1,0 +1,250 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { parse } from 'yaml'
+import { ENV_VARIABLES } from '../../src/config/env.ts'
+import { parseStoreUrl } from '../../src/config/store-url.ts'
+import { composeDir } from './paths.ts'
+
+interface ComposeHealthcheck {
+  test: string[]
+  interval: string
+  timeout: string
+  start_period: string
+  start_interval?: string
+  retries: number
+}
+
+interface ComposeService {
+  image?: string
+  build?: { context: string; dockerfile: string }
+  command?: string[]
+  restart?: string
+  env_file?: string | string[]
+  environment?: Record<string, string>
+  ports?: string[]
+  volumes?: string[]
+  depends_on?: string[] | Record<string, { condition: string }>
+  healthcheck?: ComposeHealthcheck
+  deploy?: { replicas?: number }
+}
+
+interface ComposeFile {
+  services: Record<string, ComposeService>
+  volumes?: Record<string, unknown>
+}
+
+/** Parses a compose file the way Compose does, YAML merge keys (`<<: *keygram`) included. */
+function loadCompose(file: string): ComposeFile {
+  return parse(readFileSync(join(composeDir, file), 'utf8'), { merge: true }) as ComposeFile
+}
+
+function service(compose: ComposeFile, name: string): ComposeService {
+  const found = compose.services[name]
+  if (!found) throw new Error(`service ${name} is missing`)
+  return found
+}
+
+function dependencies(target: ComposeService): Record<string, string> {
+  const dependsOn = target.depends_on ?? []
+  return Array.isArray(dependsOn)
+    ? Object.fromEntries(dependsOn.map((name) => [name, 'service_started']))
+    : Object.fromEntries(Object.entries(dependsOn).map(([name, { condition }]) => [name, condition]))
+}
+
+/** The names of the `.env.example` lines, commented-out ones included. */
+function envExampleNames(): string[] {
+  const text = readFileSync(join(composeDir, '.env.example'), 'utf8')
+  return [...text.matchAll(/^#?\s*([A-Z][A-Z0-9_]*)=/gm)].map((match) => match[1] ?? '')
+}
+
+const knownVariables = new Set(ENV_VARIABLES.map((variable) => variable.name))
+const secretVariables = ENV_VARIABLES.filter((variable) => variable.secret).map((variable) => variable.name)
+
+const HEALTH = {
+  'webhook-server': { port: '9000', interval: '60s', start_period: '30s', retries: 5 },
+  'telegram-bot': { port: '9001', interval: '60s', start_period: '60s', retries: 5 },
+} as const
+
+describe.each([
+  ['docker-compose.yml', 'sqlite'],
+  ['docker-compose.redis.yml', 'redis'],
+] as const)('%s', (file, storeKind) => {
+  const compose = loadCompose(file)
+
+  it('runs each role with its serve command', () => {
+    expect(service(compose, 'webhook-server').command).toEqual(['serve', '--role', 'webhook'])
+    expect(service(compose, 'telegram-bot').command).toEqual(['serve', '--role', 'bot'])
+  })
+
+  it.each(Object.entries(HEALTH))('checks %s health exactly as the seed settled', (name, expected) => {
+    const healthcheck = service(compose, name).healthcheck
+    expect(healthcheck).toBeDefined()
+    expect(healthcheck?.test).toEqual(['CMD', 'node', '/app/healthcheck.mjs', expected.port])
+    expect(healthcheck?.interval).toBe(expected.interval)
+    expect(healthcheck?.start_period).toBe(expected.start_period)
+    expect(healthcheck?.retries).toBe(expected.retries)
+    // Starting containers turn healthy within seconds, so the bot does not wait a whole interval.
+    expect(healthcheck?.start_interval).toBe('5s')
+    // The check must give up before the next one is due.
+    expect(Number.parseInt(healthcheck?.timeout ?? '', 10)).toBeLessThan(60)
+  })
+
+  it('restarts every service unless stopped', () => {
+    for (const [name, target] of Object.entries(compose.services)) {
+      expect(target.restart, name).toBe('unless-stopped')
+    }
+  })
+
+  it('starts the bot after the webhook server is healthy', () => {
+    expect(dependencies(service(compose, 'telegram-bot'))['webhook-server']).toBe('service_healthy')
+    expect(dependencies(service(compose, 'nginx'))).toHaveProperty('webhook-server')
+  })
+
+  it('listens on the ports the server is told to use', () => {
+    for (const name of ['webhook-server', 'telegram-bot']) {
+      const environment = service(compose, name).environment ?? {}
+      expect(environment.WEBHOOK_PORT, name).toBe('9000')
+      expect(environment.BOT_PORT, name).toBe('9001')
+    }
+  })
+
+  it('builds both roles from the repository Dockerfile into one image', () => {
+    const images = new Set<string | undefined>()
+    for (const name of ['webhook-server', 'telegram-bot']) {
+      const target = service(compose, name)
+      images.add(target.image)
+      const context = resolve(composeDir, target.build?.context ?? '.')
+      expect(existsSync(join(context, target.build?.dockerfile ?? 'Dockerfile')), name).toBe(true)
+      expect(existsSync(join(context, 'pnpm-lock.yaml')), name).toBe(true)
+    }
+    expect(images.size).toBe(1)
+  })
+
+  it(`uses the ${storeKind} store`, () => {
+    for (const name of ['webhook-server', 'telegram-bot']) {
+      const url = service(compose, name).environment?.KEYGRAM_STORE ?? ''
+      const parsed = parseStoreUrl(url)
+      expect(parsed.ok && parsed.store.kind, name).toBe(storeKind)
+    }
+  })
+
+  it('passes only variables the server reads, and requires the token and the secret', () => {
+    for (const name of ['webhook-server', 'telegram-bot']) {
+      const target = service(compose, name)
+      expect(target.env_file).toBe('.env')
+      const environment = target.environment ?? {}
+      for (const key of Object.keys(environment)) expect(knownVariables, `${name} ${key}`).toContain(key)
+      // `${VAR:?message}`: Compose refuses to start without them rather than run the bot in demo mode.
+      expect(environment.TELEGRAM_BOT_TOKEN).toMatch(/^\$\{TELEGRAM_BOT_TOKEN:\?.+\}$/)
+      expect(environment.KEYGRAM_WEBHOOK_SECRET).toMatch(/^\$\{KEYGRAM_WEBHOOK_SECRET:\?.+\}$/)
+      for (const secret of secretVariables) {
+        const value = environment[secret]
+        if (value !== undefined) expect(value, `${secret} must come from .env`).toMatch(/^\$\{/)
+      }
+    }
+  })
+
+  it('exposes nothing but TLS to the outside', () => {
+    expect(service(compose, 'nginx').ports).toEqual(['443:443'])
+    for (const [name, target] of Object.entries(compose.services)) {
+      if (name === 'nginx') continue
+      for (const port of target.ports ?? []) expect(port, name).toMatch(/^127\.0\.0\.1:/)
+    }
+  })
+
+  it('mounts the nginx config and certificates from this folder', () => {
+    const volumes = service(compose, 'nginx').volumes ?? []
+    expect(volumes).toContain('./nginx/keygram.conf:/etc/nginx/conf.d/default.conf:ro')
+    expect(volumes).toContain('./certs:/etc/nginx/certs:ro')
+    expect(existsSync(join(composeDir, 'nginx', 'keygram.conf'))).toBe(true)
+  })
+})
+
+describe('docker-compose.yml (SQLite)', () => {
+  const compose = loadCompose('docker-compose.yml')
+
+  it('has exactly the two roles and nginx', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['nginx', 'telegram-bot', 'webhook-server'])
+  })
+
+  it('shares one data volume holding the SQLite file', () => {
+    expect(compose.volumes).toHaveProperty('keygram-data')
+    for (const name of ['webhook-server', 'telegram-bot']) {
+      const target = service(compose, name)
+      expect(target.volumes, name).toContain('keygram-data:/data')
+      const parsed = parseStoreUrl(target.environment?.KEYGRAM_STORE ?? '')
+      expect(parsed.ok && parsed.store.kind === 'sqlite' && parsed.store.path, name).toBe('/data/keygram.db')
+    }
+  })
+
+  it('publishes each role on its own port, on loopback only', () => {
+    expect(service(compose, 'webhook-server').ports).toEqual(['127.0.0.1:9000:9000'])
+    expect(service(compose, 'telegram-bot').ports).toEqual(['127.0.0.1:9001:9001'])
+  })
+})
+
+describe('docker-compose.redis.yml (two replicas)', () => {
+  const compose = loadCompose('docker-compose.redis.yml')
+
+  it('has the two roles, Redis and nginx', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['nginx', 'redis', 'telegram-bot', 'webhook-server'])
+  })
+
+  it('runs two replicas of each role on redis://redis:6379', () => {
+    for (const name of ['webhook-server', 'telegram-bot']) {
+      const target = service(compose, name)
+      expect(target.deploy?.replicas, name).toBe(2)
+      expect(target.environment?.KEYGRAM_STORE, name).toBe('redis://redis:6379')
+      // A fixed host port cannot be bound twice; nginx reaches the replicas by service name.
+      expect(target.ports, name).toBeUndefined()
+      expect(dependencies(target).redis, name).toBe('service_healthy')
+    }
+  })
+
+  it('keeps Redis durable: append-only, fsynced, never evicting queued jobs', () => {
+    const redis = service(compose, 'redis')
+    expect(redis.command).toEqual(
+      expect.arrayContaining([
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'always',
+        '--maxmemory-policy',
+        'noeviction',
+      ]),
+    )
+    expect(redis.volumes).toContain('redis-data:/data')
+    expect(compose.volumes).toHaveProperty('redis-data')
+    expect(redis.healthcheck?.test).toEqual(['CMD', 'redis-cli', 'ping'])
+  })
+})
+
+describe('.env.example', () => {
+  const text = readFileSync(join(composeDir, '.env.example'), 'utf8')
+
+  it('names only variables the server reads, and the required ones', () => {
+    const names = envExampleNames()
+    expect(names).toEqual(
+      expect.arrayContaining(['TELEGRAM_BOT_TOKEN', 'KEYGRAM_WEBHOOK_SECRET', 'KEYGRAM_CHAT_ID']),
+    )
+    for (const name of names) expect(knownVariables, name).toContain(name)
+  })
+
+  it('holds no real secret', () => {
+    for (const match of text.matchAll(/^#?\s*([A-Z][A-Z0-9_]*)=(.*)$/gm)) {
+      const [, name = '', value = ''] = match
+      if (secretVariables.includes(name)) expect(value.trim(), name).toBe('')
+    }
+    // A bot token looks like 123456789:AA... (35 characters after the colon).
+    expect(text).not.toMatch(/\d{6,}:[A-Za-z0-9_-]{30,}/)
+  })
+
+  it('leaves the deployment-fixed variables to the compose file', () => {
+    const fixed = Object.keys(
+      service(loadCompose('docker-compose.yml'), 'webhook-server').environment ?? {},
+    ).filter((name) => !secretVariables.includes(name))
+    const uncommented = [...text.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((match) => match[1])
+    for (const name of fixed) expect(uncommented, name).not.toContain(name)
+  })
+})

@@ -1,1 +1,3 @@
-export {}
+export * from './commands.ts'
+export * from './polling.ts'
+export * from './transport.ts'

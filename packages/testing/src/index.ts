@@ -4,5 +4,7 @@
  *
  * @module
  */
+
+export * from './adapter-suite/index.ts'
 export * from './conformance/index.ts'
 export * from './fake-bot-api/index.ts'

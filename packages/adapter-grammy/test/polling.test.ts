@@ -1,0 +1,8 @@
+import { fileURLToPath } from 'node:url'
+import { testPollingAdapter } from '../../testing/src/adapter-suite/index.ts'
+import { harness } from './harness.ts'
+
+testPollingAdapter('grammY', {
+  ...harness,
+  processModule: fileURLToPath(new URL('./harness.ts', import.meta.url)),
+})

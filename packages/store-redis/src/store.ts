@@ -5,6 +5,7 @@
  */
 import type { KeygramStore } from '@keygram/core'
 import { Redis } from 'ioredis'
+import { RedisEventLog } from './events.ts'
 import { RedisGuard } from './guard.ts'
 import { RedisKeyValueStore } from './kv.ts'
 import { RedisQueueStore } from './queue.ts'
@@ -77,6 +78,7 @@ export function redisStore(options: RedisStoreOptions = {}): KeygramStore {
     name: 'redis',
     queue: new RedisQueueStore(redis, prefix),
     kv: new RedisKeyValueStore(redis, prefix, clock),
+    events: new RedisEventLog(redis, prefix),
     guard: new RedisGuard(redis, prefix, clock),
     async ping() {
       let timer: ReturnType<typeof setTimeout> | undefined

@@ -77,6 +77,17 @@ export const migrations: readonly string[] = [
   );
   INSERT INTO counters (name, value) VALUES ('job_sequence', 0);
   `,
+  `
+  -- Version 2: the event log digests read. One row per accepted KeyCRM delivery (the key is unique, so a
+  -- repeated append is a no-op); the record is JSON, queried by time only.
+  CREATE TABLE events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    delivery_key TEXT NOT NULL UNIQUE,
+    at INTEGER NOT NULL,
+    record TEXT NOT NULL
+  );
+  CREATE INDEX events_at ON events (at, seq);
+  `,
 ]
 
 /** The schema version this code writes; a file with a higher `user_version` is refused. */

@@ -5,6 +5,7 @@
  */
 import type { KeygramStore } from '@keygram/core'
 import { DEFAULT_BUSY_TIMEOUT_MS, openDatabase } from './database.ts'
+import { createSqliteEventLog } from './events.ts'
 import { createSqliteGuard } from './guard.ts'
 import { createSqliteKv } from './kv.ts'
 import { createSqliteQueue } from './queue.ts'
@@ -34,6 +35,7 @@ export function sqliteStore(options: SqliteStoreOptions): KeygramStore {
     name: 'sqlite',
     queue: createSqliteQueue(db),
     kv: createSqliteKv(db, clock),
+    events: createSqliteEventLog(db),
     guard,
     async ping() {
       ping.get()

@@ -8,3 +8,4 @@
 export * from './adapter-suite/index.ts'
 export * from './conformance/index.ts'
 export * from './fake-bot-api/index.ts'
+export * from './fake-keycrm/index.ts'

@@ -11,6 +11,8 @@ export { type CoalescedBatch, type CoalesceOptions, coalesceJobs, defaultCoalesc
 export { listDeadLetters, replayDeadLetters } from './dead-letters.ts'
 export {
   type AcceptResult,
+  appendNotice,
+  type BuildJobsExtras,
   buildJobs,
   createNotifier,
   DEFAULT_DEDUPE_TTL_MS,
@@ -21,8 +23,12 @@ export { type ChatPacing, chatIntervalMs, defaultChatPacing, isGroupChat } from 
 export { splitPlainText, toPlainText } from './plain-text.ts'
 export {
   chatMigrationKey,
+  DEFAULT_ROUTE_TIME_ZONE,
   finalizeTargets,
+  inQuietHours,
   matchRouteRules,
+  type QuietHours,
+  type RouteChat,
   RouteConfigError,
   type RouteFunction,
   type RouteRule,
@@ -31,8 +37,13 @@ export {
   resolveChatMigration,
   routableKinds,
   ruleMatches,
+  type StatusGroupName,
+  statusGroupIds,
+  type ValidateRoutesOptions,
   type ValidRouteRule,
   validateRouteRules,
+  type WeekdayName,
+  weekdayNames,
 } from './routes.ts'
 export { createTokenBucket, type TokenBucket, type TokenBucketOptions, takeToken } from './token-bucket.ts'
 export type * from './types.ts'

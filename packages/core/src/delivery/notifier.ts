@@ -3,7 +3,21 @@
  *
  * @module
  */
-import { type FormatOptions, formatNotification, summaryLine } from '../format/index.ts'
+import { eventRecordOf } from '../digest/event-record.ts'
+import type { Enricher } from '../enrich/enrich.ts'
+import { notEnrichedNote } from '../enrich/note.ts'
+import type { EnrichmentResult } from '../enrich/types.ts'
+import {
+  escapeHtml,
+  type FormatLocale,
+  type FormatOptions,
+  formatNotification,
+  type StatusDictionary,
+  summaryLine,
+  TELEGRAM_TEXT_LIMIT,
+  visibleLength,
+} from '../format/index.ts'
+import type { TelegramMessage } from '../telegram/types.ts'
 import { deliveryKey as keyOf } from '../webhook/index.ts'
 import type { KeycrmEvent } from '../webhook/types.ts'
 import { type Clock, systemClock } from './clock.ts'
@@ -14,18 +28,35 @@ import {
   type RouteTarget,
   validateRouteRules,
 } from './routes.ts'
-import type { KeygramStore, NewJob } from './types.ts'
+import type { EventLog, KeygramStore, NewJob } from './types.ts'
 
 /** Options of {@link createNotifier}. */
 export interface NotifierOptions {
-  store: Pick<KeygramStore, 'queue' | 'kv'>
+  /** The queue and key-values; with `events`, every new delivery is also recorded for digests. */
+  store: Pick<KeygramStore, 'queue' | 'kv'> & { readonly events?: EventLog }
   /** Rules (validated now, {@link RouteConfigError} if wrong) or a function. */
   routes: Routes
   /** Formatting for every route; a route's `locale` / `disableNotification` override it. */
   format?: FormatOptions
+  /**
+   * KeyCRM's status list: resolves rules' `statusNames` (required for them) and names statuses in messages
+   * when enrichment brings none.
+   */
+  statuses?: StatusDictionary
+  /**
+   * Adds details from KeyCRM's API (e.g. `createEnricher(client, { budgetMs: 3000 })`). Runs only for events
+   * some route takes; its budget bounds how long `accept` waits for it. A message without the details
+   * says so in one line.
+   */
+  enrich?: Enricher
   /** How long a delivery key suppresses redeliveries, in ms. Default 7 days. */
   dedupeTtlMs?: number
   clock?: Pick<Clock, 'now'>
+  /**
+   * Called when recording a delivery for digests fails. The delivery itself is queued by then, so
+   * `accept` still resolves; default: `console.warn`.
+   */
+  onEventLogError?: (error: unknown) => void
 }
 
 /** What became of an accepted event. */
@@ -35,13 +66,16 @@ export interface AcceptResult {
   deliveryKey: string
   /** Jobs added (one per message per target). */
   jobs: number
+  /** How enrichment went, when an enricher is configured and a route took the event. */
+  enrichment?: Pick<EnrichmentResult, 'status' | 'reason' | 'elapsedMs'>
 }
 
 /** Accepts events; ack KeyCRM only after {@link Notifier.accept} resolved. */
 export interface Notifier {
   /**
-   * Routes, formats and enqueues `event` in one atomic store call (dedupe + durable append).
-   * Rejects only when the store does (then answer KeyCRM with an error so it retries).
+   * Routes, enriches (within its budget), formats and enqueues `event` in one atomic store call (dedupe +
+   * durable append), then records it for digests. Rejects only when the enqueue does (then answer
+   * KeyCRM with an error so it retries).
    */
   accept(event: KeycrmEvent): Promise<AcceptResult>
 }
@@ -60,30 +94,117 @@ export const DEFAULT_DEDUPE_TTL_MS = 7 * 24 * 60 * 60 * 1000
  * ```
  */
 export function createNotifier(options: NotifierOptions): Notifier {
-  const { store } = options
+  const { store, enrich } = options
   const clock = options.clock ?? systemClock
-  const format = options.format ?? {}
+  const format: FormatOptions =
+    options.statuses !== undefined && options.format?.statuses === undefined
+      ? { ...options.format, statuses: options.statuses }
+      : (options.format ?? {})
   const dedupeTtlMs = options.dedupeTtlMs ?? DEFAULT_DEDUPE_TTL_MS
   if (!(dedupeTtlMs > 0)) throw new RangeError('createNotifier: dedupeTtlMs must be > 0')
+  const onEventLogError =
+    options.onEventLogError ??
+    ((error: unknown) => console.warn('keygram: could not record a delivery for digests:', error))
   const routes = options.routes
-  const resolve: (event: KeycrmEvent) => RouteTarget[] | Promise<RouteTarget[]> =
-    typeof routes === 'function'
-      ? routes
-      : (
-          (rules) => (event: KeycrmEvent) =>
-            matchRouteRules(rules, event)
-        )(validateRouteRules(routes))
+  let resolve: (event: KeycrmEvent) => RouteTarget[] | Promise<RouteTarget[]>
+  if (typeof routes === 'function') resolve = routes
+  else {
+    const validateOptions: Parameters<typeof validateRouteRules>[1] = {}
+    if (options.statuses !== undefined) validateOptions.statuses = options.statuses
+    if (options.format?.timeZone !== undefined) validateOptions.timeZone = options.format.timeZone
+    const rules = validateRouteRules(routes, validateOptions)
+    resolve = (event) => matchRouteRules(rules, event, clock.now())
+  }
 
   return {
     async accept(event) {
       const deliveryKey = keyOf(event)
       const targets = await finalizeTargets(store.kv, await resolve(event))
-      const jobs = buildJobs(event, targets, format)
-      const { accepted } = await store.queue.enqueue({ deliveryKey, dedupeTtlMs, jobs, now: clock.now() })
-      if (!accepted) return { status: 'duplicate', deliveryKey, jobs: 0 }
-      return { status: jobs.length === 0 ? 'unrouted' : 'queued', deliveryKey, jobs: jobs.length }
+      let enrichment: EnrichmentResult | undefined
+      if (enrich !== undefined && targets.length > 0) enrichment = await safeEnrich(enrich, event)
+      const jobs = buildJobs(event, targets, withEnrichment(format, enrichment), noticeOf(enrichment))
+      const now = clock.now()
+      const { accepted } = await store.queue.enqueue({ deliveryKey, dedupeTtlMs, jobs, now })
+      const result: AcceptResult = accepted
+        ? { status: jobs.length === 0 ? 'unrouted' : 'queued', deliveryKey, jobs: jobs.length }
+        : { status: 'duplicate', deliveryKey, jobs: 0 }
+      if (enrichment !== undefined) result.enrichment = summary(enrichment)
+      if (accepted && store.events !== undefined) {
+        // Not part of the enqueue: a failed record costs a digest one count, never a notification.
+        await store.events.append(eventRecordOf(event, deliveryKey, now)).catch(onEventLogError)
+      }
+      return result
     },
   }
+}
+
+async function safeEnrich(enrich: Enricher, event: KeycrmEvent): Promise<EnrichmentResult> {
+  try {
+    return await enrich(event)
+  } catch {
+    return { status: 'not_enriched', reason: 'error', elapsedMs: 0 }
+  }
+}
+
+function summary(result: EnrichmentResult): NonNullable<AcceptResult['enrichment']> {
+  const brief: NonNullable<AcceptResult['enrichment']> = {
+    status: result.status,
+    elapsedMs: result.elapsedMs,
+  }
+  if (result.reason !== undefined) brief.reason = result.reason
+  return brief
+}
+
+function withEnrichment(format: FormatOptions, result: EnrichmentResult | undefined): FormatOptions {
+  if (result === undefined) return format
+  const merged: FormatOptions = { ...format }
+  if (result.enrichment !== undefined) merged.enrichment = result.enrichment
+  if (result.statuses !== undefined) {
+    merged.statuses = {
+      order: { ...format.statuses?.order, ...result.statuses.order },
+      lead: { ...format.statuses?.lead, ...result.statuses.lead },
+    }
+  }
+  return merged
+}
+
+function noticeOf(result: EnrichmentResult | undefined): BuildJobsExtras | undefined {
+  if (result === undefined || result.status === 'enriched' || result.status === 'skipped') return undefined
+  const reason = result.reason ?? 'error'
+  return { notice: (locale) => notEnrichedNote(reason, locale) }
+}
+
+/** Extras of {@link buildJobs}. */
+export interface BuildJobsExtras {
+  /** A plain-text line added in italics at the end of each notification, in the target's locale. */
+  notice?: (locale: FormatLocale) => string | undefined
+}
+
+/**
+ * Adds `notice` (plain text) in italics to the end of a notification: to its last message when that
+ * stays within Telegram's limit, else as one more message (which then carries the button).
+ */
+export function appendNotice(messages: readonly TelegramMessage[], notice: string): TelegramMessage[] {
+  const line = `<i>${escapeHtml(notice)}</i>`
+  const result = [...messages]
+  const last = result.at(-1)
+  if (last !== undefined && visibleLength(`${last.text}\n\n${line}`) <= TELEGRAM_TEXT_LIMIT) {
+    result[result.length - 1] = { ...last, text: `${last.text}\n\n${line}` }
+    return result
+  }
+  const extra: TelegramMessage = {
+    text: line,
+    parse_mode: 'HTML',
+    link_preview_options: { is_disabled: true },
+  }
+  if (last !== undefined) {
+    const { reply_markup: replyMarkup, ...rest } = last
+    result[result.length - 1] = rest
+    if (replyMarkup !== undefined) extra.reply_markup = replyMarkup
+    if (last.disable_notification !== undefined) extra.disable_notification = last.disable_notification
+  }
+  result.push(extra)
+  return result
 }
 
 /** One job per message per target, formatted once per distinct set of overrides. */
@@ -91,8 +212,9 @@ export function buildJobs(
   event: KeycrmEvent,
   targets: readonly RouteTarget[],
   format: FormatOptions,
+  extras: BuildJobsExtras = {},
 ): NewJob[] {
-  const rendered = new Map<string, { messages: ReturnType<typeof formatNotification>; line: string }>()
+  const rendered = new Map<string, { messages: TelegramMessage[]; line: string }>()
   const jobs: NewJob[] = []
   for (const target of targets) {
     const options: FormatOptions = { ...format }
@@ -101,7 +223,10 @@ export function buildJobs(
     const cacheKey = `${options.locale ?? ''}\u0000${options.disableNotification ?? ''}`
     let output = rendered.get(cacheKey)
     if (output === undefined) {
-      output = { messages: formatNotification(event, options), line: summaryLine(event, options) }
+      let messages = formatNotification(event, options)
+      const notice = extras.notice?.(options.locale ?? 'uk')
+      if (notice) messages = appendNotice(messages, notice)
+      output = { messages, line: summaryLine(event, options) }
       rendered.set(cacheKey, output)
     }
     for (const formatted of output.messages) {

@@ -1,36 +1,93 @@
 /**
- * Routing: which chats an event is notified to.
+ * Routing: which chats an event is notified to, and how (topic, language, silence).
  *
  * @module
  */
 import * as v from 'valibot'
-import type { FormatLocale } from '../format/index.ts'
+import { isValidTimeZone, zonedParts } from '../digest/zoned-time.ts'
+import { localeStrings } from '../format/locales/index.ts'
+import type { FormatLocale, StatusDictionary, StatusInfo } from '../format/types.ts'
 import type { KeycrmEvent } from '../webhook/types.ts'
 import type { ChatId, ChatTarget, KeyValueStore } from './types.ts'
 
 /** The event kinds a rule can filter on. */
 export const routableKinds = ['order_status', 'payment_status', 'lead_status', 'unknown'] as const
 
+/** KeyCRM's fixed status groups by name, for `statusGroups`. */
+export const statusGroupIds = {
+  new: 1,
+  approval: 2,
+  production: 3,
+  delivery: 4,
+  completed: 5,
+  canceled: 6,
+} as const
+
+/** A status group name of {@link statusGroupIds}. */
+export type StatusGroupName = keyof typeof statusGroupIds
+
+/** Days of the week for quiet hours. */
+export const weekdayNames = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const
+
+/** A day of the week for {@link QuietHours.days}. */
+export type WeekdayName = (typeof weekdayNames)[number]
+
 const routeLocales = ['uk', 'en', 'ru'] as const satisfies readonly FormatLocale[]
 
+/** Default time zone of quiet hours. */
+export const DEFAULT_ROUTE_TIME_ZONE = 'Europe/Kyiv'
+
 /**
- * One routing rule: send matching events to `chatId` (and topic `threadId`).
- *
- * Filters left out match everything. `kinds` narrows the event kinds. `statusIds` talks about status
- * changes (order and lead) and `paymentStatuses` about payment changes: when either is given, an event
- * matches if it is a status change whose `status_id` is listed, or a payment change whose
- * `payment_status` is listed. So `{ statusIds: [5] }` sends only moves into status 5, and
- * `{ statusIds: [5], paymentStatuses: ['paid'] }` sends those and payments marked paid.
+ * A mute window: while it lasts, the route's messages go silently (`disable_notification`), not dropped.
+ * `from` to `to` in local `HH:MM`; a window past midnight (`22:00` to `08:00`) is fine.
  */
-export interface RouteRule {
+export interface QuietHours {
+  from: string
+  to: string
+  /** IANA time zone; default the notifier's, else `Europe/Kyiv`. */
+  timeZone?: string
+  /** Days the window starts on; default every day. */
+  days?: WeekdayName[]
+}
+
+/** One destination of a rule. */
+export interface RouteChat {
   /** Numeric chat id (groups negative, e.g. `-1001234567890`) or `@channelusername`. */
   chatId: ChatId | number
   /** Forum topic (`message_thread_id`). */
   threadId?: number
+}
+
+/**
+ * One routing rule: send matching events to `chatId` (and topic `threadId`) and/or every chat of `chats`.
+ *
+ * Filters left out match everything; given filters must all match. `kinds` narrows the event kinds;
+ * `sourceIds` and `managerIds` the order's or card's source and manager.
+ *
+ * `statusIds`, `statusNames` and `statusGroups` talk about status changes (order and lead; groups exist
+ * for orders only) and `paymentStatuses` about payment changes: when any of them is given, an event
+ * matches if it is a status change into a listed status, or a payment change to a listed payment status.
+ * So `{ statusGroups: ['canceled'] }` sends only cancellations, and `{ statusIds: [5], paymentStatuses:
+ * ['paid'] }` sends moves into status 5 and payments marked paid.
+ */
+export interface RouteRule extends Partial<RouteChat> {
+  /** More destinations for the same events. */
+  chats?: RouteChat[]
   kinds?: KeycrmEvent['kind'][]
   statusIds?: number[]
+  /**
+   * Status names (or aliases, or the localized label of a built-in status), matched case-insensitively
+   * against KeyCRM's status list when the notifier starts; an unknown name is a configuration error.
+   */
+  statusNames?: string[]
+  /** Status groups: ids 1-6 or names (`new`, `approval`, `production`, `delivery`, `completed`, `canceled`). */
+  statusGroups?: (number | StatusGroupName)[]
   paymentStatuses?: string[]
-  /** Deliver silently (`disable_notification`). */
+  sourceIds?: number[]
+  managerIds?: number[]
+  /** Mute windows: inside one, messages go silently. */
+  quietHours?: QuietHours | QuietHours[]
+  /** Always deliver silently (`disable_notification`). */
   disableNotification?: boolean
   /** Format this route's messages in this locale instead of the notifier's. */
   locale?: FormatLocale
@@ -59,19 +116,79 @@ const chatIdSchema = v.union(
   ],
   'expected a numeric chat id (e.g. -1001234567890) or an @username',
 )
+const threadIdSchema = v.pipe(v.number(), v.integer(), v.minValue(1))
+const positiveIds = v.array(v.pipe(v.number(), v.integer(), v.minValue(1)))
+const clockTime = v.pipe(
+  v.string(),
+  v.regex(/^(?:[01]\d|2[0-3]):[0-5]\d$/, 'expected a local time HH:MM (00:00-23:59)'),
+)
+const timeZoneSchema = v.pipe(
+  v.string(),
+  v.check(
+    isValidTimeZone,
+    (issue) => `unknown time zone "${String(issue.input)}" (expected IANA, e.g. Europe/Kyiv)`,
+  ),
+)
+const quietHoursSchema = v.pipe(
+  v.strictObject({
+    from: clockTime,
+    to: clockTime,
+    timeZone: v.optional(timeZoneSchema),
+    days: v.optional(v.array(v.picklist(weekdayNames, `expected one of ${weekdayNames.join(', ')}`))),
+  }),
+  v.check((window) => window.from !== window.to, 'from and to are equal: the window would be empty'),
+)
+const groupNames = Object.keys(statusGroupIds) as StatusGroupName[]
+const statusGroupSchema = v.union(
+  [
+    v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(6)),
+    v.pipe(
+      v.picklist(groupNames),
+      v.transform((name) => statusGroupIds[name] as number),
+    ),
+  ],
+  `expected a status group 1-6 or one of ${groupNames.join(', ')}`,
+)
 
-const routeRuleSchema = v.strictObject({
-  chatId: chatIdSchema,
-  threadId: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
-  kinds: v.optional(v.array(v.picklist(routableKinds, `expected one of ${routableKinds.join(', ')}`))),
-  statusIds: v.optional(v.array(v.pipe(v.number(), v.integer(), v.minValue(1)))),
-  paymentStatuses: v.optional(v.array(v.pipe(v.string(), v.nonEmpty()))),
-  disableNotification: v.optional(v.boolean()),
-  locale: v.optional(v.picklist(routeLocales, `expected one of ${routeLocales.join(', ')}`)),
-})
+const routeRuleSchema = v.pipe(
+  v.strictObject({
+    chatId: v.optional(chatIdSchema),
+    threadId: v.optional(threadIdSchema),
+    chats: v.optional(
+      v.pipe(
+        v.array(v.strictObject({ chatId: chatIdSchema, threadId: v.optional(threadIdSchema) })),
+        v.minLength(1, 'expected at least one chat'),
+      ),
+    ),
+    kinds: v.optional(v.array(v.picklist(routableKinds, `expected one of ${routableKinds.join(', ')}`))),
+    statusIds: v.optional(positiveIds),
+    statusNames: v.optional(v.array(v.pipe(v.string(), v.trim(), v.nonEmpty('expected a status name')))),
+    statusGroups: v.optional(v.array(statusGroupSchema)),
+    paymentStatuses: v.optional(v.array(v.pipe(v.string(), v.nonEmpty()))),
+    sourceIds: v.optional(positiveIds),
+    managerIds: v.optional(positiveIds),
+    quietHours: v.optional(v.union([quietHoursSchema, v.array(quietHoursSchema)])),
+    disableNotification: v.optional(v.boolean()),
+    locale: v.optional(v.picklist(routeLocales, `expected one of ${routeLocales.join(', ')}`)),
+  }),
+  v.check((rule) => rule.chatId !== undefined || rule.chats !== undefined, 'a rule needs chatId or chats'),
+  v.check((rule) => rule.threadId === undefined || rule.chatId !== undefined, 'threadId needs chatId'),
+)
 
-/** A rule after validation: `chatId` is a string. */
-export type ValidRouteRule = v.InferOutput<typeof routeRuleSchema>
+/**
+ * A rule after validation: chat ids are strings, status groups ids, quiet hours a list with their time
+ * zone filled in. It is still a {@link RouteRule}: validating it again gives the same rule.
+ */
+export interface ValidRouteRule extends RouteRule {
+  chatId?: string
+  chats?: { chatId: string; threadId?: number }[]
+  statusGroups?: number[]
+  quietHours?: (QuietHours & { timeZone: string })[]
+}
+
+// Status ids the `statusNames` of a validated rule resolved to. Kept beside the rule, not in it, so a
+// validated rule stays a plain RouteRule that can be validated (or serialised) again.
+const namedStatusIds = new WeakMap<ValidRouteRule, { order: number[]; lead: number[] }>()
 
 /** Thrown by {@link validateRouteRules} with every problem found, each with its path. */
 export class RouteConfigError extends Error {
@@ -85,48 +202,192 @@ export class RouteConfigError extends Error {
   }
 }
 
+/** Options of {@link validateRouteRules}. */
+export interface ValidateRoutesOptions {
+  /** KeyCRM's statuses (e.g. `dictionaries.statusDictionary()`); required when a rule uses `statusNames`. */
+  statuses?: StatusDictionary
+  /** Time zone of quiet hours without their own; default `Europe/Kyiv`. */
+  timeZone?: string
+}
+
+const minuteOf = (time: string) => Number(time.slice(0, 2)) * 60 + Number(time.slice(3, 5))
+
+const normalizeName = (name: string) => name.trim().toLocaleLowerCase()
+
+/** Every name a status answers to: its name, its alias, and the labels of a built-in status in every locale. */
+function namesOf(info: StatusInfo): string[] {
+  const names = [info.name, info.alias ?? '']
+  for (const strings of Object.values(localeStrings)) {
+    for (const key of [info.name, info.alias ?? '']) {
+      if (key !== '' && Object.hasOwn(strings.systemStatuses, key)) names.push(strings.systemStatuses[key]!)
+    }
+  }
+  return names.filter((name) => name.trim() !== '').map(normalizeName)
+}
+
+function idsNamed(dictionary: Record<number, StatusInfo> | undefined, name: string): number[] {
+  if (dictionary === undefined) return []
+  const wanted = normalizeName(name)
+  return Object.entries(dictionary)
+    .filter(([, info]) => namesOf(info).includes(wanted))
+    .map(([id]) => Number(id))
+}
+
+function knownNames(statuses: StatusDictionary): string {
+  const names = [...Object.values(statuses.order ?? {}), ...Object.values(statuses.lead ?? {})].map(
+    (info) => info.name,
+  )
+  const unique = [...new Set(names)]
+  const shown = unique.slice(0, 25).map((name) => `"${name}"`)
+  return unique.length > 25 ? `${shown.join(', ')}, ...` : shown.join(', ')
+}
+
 /**
- * Checks routing rules and normalises chat ids to strings.
+ * Checks routing rules, normalises chat ids to strings and status groups to ids, and resolves status
+ * names against `options.statuses`.
  *
- * @throws {RouteConfigError} listing every invalid field (unknown keys included, to catch typos).
+ * @throws {RouteConfigError} listing every invalid field (unknown keys included, to catch typos), every
+ *   unknown status name (with the known ones), and status names given without a status list.
  */
-export function validateRouteRules(rules: unknown): ValidRouteRule[] {
+export function validateRouteRules(rules: unknown, options: ValidateRoutesOptions = {}): ValidRouteRule[] {
   const result = v.safeParse(v.array(routeRuleSchema), rules)
-  if (result.success) return result.output
-  const problems = result.issues.map((issue) => {
-    const path = (issue.path ?? [])
-      .map((item) => (typeof item.key === 'number' ? `[${item.key}]` : `.${String(item.key)}`))
-      .join('')
-    return `routes${path}: ${issue.message}`
+  if (!result.success) {
+    const problems = result.issues.map((issue) => {
+      const path = (issue.path ?? [])
+        .map((item) => (typeof item.key === 'number' ? `[${item.key}]` : `.${String(item.key)}`))
+        .join('')
+      return `routes${path}: ${issue.message}`
+    })
+    throw new RouteConfigError(problems)
+  }
+  const problems: string[] = []
+  const defaultZone = options.timeZone ?? DEFAULT_ROUTE_TIME_ZONE
+  const valid = result.output.map((parsed, index) => {
+    const { quietHours, ...rest } = parsed
+    const rule: ValidRouteRule = rest
+    if (quietHours !== undefined) {
+      rule.quietHours = (Array.isArray(quietHours) ? quietHours : [quietHours]).map((window) => ({
+        ...window,
+        timeZone: window.timeZone ?? defaultZone,
+      }))
+    }
+    if (rule.statusNames !== undefined) {
+      const { statuses } = options
+      if (statuses === undefined) {
+        problems.push(
+          `routes[${index}].statusNames: names need KeyCRM's status list; configure the KeyCRM API key or use statusIds`,
+        )
+        return rule
+      }
+      const named = { order: [] as number[], lead: [] as number[] }
+      rule.statusNames.forEach((name, nameIndex) => {
+        const order = idsNamed(statuses.order, name)
+        const lead = idsNamed(statuses.lead, name)
+        if (order.length === 0 && lead.length === 0) {
+          problems.push(
+            `routes[${index}].statusNames[${nameIndex}]: no KeyCRM status is named "${name}" (known: ${knownNames(statuses)})`,
+          )
+        }
+        named.order.push(...order)
+        named.lead.push(...lead)
+      })
+      namedStatusIds.set(rule, named)
+    }
+    return rule
   })
-  throw new RouteConfigError(problems)
+  if (problems.length > 0) throw new RouteConfigError(problems)
+  return valid
+}
+
+function statusMatches(rule: ValidRouteRule, event: KeycrmEvent): boolean {
+  if (event.kind !== 'order_status' && event.kind !== 'lead_status') return false
+  const statusId = event.context.status_id
+  if (statusId !== null) {
+    if (rule.statusIds?.includes(statusId)) return true
+    const resolved = namedStatusIds.get(rule)
+    const named = event.kind === 'order_status' ? resolved?.order : resolved?.lead
+    if (named?.includes(statusId)) return true
+  }
+  if (rule.statusGroups !== undefined && event.kind === 'order_status') {
+    const group = event.context.status_group_id
+    if (group !== null && rule.statusGroups.includes(group)) return true
+  }
+  return false
+}
+
+function idFilterMatches(ids: number[] | undefined, value: number | null | undefined): boolean {
+  return ids === undefined || (typeof value === 'number' && ids.includes(value))
 }
 
 /** Whether a validated rule takes `event`. */
 export function ruleMatches(rule: ValidRouteRule, event: KeycrmEvent): boolean {
   if (rule.kinds !== undefined && !rule.kinds.includes(event.kind)) return false
-  if (rule.statusIds === undefined && rule.paymentStatuses === undefined) return true
-  if (rule.statusIds !== undefined && (event.kind === 'order_status' || event.kind === 'lead_status')) {
-    const statusId = event.context.status_id
-    if (statusId !== null && rule.statusIds.includes(statusId)) return true
+  if (rule.sourceIds !== undefined || rule.managerIds !== undefined) {
+    if (event.kind === 'unknown') return false
+    if (!idFilterMatches(rule.sourceIds, event.context.source_id)) return false
+    if (!idFilterMatches(rule.managerIds, event.context.manager_id)) return false
   }
-  if (rule.paymentStatuses !== undefined && event.kind === 'payment_status') {
+  const byStatus =
+    rule.statusIds !== undefined || rule.statusNames !== undefined || rule.statusGroups !== undefined
+  const byPayment = rule.paymentStatuses !== undefined
+  if (!byStatus && !byPayment) return true
+  if (byStatus && statusMatches(rule, event)) return true
+  if (byPayment && event.kind === 'payment_status') {
     const paymentStatus = event.context.payment_status
-    if (paymentStatus !== null && rule.paymentStatuses.includes(paymentStatus)) return true
+    if (paymentStatus !== null && rule.paymentStatuses!.includes(paymentStatus)) return true
   }
   return false
 }
 
-/** The targets of the rules that take `event`, in rule order. */
-export function matchRouteRules(rules: readonly ValidRouteRule[], event: KeycrmEvent): RouteTarget[] {
+/**
+ * Whether `now` (epoch ms) falls inside a quiet-hours window. A window past midnight belongs to the day
+ * it starts: `{ from: '22:00', to: '08:00', days: ['fri'] }` covers Friday 22:00 to Saturday 08:00.
+ */
+export function inQuietHours(
+  window: QuietHours,
+  now: number,
+  defaultTimeZone = DEFAULT_ROUTE_TIME_ZONE,
+): boolean {
+  const local = zonedParts(now, window.timeZone ?? defaultTimeZone)
+  const minute = local.hour * 60 + local.minute
+  const from = minuteOf(window.from)
+  const to = minuteOf(window.to)
+  const dayAllowed = (weekday: number) =>
+    window.days === undefined || window.days.includes(weekdayNames[weekday] as WeekdayName)
+  if (from < to) return minute >= from && minute < to && dayAllowed(local.weekday)
+  if (minute >= from) return dayAllowed(local.weekday)
+  if (minute < to) return dayAllowed((local.weekday + 6) % 7)
+  return false
+}
+
+/**
+ * The targets of the rules that take `event`, in rule order. A rule inside one of its quiet-hours windows
+ * at `now` (epoch ms, default the current time) delivers silently.
+ */
+export function matchRouteRules(
+  rules: readonly ValidRouteRule[],
+  event: KeycrmEvent,
+  now: number = Date.now(),
+): RouteTarget[] {
   const targets: RouteTarget[] = []
   for (const rule of rules) {
     if (!ruleMatches(rule, event)) continue
-    const target: RouteTarget = { chatId: rule.chatId }
-    if (rule.threadId !== undefined) target.threadId = rule.threadId
-    if (rule.disableNotification !== undefined) target.disableNotification = rule.disableNotification
-    if (rule.locale !== undefined) target.locale = rule.locale
-    targets.push(target)
+    const quiet = rule.quietHours?.some((window) => inQuietHours(window, now)) ?? false
+    const destinations: RouteChat[] = []
+    if (rule.chatId !== undefined)
+      destinations.push({
+        chatId: rule.chatId,
+        ...(rule.threadId === undefined ? {} : { threadId: rule.threadId }),
+      })
+    if (rule.chats !== undefined) destinations.push(...rule.chats)
+    for (const destination of destinations) {
+      const target: RouteTarget = { chatId: String(destination.chatId) }
+      if (destination.threadId !== undefined) target.threadId = destination.threadId
+      if (quiet) target.disableNotification = true
+      else if (rule.disableNotification !== undefined) target.disableNotification = rule.disableNotification
+      if (rule.locale !== undefined) target.locale = rule.locale
+      targets.push(target)
+    }
   }
   return targets
 }

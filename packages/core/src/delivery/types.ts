@@ -149,12 +149,54 @@ export interface KeyValueStore {
   delete(key: string): Promise<void>
 }
 
-/** Everything Keygram keeps: the queue, key-values and the single-instance guard. */
+/**
+ * A compact record of one accepted KeyCRM delivery, kept for digests ("yesterday: 37 new orders..."):
+ * the ids and numbers a summary counts, not the whole payload.
+ */
+export interface EventRecord {
+  /** The delivery key: a record is stored once per key. */
+  deliveryKey: string
+  /** Epoch ms when Keygram accepted it; the log is ordered and queried by this. */
+  at: number
+  kind: 'order_status' | 'payment_status' | 'lead_status' | 'unknown'
+  /** The KeyCRM event name, e.g. `order.change_order_status`. */
+  event: string
+  /** Order or card id. */
+  entityId: number | null
+  statusId: number | null
+  /** Order status group (1 new ... 6 canceled). */
+  statusGroupId: number | null
+  paymentStatus: string | null
+  grandTotal: number | null
+  sourceId: number | null
+  managerId: number | null
+  /** The entity's `created_at`, epoch ms. */
+  createdAt: number | null
+  /** The entity's `status_changed_at`, epoch ms. */
+  statusChangedAt: number | null
+}
+
+/** The log of accepted deliveries that digests read. */
+export interface EventLog {
+  /**
+   * Adds a record unless one with the same `deliveryKey` is there; resolves whether it was added.
+   * Durable when it resolves.
+   */
+  append(record: EventRecord): Promise<boolean>
+  /** Records with `fromMs <= at < toMs`, oldest first (ties in append order). */
+  range(fromMs: number, toMs: number): Promise<EventRecord[]>
+  /** Deletes records with `at < beforeMs`; resolves how many. */
+  prune(beforeMs: number): Promise<number>
+}
+
+/** Everything Keygram keeps: the queue, key-values, the event log and the single-instance guard. */
 export interface KeygramStore {
   /** Driver name, e.g. `memory`, `sqlite`, `redis`. */
   readonly name: string
   readonly queue: QueueStore
   readonly kv: KeyValueStore
+  /** Accepted deliveries, for digests. */
+  readonly events: EventLog
   readonly guard: SingleInstanceGuard
   /** Verifies the backing service answers (for `/readyz`). */
   ping(): Promise<void>

@@ -1,5 +1,5 @@
 /**
- * The in-process {@link KeygramStore}: queue, key-values and guard in memory. Nothing survives the process,
+ * The in-process {@link KeygramStore}: queue, key-values, event log and guard in memory. Nothing survives the process,
  * so it suits tests and throwaway runs; it is also the reference the conformance suite is checked against.
  *
  * @module
@@ -10,6 +10,8 @@ import type {
   ClaimInput,
   DeadJob,
   EnqueueInput,
+  EventLog,
+  EventRecord,
   KeygramStore,
   KeyValueStore,
   QueuedJob,
@@ -282,10 +284,41 @@ export function memoryStore(options: MemoryStoreOptions = {}): KeygramStore {
     },
   }
 
+  // Kept sorted by `at` (ties in append order); appends come in time order, so the search is from the end.
+  const eventRecords: EventRecord[] = []
+  const recordedKeys = new Set<string>()
+
+  const events: EventLog = {
+    async append(record) {
+      assertOpen()
+      if (recordedKeys.has(record.deliveryKey)) return false
+      recordedKeys.add(record.deliveryKey)
+      let index = eventRecords.length
+      while (index > 0 && eventRecords[index - 1]!.at > record.at) index--
+      eventRecords.splice(index, 0, structuredClone(record))
+      return true
+    },
+    async range(fromMs, toMs) {
+      assertOpen()
+      return structuredClone(eventRecords.filter((record) => record.at >= fromMs && record.at < toMs))
+    },
+    async prune(beforeMs) {
+      assertOpen()
+      let count = 0
+      while (count < eventRecords.length && eventRecords[count]!.at < beforeMs) {
+        recordedKeys.delete(eventRecords[count]!.deliveryKey)
+        count++
+      }
+      eventRecords.splice(0, count)
+      return count
+    },
+  }
+
   return {
     name: 'memory',
     queue,
     kv,
+    events,
     guard,
     async ping() {
       assertOpen()

@@ -134,3 +134,85 @@ describe('createNotifier', () => {
     await expect(notifier.accept(statusChange(1))).rejects.toThrow(/closed/)
   })
 })
+
+describe('createNotifier: event log, status names, quiet hours', () => {
+  it('records each new delivery once, routed or not, and never a duplicate', async () => {
+    let now = 1_700_000_000_000
+    const store = memoryStore()
+    const notifier = createNotifier({
+      store,
+      routes: [{ chatId: '1', kinds: ['payment_status'] }],
+      clock: { now: () => now },
+    })
+    expect((await notifier.accept(statusChange(42, 6))).status).toBe('unrouted')
+    now += 1
+    expect((await notifier.accept(statusChange(42, 6))).status).toBe('duplicate')
+    now += 1
+    expect((await notifier.accept(payment(42))).status).toBe('queued')
+    const records = await store.events.range(0, Number.MAX_SAFE_INTEGER)
+    expect(
+      records.map((record) => [
+        record.kind,
+        record.entityId,
+        record.statusId,
+        record.paymentStatus,
+        record.at,
+      ]),
+    ).toEqual([
+      ['order_status', 42, 6, null, 1_700_000_000_000],
+      ['payment_status', 42, null, 'paid', 1_700_000_000_002],
+    ])
+    expect(records[0]?.deliveryKey).toBe(deliveryKey(statusChange(42, 6)))
+  })
+
+  it('still resolves queued when recording fails, and reports it', async () => {
+    const store = memoryStore()
+    const errors: unknown[] = []
+    const notifier = createNotifier({
+      store: {
+        queue: store.queue,
+        kv: store.kv,
+        events: { ...store.events, append: () => Promise.reject(new Error('disk full')) },
+      },
+      routes: [{ chatId: '1' }],
+      onEventLogError: (error) => errors.push(error),
+    })
+    expect((await notifier.accept(statusChange(1))).status).toBe('queued')
+    expect(String(errors[0])).toMatch(/disk full/)
+  })
+
+  it('routes by status name and shows the name, given the status list', async () => {
+    const store = memoryStore()
+    const notifier = createNotifier({
+      store,
+      statuses: { order: { 5: { name: 'Відправлено', alias: 'custom_5', groupId: 4 } } },
+      routes: [{ chatId: '1', statusNames: ['відправлено'] }],
+    })
+    expect((await notifier.accept(statusChange(7, 5))).status).toBe('queued')
+    expect((await notifier.accept(statusChange(7, 6))).status).toBe('unrouted')
+    const [job] = await queued(store)
+    expect(job?.summaryLine).toBe('Замовлення #7 → Відправлено')
+  })
+
+  it('delivers silently inside quiet hours, by the notifier clock', async () => {
+    let now = Date.parse('2026-01-30T21:30:00Z') // 23:30 in Kyiv
+    const store = memoryStore()
+    const notifier = createNotifier({
+      store,
+      routes: [{ chatId: '1', quietHours: { from: '22:00', to: '08:00' } }],
+      clock: { now: () => now },
+    })
+    await notifier.accept(statusChange(1, 2))
+    now = Date.parse('2026-01-31T10:00:00Z')
+    await notifier.accept(statusChange(1, 3))
+    const claims = await store.queue.claim({
+      workerId: 't',
+      now: Date.parse('2030-01-01T00:00:00Z'),
+      leaseMs: 1000,
+      maxChats: 10,
+      maxJobsPerChat: 10,
+    })
+    const jobs = claims.flatMap((claim) => claim.jobs)
+    expect(jobs.map((job) => job.message.disable_notification)).toEqual([true, undefined])
+  })
+})

@@ -153,3 +153,156 @@ describe('chat migrations', () => {
     expect(['-1', '-2']).toContain(await resolveChatMigration(store.kv, '-1'))
   })
 })
+
+describe('extended rules', () => {
+  const statuses = {
+    order: {
+      1: { name: 'new', alias: 'new', groupId: 1 },
+      11: { name: 'in_transit', alias: 'in_transit', groupId: 4 },
+      20: { name: 'Не забрали з пошти', alias: 'custom_20', groupId: 6 },
+    },
+    lead: { 1002: { name: 'В роботі', alias: 'in_work' } },
+  }
+  const shipped = (overrides: Partial<KeycrmOrderContext> = {}): KeycrmEvent => ({
+    kind: 'order_status',
+    event: 'order.change_order_status',
+    context: order({ status_id: 11, status_group_id: 4, source_id: 1, manager_id: 6, ...overrides }),
+  })
+  const leadEvent = (statusId: number): KeycrmEvent => ({
+    kind: 'lead_status',
+    event: 'lead.change_lead_status',
+    context: {
+      id: 5,
+      title: null,
+      pipeline_id: 1,
+      status_id: statusId,
+      contact_id: null,
+      manager_id: null,
+      source_id: null,
+      manager_comment: null,
+      status_changed_at: null,
+      created_at: null,
+      updated_at: null,
+      raw: {},
+    },
+  })
+  const ids = (rules: ReturnType<typeof validateRouteRules>, event: KeycrmEvent, now?: number) =>
+    matchRouteRules(rules, event, now).map((target) => target.chatId)
+
+  it('resolves status names (name, alias, or a built-in status label) per dictionary, case-insensitively', () => {
+    const rules = validateRouteRules(
+      [
+        { chatId: '1', statusNames: ['  не забрали з ПОШТИ '] },
+        { chatId: '2', statusNames: ['in_transit'] },
+        { chatId: '3', statusNames: ['В роботі'] },
+      ],
+      { statuses },
+    )
+    expect(ids(rules, shipped({ status_id: 20, status_group_id: 6 }))).toEqual(['1'])
+    expect(ids(rules, shipped())).toEqual(['2'])
+    expect(ids(rules, leadEvent(1002))).toEqual(['3'])
+    // An order in a status whose id equals a lead status id is not a lead status.
+    expect(ids(rules, shipped({ status_id: 1002 }))).toEqual([])
+    // A validated rule validates again to the same rule (the server validates config, then the notifier).
+    expect(validateRouteRules(rules, { statuses })).toEqual(rules)
+  })
+
+  it('reports unknown status names with the known ones, and names without a status list', () => {
+    expect(() => validateRouteRules([{ chatId: '1', statusNames: ['Shipped'] }], { statuses })).toThrow(
+      /routes\[0\]\.statusNames\[0\]: no KeyCRM status is named "Shipped" \(known: "new", "in_transit", "Не забрали з пошти", "В роботі"\)/,
+    )
+    expect(() => validateRouteRules([{ chatId: '1', statusNames: ['new'] }])).toThrow(
+      /routes\[0\]\.statusNames: names need KeyCRM's status list/,
+    )
+  })
+
+  it('filters by status group (id or name), source and manager, all given filters together', () => {
+    const rules = validateRouteRules([
+      { chatId: '1', statusGroups: ['canceled', 4] },
+      { chatId: '2', sourceIds: [1] },
+      { chatId: '3', managerIds: [7] },
+      { chatId: '4', sourceIds: [1], managerIds: [6], statusGroups: ['delivery'] },
+    ])
+    expect(rules[0]?.statusGroups).toEqual([6, 4])
+    expect(ids(rules, shipped())).toEqual(['1', '2', '4'])
+    expect(ids(rules, shipped({ status_group_id: 2, manager_id: 7 }))).toEqual(['2', '3'])
+    expect(ids(rules, shipped({ source_id: null }))).toEqual(['1'])
+    // Groups describe order statuses; payments and leads never match them.
+    const paidFromSite: KeycrmEvent = {
+      kind: 'payment_status',
+      event: 'order.change_payment_status',
+      context: order({
+        status_id: 11,
+        status_group_id: 4,
+        source_id: 1,
+        manager_id: 6,
+        payment_status: 'paid',
+      }),
+    }
+    expect(ids(rules, paidFromSite)).toEqual(['2'])
+    expect(ids(rules, leadEvent(1002))).toEqual([])
+    expect(ids(rules, unknownEvent)).toEqual([])
+  })
+
+  it('sends one rule to several chats and topics', () => {
+    const rules = validateRouteRules([
+      {
+        chatId: -100,
+        threadId: 2,
+        chats: [{ chatId: '@shop_orders' }, { chatId: -200, threadId: 7 }],
+        locale: 'en',
+      },
+    ])
+    expect(matchRouteRules(rules, shipped())).toEqual([
+      { chatId: '-100', threadId: 2, locale: 'en' },
+      { chatId: '@shop_orders', locale: 'en' },
+      { chatId: '-200', threadId: 7, locale: 'en' },
+    ])
+  })
+
+  it('delivers silently inside quiet hours in the rule time zone, past midnight and by weekday', () => {
+    const rules = validateRouteRules([
+      { chatId: '1', quietHours: { from: '22:00', to: '08:00' } },
+      { chatId: '2', quietHours: [{ from: '13:00', to: '14:00', timeZone: 'UTC', days: ['sat', 'sun'] }] },
+      { chatId: '3', quietHours: { from: '22:00', to: '08:00', days: ['fri'] }, disableNotification: false },
+    ])
+    const silent = (now: string) =>
+      matchRouteRules(rules, shipped(), Date.parse(now))
+        .filter((target) => target.disableNotification === true)
+        .map((target) => target.chatId)
+    // Kyiv is UTC+2 in January. Friday 2026-01-30 23:30 local:
+    expect(silent('2026-01-30T21:30:00Z')).toEqual(['1', '3'])
+    // Saturday 2026-01-31 07:59 local: still Friday's window; 08:00 it is over.
+    expect(silent('2026-01-31T05:59:00Z')).toEqual(['1', '3'])
+    expect(silent('2026-01-31T06:00:00Z')).toEqual([])
+    // Saturday 13:30 UTC (rule 2's zone), and Thursday night (rule 3 is Fridays only).
+    expect(silent('2026-01-31T13:30:00Z')).toEqual(['2'])
+    expect(silent('2026-01-29T21:30:00Z')).toEqual(['1'])
+    const target = matchRouteRules(rules, shipped(), Date.parse('2026-01-29T10:00:00Z'))[2]
+    expect(target?.disableNotification).toBe(false)
+  })
+
+  it('reports bad destinations, groups and quiet hours clearly', () => {
+    let error: unknown
+    try {
+      validateRouteRules([
+        { kinds: ['order_status'] },
+        { chatId: '1', statusGroups: ['shipped', 7] },
+        { chatId: '1', quietHours: { from: '22:00', to: '8:00' } },
+        { chatId: '1', quietHours: { from: '10:00', to: '10:00', timeZone: 'Kyiv' } },
+        { chats: [], threadId: 3 },
+      ])
+    } catch (caught) {
+      error = caught
+    }
+    const problems = (error as RouteConfigError).problems.join('\n')
+    expect(problems).toMatch(/routes\[0\]: a rule needs chatId or chats/)
+    expect(problems).toMatch(
+      /routes\[1\]\.statusGroups\[0\]: expected a status group 1-6 or one of new, approval/,
+    )
+    expect(problems).toMatch(/routes\[1\]\.statusGroups\[1\]/)
+    expect(problems).toMatch(/routes\[2\]\.quietHours\.to: expected a local time HH:MM/)
+    expect(problems).toMatch(/routes\[3\]\.quietHours\.timeZone: unknown time zone "Kyiv"/)
+    expect(problems).toMatch(/routes\[4\]\.chats: expected at least one chat/)
+  })
+})

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { ClaimedChat, ClaimInput, KeygramStore, NewJob, QueuedJob } from '@keygram/core'
+import type { ClaimedChat, ClaimInput, EventRecord, KeygramStore, NewJob, QueuedJob } from '@keygram/core'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 
 /** What a {@link StoreFactory} call returns. */
@@ -63,7 +63,7 @@ async function drain(store: KeygramStore): Promise<void> {
 /**
  * Registers the store conformance suite (vitest `describe`/`it`): enqueue with dedupe, claim order and head
  * runs, exclusive claims under concurrency, lease takeover, stale settles, back-off, chat `notBefore`, dead
- * letters and replay, chat moves, stats, key-values, and persistence when `reopen` is given.
+ * letters and replay, chat moves, stats, key-values, the event log, and persistence when `reopen` is given.
  */
 export function testStore(name: string, factory: StoreFactory, options: StoreSuiteOptions = {}): void {
   const persistent = options.persistent ?? true
@@ -622,6 +622,89 @@ export function testStore(name: string, factory: StoreFactory, options: StoreSui
       })
     })
 
+    describe('event log', () => {
+      // Records of each test live in their own stretch of the year 2000-2010, so a shared backend's other
+      // records (earlier tests, earlier runs) never fall into a test's ranges.
+      const base = () => 946_684_800_000 + Math.floor(Math.random() * 10 * 365) * DAY_MS
+
+      function record(at: number, overrides: Partial<EventRecord> = {}): EventRecord {
+        return {
+          deliveryKey: key('event'),
+          at,
+          kind: 'order_status',
+          event: 'order.change_order_status',
+          entityId: 67526,
+          statusId: 11,
+          statusGroupId: 4,
+          paymentStatus: 'not_paid',
+          grandTotal: 1450.5,
+          sourceId: 1,
+          managerId: 6,
+          createdAt: at - 3_600_000,
+          statusChangedAt: at - 1_000,
+          ...overrides,
+        }
+      }
+
+      it('returns the records of [from, to) oldest first, exactly as appended', async () => {
+        const store = await open()
+        const t = base()
+        const lead = record(t + 20, {
+          kind: 'lead_status',
+          event: 'lead.change_lead_status',
+          statusGroupId: null,
+          paymentStatus: null,
+          grandTotal: null,
+          createdAt: null,
+        })
+        const records = [record(t + 10), lead, record(t), record(t + 30, { kind: 'unknown', event: 'x.y' })]
+        for (const item of records) expect(await store.events.append(item)).toBe(true)
+        expect(await store.events.range(t, t + 30)).toEqual([records[2], records[0], lead])
+        expect(await store.events.range(t + 10, t + 11)).toEqual([records[0]])
+        expect(await store.events.range(t + 31, t + 1_000)).toEqual([])
+      })
+
+      it('stores a delivery key once, and keeps records of one millisecond in append order', async () => {
+        const store = await open()
+        const t = base()
+        const first = record(t)
+        expect(await store.events.append(first)).toBe(true)
+        expect(await store.events.append({ ...first, at: t + 5, statusId: 12 })).toBe(false)
+        const ties = [
+          record(t + 1, { entityId: 1 }),
+          record(t + 1, { entityId: 2 }),
+          record(t + 1, { entityId: 3 }),
+        ]
+        for (const item of ties) await store.events.append(item)
+        expect((await store.events.range(t, t + 10)).map((item) => item.entityId)).toEqual([67526, 1, 2, 3])
+      })
+
+      it('lets exactly one of two processes append the same delivery', async () => {
+        const stores = [await open(), await open()]
+        const t = base()
+        const item = record(t)
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, index) =>
+            stores[index % 2]!.events.append({ ...item, entityId: index }),
+          ),
+        )
+        expect(results.filter(Boolean)).toHaveLength(1)
+        expect(await stores[1]!.events.range(t, t + 1)).toEqual([
+          { ...item, entityId: results.indexOf(true) },
+        ])
+      })
+
+      it('prunes records older than a time and keeps the rest', async () => {
+        const store = await open()
+        const t = base()
+        const records = [record(t), record(t + 1), record(t + 2), record(t + 3)]
+        for (const item of records) await store.events.append(item)
+        expect(await store.events.prune(t + 2)).toBeGreaterThanOrEqual(2)
+        expect(await store.events.range(t, t + 10)).toEqual(records.slice(2))
+        expect(await store.events.prune(t + 2)).toBe(0)
+      })
+    })
+
     it('answers ping', async () => {
       const store = await open()
       await expect(store.ping()).resolves.toBeUndefined()
@@ -630,7 +713,7 @@ export function testStore(name: string, factory: StoreFactory, options: StoreSui
 
     // A store that keeps nothing (memory) has no reopen case to run, so the case is not registered at all.
     if (persistent)
-      it('keeps queue, dead letters, dedupe and key-values across a reopen', async () => {
+      it('keeps queue, dead letters, dedupe, key-values and the event log across a reopen', async () => {
         const store = await openDrained()
         const reopen = reopenOf
         if (reopen === undefined) {
@@ -655,6 +738,22 @@ export function testStore(name: string, factory: StoreFactory, options: StoreSui
         })
         const name = key('kv')
         await store.kv.set(name, { kept: true })
+        const event: EventRecord = {
+          deliveryKey: key('event'),
+          at: now,
+          kind: 'payment_status',
+          event: 'order.change_payment_status',
+          entityId: 1,
+          statusId: 3,
+          statusGroupId: 2,
+          paymentStatus: 'paid',
+          grandTotal: 10,
+          sourceId: null,
+          managerId: null,
+          createdAt: null,
+          statusChangedAt: null,
+        }
+        await store.events.append(event)
         await store.close()
 
         const reopened = await reopen()
@@ -662,6 +761,8 @@ export function testStore(name: string, factory: StoreFactory, options: StoreSui
           const again = { deliveryKey, dedupeTtlMs: DAY_MS, jobs: [newJob(chat, '#again')], now: now + 3 }
           expect((await reopened.queue.enqueue(again)).accepted).toBe(false)
           expect(await reopened.kv.get(name)).toEqual({ kept: true })
+          expect(await reopened.events.range(now, now + 1)).toContainEqual(event)
+          expect(await reopened.events.append(event)).toBe(false)
           expect((await reopened.queue.listDead()).map((job) => job.reason)).toEqual(['forbidden'])
           const claimed = await claimOne(reopened, now + 4, chat)
           expect(

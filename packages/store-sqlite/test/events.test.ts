@@ -1,0 +1,73 @@
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { afterEach, describe, expect, it } from 'vitest'
+import { sqliteStore } from '../src/index.ts'
+import { migrations, SCHEMA_VERSION } from '../src/schema.ts'
+import { tempDir } from './helpers.ts'
+
+const cleanups: (() => void)[] = []
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup()
+})
+
+describe('sqlite event log', () => {
+  it('upgrades a version 1 file in place: jobs kept, event log added', async () => {
+    const { dir, remove } = tempDir()
+    cleanups.push(remove)
+    const path = join(dir, 'keygram.db')
+    // A file as the previous release left it: schema version 1 with a queued job.
+    const old = new Database(path)
+    old.exec(migrations[0]!)
+    old.pragma('user_version = 1')
+    old
+      .prepare(
+        `INSERT INTO jobs (id, chat_id, sequence, delivery_key, message, summary_line, not_before, created_at)
+         VALUES ('j1', '-100', 1, 'k1', ?, 'Order #1', 0, 0)`,
+      )
+      .run(JSON.stringify({ text: 'kept', parse_mode: 'HTML', link_preview_options: {} }))
+    old.prepare("UPDATE counters SET value = 1 WHERE name = 'job_sequence'").run()
+    old.prepare("INSERT INTO chats (chat_id) VALUES ('-100')").run()
+    old.close()
+
+    expect(SCHEMA_VERSION).toBe(2)
+    const store = sqliteStore({ path })
+    try {
+      const [chat] = await store.queue.claim({
+        workerId: 'w',
+        now: 1,
+        leaseMs: 1000,
+        maxChats: 1,
+        maxJobsPerChat: 5,
+      })
+      expect(chat?.jobs.map((job) => job.message.text)).toEqual(['kept'])
+      const record = {
+        deliveryKey: 'k1',
+        at: 5,
+        kind: 'order_status' as const,
+        event: 'order.change_order_status',
+        entityId: 1,
+        statusId: 1,
+        statusGroupId: 1,
+        paymentStatus: null,
+        grandTotal: 100,
+        sourceId: null,
+        managerId: null,
+        createdAt: null,
+        statusChangedAt: null,
+      }
+      expect(await store.events.append(record)).toBe(true)
+      expect(await store.events.range(0, 10)).toEqual([record])
+    } finally {
+      await store.close()
+    }
+    const raw = new Database(path, { readonly: true })
+    try {
+      expect(raw.pragma('user_version', { simple: true })).toBe(2)
+      expect(raw.prepare("SELECT name FROM sqlite_master WHERE name = 'events_at'").pluck().get()).toBe(
+        'events_at',
+      )
+    } finally {
+      raw.close()
+    }
+  })
+})

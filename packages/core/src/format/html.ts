@@ -151,7 +151,7 @@ export function a(href: string, content: HtmlContent): SafeHtml {
   return trustedHtml(`<a href="${escapeHtml(href)}">${inner}</a>`)
 }
 
-/** Options of {@link blockquote}. */
+/** Options of `tags.blockquote`. */
 export interface BlockquoteOptions {
   /** Collapsed until tapped (`<blockquote expandable>`). */
   expandable?: boolean

@@ -1,0 +1,150 @@
+/**
+ * Builds the documentation site (API generation included), serves the static output on 127.0.0.1 and
+ * checks it in headless Chromium: the home page, a guide and an API page render, the local search finds
+ * "409", and no page throws. Saves `test-artifacts/docs-home.png`.
+ *
+ * Needs Debian's `chromium` at /usr/bin/chromium (or CHROMIUM_PATH): without it the test fails, never skips.
+ */
+import { execFile } from 'node:child_process'
+import { mkdir, readFile } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { type Browser, chromium, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { documentedPackages } from '../scripts/packages.ts'
+import { type StaticServer, serveStatic } from './static-server.ts'
+
+const run = promisify(execFile)
+const docsDir = fileURLToPath(new URL('..', import.meta.url))
+const distDir = fileURLToPath(new URL('../.vitepress/dist/', import.meta.url))
+const artifactsDir = fileURLToPath(new URL('../../test-artifacts/', import.meta.url))
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+
+let buildOutput = ''
+let site: StaticServer
+let browser: Browser
+
+/** Opens `path` in a fresh page and collects uncaught page errors. */
+async function open(path: string): Promise<{ page: Page; errors: string[]; status: number | null }> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+  const errors: string[] = []
+  page.on('pageerror', (error) => errors.push(error.message))
+  const response = await page.goto(`${site.url}${path}`, { waitUntil: 'networkidle' })
+  return { page, errors, status: response?.status() ?? null }
+}
+
+beforeAll(async () => {
+  // The same command as the root's `pnpm docs:build`: TypeDoc, then VitePress (which fails on dead links).
+  // DOCS_TEST_PREBUILT=1 reuses the last build's output (for iterating on this file only).
+  if (process.env.DOCS_TEST_PREBUILT === '1') {
+    buildOutput = 'build complete (prebuilt)'
+  } else {
+    const { stdout, stderr } = await run('pnpm', ['run', 'build'], {
+      cwd: docsDir,
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+      maxBuffer: 64 * 1024 * 1024,
+    })
+    buildOutput = `${stdout}\n${stderr}`
+  }
+  site = await serveStatic(distDir)
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  })
+}, 300_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await site?.close()
+})
+
+describe('the documentation site', () => {
+  it('builds with no dead links and documents every public package', async () => {
+    expect(buildOutput).not.toMatch(/dead link/i)
+    expect(buildOutput).toMatch(/build complete/i)
+    const sidebar = JSON.parse(await readFile(`${docsDir}api/typedoc-sidebar.json`, 'utf8')) as {
+      text: string
+    }[]
+    const documented = sidebar.map((item) => item.text)
+    const packages = (await documentedPackages()).map((pkg) => pkg.name)
+    expect(packages).toContain('@keygram/core')
+    expect(documented).toEqual(expect.arrayContaining(packages))
+  })
+
+  it('renders the home page (screenshot in test-artifacts/docs-home.png)', async () => {
+    const { page, errors, status } = await open('/')
+    expect(status).toBe(200)
+    await expect(page.locator('.VPHero .name').textContent()).resolves.toContain('Keygram')
+    await expect(page.locator('.VPFeature').count()).resolves.toBeGreaterThanOrEqual(4)
+    await mkdir(artifactsDir, { recursive: true })
+    await page.screenshot({ path: `${artifactsDir}docs-home.png`, fullPage: true })
+    expect(errors).toEqual([])
+    await page.close()
+  })
+
+  it('renders a guide with its sidebar and an included, highlighted snippet', async () => {
+    const { page, errors, status } = await open('/guide/routing-and-templates')
+    expect(status).toBe(200)
+    await expect(page.locator('main h1').textContent()).resolves.toContain('Routing and templates')
+    await expect(page.locator('.VPSidebar a[href*="troubleshooting-409"]').count()).resolves.toBeGreaterThan(
+      0,
+    )
+    // The rules snippet comes from docs/snippets/routes.ts, which the docs' tsconfig type-checks.
+    const code = page.locator('div[class*="language-ts"] pre', { hasText: 'paymentStatuses' })
+    await expect(code.count()).resolves.toBeGreaterThan(0)
+    await expect(code.first().locator('span[style]').count()).resolves.toBeGreaterThan(0)
+    expect(errors).toEqual([])
+    await page.close()
+  })
+
+  it('renders the API reference and a function page generated from TSDoc', async () => {
+    const { page, errors, status } = await open('/api/')
+    expect(status).toBe(200)
+    await expect(page.locator('main').textContent()).resolves.toContain('@keygram/core')
+    expect(errors).toEqual([])
+
+    // Follow the sidebar, as a reader would, to the page of createNotifier.
+    const href = await page
+      .locator('.VPSidebar a', { hasText: /^createNotifier$/ })
+      .first()
+      .getAttribute('href')
+    expect(href).toBeTruthy()
+    const fn = await open(href!)
+    expect(fn.status).toBe(200)
+    await expect(fn.page.locator('main h1').textContent()).resolves.toContain('createNotifier')
+    // Its TSDoc, rendered: the summary and the example.
+    await expect(fn.page.locator('main').textContent()).resolves.toContain('RouteConfigError')
+    expect(fn.errors).toEqual([])
+    await fn.page.close()
+    await page.close()
+  })
+
+  it('finds "409" with the local search', async () => {
+    const { page, errors } = await open('/')
+    await page.locator('.VPNavBarSearch button').first().click()
+    const input = page.locator('.VPLocalSearchBox input')
+    await input.fill('409')
+    const results = page.locator('.VPLocalSearchBox .result')
+    await results.first().waitFor({ timeout: 10_000 })
+    const targets = await results.evaluateAll((links) => links.map((link) => link.getAttribute('href') ?? ''))
+    expect(targets.some((target) => target.includes('/guide/troubleshooting-409'))).toBe(true)
+    expect(errors).toEqual([])
+    await page.close()
+  })
+
+  it('answers an unknown page with the 404 page', async () => {
+    const { page, status } = await open('/guide/no-such-page')
+    expect(status).toBe(404)
+    await expect(page.locator('.NotFound').textContent()).resolves.toMatch(/not found/i)
+    await page.close()
+  })
+})

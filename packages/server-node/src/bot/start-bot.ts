@@ -1,0 +1,125 @@
+/**
+ * The bot role: a grammY (default) or Telegraf bot with Keygram's commands, long-polling under the store's
+ * single-instance guard through the framework adapter.
+ *
+ * The adapter is imported lazily, so the webhook role never loads a Telegram framework.
+ *
+ * @module
+ */
+import type { FormatOptions, KeygramStore, Notifier, PollingLogger, PollingStatus } from '@keygram/core'
+import type { BotFramework } from '../config/index.ts'
+
+/** The running poller, as the bot role sees it. */
+export interface BotPoller {
+  status(): PollingStatus
+  /** Aborts the long poll, confirms handled updates, releases the lease. */
+  stop(): Promise<void>
+}
+
+/** Options of {@link startBot}. */
+export interface StartBotOptions {
+  framework: BotFramework
+  token: string
+  apiRoot: string
+  store: KeygramStore
+  /** `/test` goes through it, so it exercises the real path. */
+  notifier?: Notifier
+  admins: readonly string[]
+  format: FormatOptions
+  /** Shown as the lease holder, e.g. `host:pid`. */
+  holder: string
+  logger: PollingLogger
+  /** Report of a command or registration failure. */
+  onError: (message: string, error: unknown) => void
+  /** When a message was last delivered by this process, for `/status`. */
+  lastDeliveryAt?: () => number | null
+}
+
+interface AdapterPollingOptions {
+  guard: KeygramStore['guard']
+  holder?: string
+  logger?: PollingLogger
+}
+
+/** The parts of `@keygram/adapter-grammy` / `@keygram/adapter-telegraf` the bot role uses. */
+interface FrameworkAdapter {
+  startPolling(bot: never, options: AdapterPollingOptions): BotPoller
+  keygramCommands?(options: Record<string, unknown>): unknown
+  registerKeygramCommands?(api: never, locale?: string): Promise<unknown>
+}
+
+/** A bot whose commands are answered and whose updates are polled under the guard. */
+export interface RunningBot {
+  poller: BotPoller
+}
+
+/**
+ * Builds the bot, mounts the commands and starts guarded polling. Resolves once polling started (it may
+ * stand by behind another instance); rejects when the adapter cannot be loaded.
+ */
+export async function startBot(options: StartBotOptions): Promise<RunningBot> {
+  const adapter = await loadAdapter(options.framework)
+  let poller: BotPoller | null = null
+  const commandOptions = {
+    store: options.store,
+    admins: [...options.admins],
+    locale: options.format.locale,
+    format: options.format,
+    notifier: options.notifier,
+    status: () => ({
+      ...(poller === null
+        ? {}
+        : { polling: { state: poller.status().state, detail: poller.status().lastError } }),
+      lastDeliveryAt: options.lastDeliveryAt?.() ?? null,
+    }),
+    onError: (error: unknown, command: string) => options.onError(`command /${command} failed`, error),
+  }
+
+  if (options.framework === 'telegraf') {
+    const { Telegraf } = await import('telegraf')
+    const bot = new Telegraf(options.token, { telegram: { apiRoot: options.apiRoot } })
+    bot.catch((error) => options.onError('a Telegraf handler failed', error))
+    if (adapter.keygramCommands) bot.use(adapter.keygramCommands(commandOptions) as never)
+    poller = adapter.startPolling(bot as never, pollingOptions(options))
+    registerCommands(adapter, bot.telegram, options)
+  } else {
+    const { Bot } = await import('grammy')
+    const bot = new Bot(options.token, { client: { apiRoot: options.apiRoot } })
+    bot.catch((error) => options.onError('a grammY handler failed', error.error))
+    if (adapter.keygramCommands) bot.use(adapter.keygramCommands(commandOptions) as never)
+    poller = adapter.startPolling(bot as never, pollingOptions(options))
+    registerCommands(adapter, bot.api, options)
+  }
+  return { poller }
+}
+
+function pollingOptions(options: StartBotOptions): AdapterPollingOptions {
+  return { guard: options.store.guard, holder: options.holder, logger: options.logger }
+}
+
+// The command menu is a convenience: a failure is reported, never fatal.
+function registerCommands(adapter: FrameworkAdapter, api: unknown, options: StartBotOptions): void {
+  adapter
+    .registerKeygramCommands?.(api as never, options.format.locale)
+    ?.catch((error) => options.onError('setMyCommands failed', error))
+}
+
+async function loadAdapter(framework: BotFramework): Promise<FrameworkAdapter> {
+  const name = `@keygram/adapter-${framework}`
+  let module: Partial<FrameworkAdapter>
+  try {
+    module =
+      framework === 'telegraf'
+        ? ((await import('@keygram/adapter-telegraf')) as unknown as Partial<FrameworkAdapter>)
+        : ((await import('@keygram/adapter-grammy')) as unknown as Partial<FrameworkAdapter>)
+  } catch (error) {
+    throw new Error(
+      `${name} could not be loaded: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        cause: error,
+      },
+    )
+  }
+  if (typeof module.startPolling !== 'function') throw new Error(`${name} does not provide startPolling()`)
+  return module as FrameworkAdapter
+}

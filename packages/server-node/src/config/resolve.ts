@@ -1,0 +1,350 @@
+/**
+ * Turning raw inputs (environment variables and the config file's export) into a validated
+ * {@link KeygramConfig}, collecting one clear message per problem.
+ *
+ * @module
+ */
+import {
+  DEFAULT_MAX_WEBHOOK_BYTES,
+  type DeliveryLimits,
+  type FormatLocale,
+  type FormatOptions,
+  normalizeKeycrmAccount,
+  RouteConfigError,
+  type RouteRule,
+  validateRouteRules,
+} from '@keygram/core'
+import { ConfigError } from './errors.ts'
+import { DEFAULT_STORE_URL, parseStoreUrl, type StoreLocation } from './store-url.ts'
+import type { BotFramework, KeygramConfig, KeygramUserConfig, LogFormat, LogLevelName } from './types.ts'
+
+/** Environment variables as `process.env` holds them. */
+export type EnvRecord = Record<string, string | undefined>
+
+/** Context of {@link resolveConfig}. */
+export interface ResolveConfigContext {
+  /** How the config file is named in messages, e.g. `keygram.config.ts`. */
+  configFileLabel?: string
+  /** The config file's path, reported back in {@link KeygramConfig.configFile}. */
+  configFile?: string | null
+  /** Whether stdout is a terminal (the default log format depends on it). */
+  isTTY?: boolean
+}
+
+/** The secret used when demo mode runs without one; never accepted once a bot token is set. */
+export const DEMO_WEBHOOK_SECRET = 'keygram-demo-secret'
+
+const LOCALES: readonly FormatLocale[] = ['uk', 'en', 'ru']
+const FRAMEWORKS: readonly BotFramework[] = ['grammy', 'telegraf']
+const LOG_FORMATS: readonly LogFormat[] = ['pretty', 'json']
+const LOG_LEVELS: readonly LogLevelName[] = ['debug', 'info', 'warn', 'error', 'silent']
+const LIMIT_KEYS = [
+  'globalPerSecond',
+  'globalBurst',
+  'maxChatsPerRound',
+  'globalRateLimitChats',
+  'globalRateLimitWindowMs',
+  'privateChatIntervalMs',
+  'groupChatIntervalMs',
+] as const satisfies readonly (keyof DeliveryLimits)[]
+const FILE_KEYS = new Set<string>([
+  'botToken',
+  'webhookSecret',
+  'chatId',
+  'routes',
+  'admins',
+  'locale',
+  'currency',
+  'timeZone',
+  'keycrmDomain',
+  'keycrmApiKey',
+  'format',
+  'store',
+  'telegramApiRoot',
+  'webhookPort',
+  'botPort',
+  'host',
+  'framework',
+  'limits',
+  'maxBodyBytes',
+  'conflictGraceSeconds',
+  'url',
+  'logFormat',
+  'logLevel',
+])
+
+// A BotFather token: the bot id, a colon, 35 URL-safe characters (30+ accepted).
+const BOT_TOKEN = /^\d{5,}:[A-Za-z0-9_-]{30,}$/
+// The secret is a URL path segment: unreserved characters only, so it needs no escaping anywhere.
+const SECRET = /^[A-Za-z0-9._~-]{16,256}$/
+const CHAT_ID = /^(?:-?[1-9]\d{0,18}|@[A-Za-z][A-Za-z0-9_]{4,31})$/
+const USER_ID = /^[1-9]\d{0,18}$/
+
+/** One input value and where it came from, for messages. */
+interface Input {
+  value: unknown
+  source: string
+}
+
+/**
+ * Validates the merged inputs. Environment variables win over the config file, field by field; empty
+ * variables count as unset.
+ *
+ * @throws {ConfigError} listing every problem.
+ */
+export function resolveConfig(
+  fileConfig: unknown,
+  env: EnvRecord,
+  context: ResolveConfigContext = {},
+): KeygramConfig {
+  const problems: string[] = []
+  const fileLabel = context.configFileLabel ?? 'keygram.config'
+  const file = readFileConfig(fileConfig, fileLabel, problems)
+
+  const input = (envName: string, field: keyof KeygramUserConfig | null): Input | undefined => {
+    const fromEnv = env[envName]
+    if (fromEnv !== undefined && fromEnv.trim() !== '') return { value: fromEnv.trim(), source: envName }
+    if (field !== null && file[field] !== undefined)
+      return { value: file[field], source: `${fileLabel}: ${field}` }
+    return undefined
+  }
+
+  const botToken = text(input('TELEGRAM_BOT_TOKEN', 'botToken'), problems, (value, source) =>
+    BOT_TOKEN.test(value)
+      ? null
+      : `${source} does not look like a bot token from @BotFather (<bot id>:<35 characters>)`,
+  )
+  const demo = botToken === null
+
+  let webhookSecret = text(input('KEYGRAM_WEBHOOK_SECRET', 'webhookSecret'), problems, (value, source) =>
+    SECRET.test(value)
+      ? null
+      : `${source} must be 16 to 256 URL-safe characters (A-Z a-z 0-9 . _ ~ -); generate one with: openssl rand -hex 24`,
+  )
+  let demoSecret = false
+  if (webhookSecret === null) {
+    if (demo) {
+      webhookSecret = DEMO_WEBHOOK_SECRET
+      demoSecret = true
+    } else if (!problems.some((problem) => problem.startsWith('KEYGRAM_WEBHOOK_SECRET'))) {
+      problems.push(
+        'KEYGRAM_WEBHOOK_SECRET is required when TELEGRAM_BOT_TOKEN is set (the webhook URL is /webhooks/keycrm/<secret>); generate one with: openssl rand -hex 24',
+      )
+    }
+  }
+
+  const defaultChatId = chatIdOf(input('KEYGRAM_CHAT_ID', 'chatId'), problems)
+  const routes = routesOf(file.routes, fileLabel, problems)
+  if (defaultChatId !== null) routes.unshift({ chatId: defaultChatId })
+
+  const admins = adminsOf(input('KEYGRAM_ADMINS', 'admins'), problems)
+  const locale = oneOf(input('KEYGRAM_LOCALE', 'locale'), LOCALES, problems) ?? 'uk'
+  const currency = text(input('KEYGRAM_CURRENCY', 'currency'), problems, currencyProblem)
+  const timeZone = text(input('KEYGRAM_TIME_ZONE', 'timeZone'), problems, timeZoneProblem)
+  const keycrmDomain = text(input('KEYCRM_DOMAIN', 'keycrmDomain'), problems, (value, source) => {
+    try {
+      normalizeKeycrmAccount(value)
+      return null
+    } catch {
+      return `${source} must be a KeyCRM account like "myshop" or "myshop.keycrm.app"`
+    }
+  })
+  const keycrmApiKey = text(input('KEYCRM_API_KEY', 'keycrmApiKey'), problems, () => null)
+
+  const storeText = text(input('KEYGRAM_STORE', 'store'), problems, () => null) ?? DEFAULT_STORE_URL
+  let store: StoreLocation = { kind: 'memory' }
+  const parsedStore = parseStoreUrl(storeText)
+  if (parsedStore.ok) store = parsedStore.store
+  else problems.push(`${input('KEYGRAM_STORE', 'store')?.source ?? 'KEYGRAM_STORE'}: ${parsedStore.problem}`)
+
+  const telegramApiRoot =
+    httpUrl(input('TELEGRAM_API_ROOT', 'telegramApiRoot'), problems) ?? 'https://api.telegram.org'
+  const webhookPort = integer(input('WEBHOOK_PORT', 'webhookPort'), 0, 65_535, problems) ?? 9000
+  const botPort = integer(input('BOT_PORT', 'botPort'), 0, 65_535, problems) ?? 9001
+  if (webhookPort === botPort && webhookPort !== 0) {
+    problems.push(`WEBHOOK_PORT and BOT_PORT are both ${webhookPort}; the two servers need different ports`)
+  }
+  const host = text(input('KEYGRAM_HOST', 'host'), problems, () => null) ?? '0.0.0.0'
+  const framework = oneOf(input('KEYGRAM_BOT_FRAMEWORK', 'framework'), FRAMEWORKS, problems) ?? 'grammy'
+  const limits = limitsOf(file.limits, fileLabel, problems)
+  const rate = integer(input('KEYGRAM_RATE_LIMIT', null), 1, 1000, problems)
+  if (rate !== null) limits.globalPerSecond = rate
+  const maxBodyBytes =
+    integer(input('KEYGRAM_MAX_BODY_BYTES', 'maxBodyBytes'), 1024, 64 * 1_048_576, problems) ??
+    DEFAULT_MAX_WEBHOOK_BYTES
+  const graceSeconds =
+    integer(input('KEYGRAM_CONFLICT_GRACE_SECONDS', 'conflictGraceSeconds'), 0, 86_400, problems) ?? 60
+  const url =
+    httpUrl(input('KEYGRAM_URL', 'url'), problems) ??
+    `http://127.0.0.1:${webhookPort === 0 ? 9000 : webhookPort}`
+  const logFormat =
+    oneOf(input('LOG_FORMAT', 'logFormat'), LOG_FORMATS, problems) ?? (context.isTTY ? 'pretty' : 'json')
+  const logLevel = oneOf(input('LOG_LEVEL', 'logLevel'), LOG_LEVELS, problems) ?? 'info'
+
+  if (problems.length > 0) throw new ConfigError(problems)
+
+  const format: FormatOptions = { ...file.format, locale }
+  if (currency !== null) format.currency = currency.toUpperCase()
+  if (timeZone !== null) format.timeZone = timeZone
+  if (keycrmDomain !== null) format.keycrmDomain = keycrmDomain
+  return {
+    botToken,
+    demo,
+    webhookSecret: webhookSecret!,
+    demoSecret,
+    routes,
+    defaultChatId,
+    admins,
+    format,
+    keycrm: { apiKey: keycrmApiKey, domain: keycrmDomain },
+    store,
+    telegramApiRoot,
+    webhookPort,
+    botPort,
+    host,
+    framework,
+    limits,
+    maxBodyBytes,
+    conflictGraceMs: graceSeconds * 1000,
+    url,
+    log: { format: logFormat, level: logLevel },
+    configFile: context.configFile ?? null,
+  }
+}
+
+function readFileConfig(value: unknown, label: string, problems: string[]): KeygramUserConfig {
+  if (value === undefined || value === null) return {}
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    problems.push(`${label} must export an object (use defineKeygramConfig({...}))`)
+    return {}
+  }
+  for (const key of Object.keys(value)) {
+    if (!FILE_KEYS.has(key)) problems.push(`${label}: unknown option "${key.slice(0, 40)}"`)
+  }
+  return value as KeygramUserConfig
+}
+
+type Check = (value: string, source: string) => string | null
+
+/** A non-empty string input, checked; `null` when absent or invalid. */
+function text(input: Input | undefined, problems: string[], check: Check): string | null {
+  if (input === undefined) return null
+  if (typeof input.value !== 'string' || input.value.trim() === '') {
+    problems.push(`${input.source} must be a non-empty string`)
+    return null
+  }
+  const value = input.value.trim()
+  const problem = check(value, input.source)
+  if (problem !== null) {
+    problems.push(problem)
+    return null
+  }
+  return value
+}
+
+function oneOf<T extends string>(
+  input: Input | undefined,
+  allowed: readonly T[],
+  problems: string[],
+): T | null {
+  if (input === undefined) return null
+  const value = typeof input.value === 'string' ? input.value.trim().toLowerCase() : input.value
+  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T
+  problems.push(`${input.source} must be one of ${allowed.join(', ')}`)
+  return null
+}
+
+function integer(input: Input | undefined, min: number, max: number, problems: string[]): number | null {
+  if (input === undefined) return null
+  const value =
+    typeof input.value === 'string' && /^\d+$/.test(input.value.trim()) ? Number(input.value) : input.value
+  if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return value
+  problems.push(`${input.source} must be a whole number from ${min} to ${max}`)
+  return null
+}
+
+function httpUrl(input: Input | undefined, problems: string[]): string | null {
+  if (input === undefined) return null
+  if (typeof input.value === 'string') {
+    try {
+      const url = new URL(input.value.trim())
+      if (url.protocol === 'http:' || url.protocol === 'https:') return url.toString().replace(/\/+$/, '')
+    } catch {
+      // Reported below.
+    }
+  }
+  problems.push(`${input.source} must be an http(s) URL`)
+  return null
+}
+
+function chatIdOf(input: Input | undefined, problems: string[]): string | null {
+  if (input === undefined) return null
+  const value = typeof input.value === 'number' ? String(input.value) : input.value
+  if (typeof value === 'string' && CHAT_ID.test(value.trim())) return value.trim()
+  problems.push(
+    `${input.source} must be a numeric chat id (e.g. -1001234567890; send /chatid to the bot to get it) or an @channel username`,
+  )
+  return null
+}
+
+function adminsOf(input: Input | undefined, problems: string[]): string[] {
+  if (input === undefined) return []
+  const items = Array.isArray(input.value)
+    ? input.value.map((item) => String(item).trim())
+    : typeof input.value === 'string'
+      ? input.value.split(/[\s,]+/).filter((item) => item !== '')
+      : null
+  if (items === null || !items.every((item) => USER_ID.test(item))) {
+    problems.push(`${input.source} must list numeric Telegram user ids, e.g. 123456789,987654321`)
+    return []
+  }
+  return items
+}
+
+function routesOf(value: unknown, label: string, problems: string[]): RouteRule[] {
+  if (value === undefined) return []
+  try {
+    return validateRouteRules(value)
+  } catch (error) {
+    if (error instanceof RouteConfigError) {
+      for (const problem of error.problems) problems.push(`${label}: ${problem}`)
+    } else problems.push(`${label}: routes are invalid`)
+    return []
+  }
+}
+
+function limitsOf(value: unknown, label: string, problems: string[]): DeliveryLimits {
+  if (value === undefined) return {}
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    problems.push(`${label}: limits must be an object`)
+    return {}
+  }
+  const limits: DeliveryLimits = {}
+  for (const [key, item] of Object.entries(value)) {
+    if (!(LIMIT_KEYS as readonly string[]).includes(key)) {
+      problems.push(`${label}: limits.${key.slice(0, 40)} is not a known limit (${LIMIT_KEYS.join(', ')})`)
+    } else if (typeof item !== 'number' || !Number.isFinite(item) || item < 0) {
+      problems.push(`${label}: limits.${key} must be a number >= 0`)
+    } else limits[key as (typeof LIMIT_KEYS)[number]] = item
+  }
+  return limits
+}
+
+function currencyProblem(value: string, source: string): string | null {
+  try {
+    if (!/^[A-Za-z]{3}$/.test(value)) throw new RangeError()
+    new Intl.NumberFormat('en', { style: 'currency', currency: value })
+    return null
+  } catch {
+    return `${source} must be an ISO 4217 currency code such as UAH, EUR or USD`
+  }
+}
+
+function timeZoneProblem(value: string, source: string): string | null {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: value })
+    return null
+  } catch {
+    return `${source} must be an IANA time zone such as Europe/Kyiv`
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * Configuration shapes: what a user writes (`keygram.config.ts`, environment variables) and what the
+ * server runs with after validation.
+ *
+ * @module
+ */
+import type { DeliveryLimits, FormatLocale, FormatOptions, RouteRule } from '@keygram/core'
+import type { StoreLocation } from './store-url.ts'
+
+/** Which processes `serve` runs: the webhook server (9000), the Telegram bot (9001), or both. */
+export type ServerRole = 'webhook' | 'bot' | 'all'
+
+/** The Telegram framework the bot role polls with. */
+export type BotFramework = 'grammy' | 'telegraf'
+
+/** How log lines look: coloured for people, JSON lines for collectors. */
+export type LogFormat = 'pretty' | 'json'
+
+/** Log levels, quietest last. */
+export type LogLevelName = 'debug' | 'info' | 'warn' | 'error' | 'silent'
+
+/**
+ * What `keygram.config.ts` (or `.mjs`, `.json`...) may export. Environment variables override it field by
+ * field. Secrets are best left to the environment.
+ */
+export interface KeygramUserConfig {
+  /** Telegram bot token (`TELEGRAM_BOT_TOKEN`). Without one the server runs in demo mode. */
+  botToken?: string
+  /** The webhook URL secret (`KEYGRAM_WEBHOOK_SECRET`). */
+  webhookSecret?: string
+  /** Default chat every event goes to (`KEYGRAM_CHAT_ID`). */
+  chatId?: string | number
+  /** Routing rules: event kinds, status filters, forum topics, per-chat locale. */
+  routes?: RouteRule[]
+  /** Telegram user ids allowed to use `/subscribe`, `/unsubscribe` and `/test` (`KEYGRAM_ADMINS`). */
+  admins?: (string | number)[]
+  /** Notification language (`KEYGRAM_LOCALE`): `uk` (default), `en`, `ru`. */
+  locale?: FormatLocale
+  /** ISO 4217 currency (`KEYGRAM_CURRENCY`), default `UAH`. */
+  currency?: string
+  /** IANA time zone (`KEYGRAM_TIME_ZONE`), default `Europe/Kyiv`. */
+  timeZone?: string
+  /** KeyCRM account or host (`KEYCRM_DOMAIN`), for "Open in KeyCRM" buttons. */
+  keycrmDomain?: string
+  /** KeyCRM API key (`KEYCRM_API_KEY`), for enrichment. */
+  keycrmApiKey?: string
+  /** Status names, message templates, silent delivery. */
+  format?: Pick<FormatOptions, 'statuses' | 'templates' | 'disableNotification'>
+  /** Store URL (`KEYGRAM_STORE`). */
+  store?: string
+  /** Bot API root (`TELEGRAM_API_ROOT`), e.g. a fake Bot API in tests. */
+  telegramApiRoot?: string
+  /** Webhook server port (`WEBHOOK_PORT`), default 9000. */
+  webhookPort?: number
+  /** Bot health port (`BOT_PORT`), default 9001. */
+  botPort?: number
+  /** Interface to listen on (`KEYGRAM_HOST`), default `0.0.0.0`. */
+  host?: string
+  /** Framework of the bot role (`KEYGRAM_BOT_FRAMEWORK`), default `grammy`. */
+  framework?: BotFramework
+  /** Telegram send-rate limits of the delivery worker. */
+  limits?: DeliveryLimits
+  /** Largest accepted webhook body in bytes (`KEYGRAM_MAX_BODY_BYTES`), default 1 MiB. */
+  maxBodyBytes?: number
+  /** Seconds a polling conflict may last before the bot's `/healthz` turns 503 (`KEYGRAM_CONFLICT_GRACE_SECONDS`). */
+  conflictGraceSeconds?: number
+  /** Base URL of the running webhook server for `send-test` (`KEYGRAM_URL`). */
+  url?: string
+  /** Log format (`LOG_FORMAT`), default pretty in a terminal, JSON otherwise. */
+  logFormat?: LogFormat
+  /** Log level (`LOG_LEVEL`), default `info`. */
+  logLevel?: LogLevelName
+}
+
+/** The validated configuration the server runs with. */
+export interface KeygramConfig {
+  /** `null` in demo mode. */
+  botToken: string | null
+  /** True without a bot token: notifications are printed to the terminal instead of sent. */
+  demo: boolean
+  webhookSecret: string
+  /** True when no secret was configured and the demo secret is in use (demo mode only). */
+  demoSecret: boolean
+  /** The configured rules, with the default chat's catch-all rule first when `chatId` is set. */
+  routes: RouteRule[]
+  defaultChatId: string | null
+  admins: string[]
+  /** Formatting for every notification (locale, currency, time zone, KeyCRM domain, templates). */
+  format: FormatOptions
+  keycrm: { apiKey: string | null; domain: string | null }
+  store: StoreLocation
+  telegramApiRoot: string
+  webhookPort: number
+  botPort: number
+  host: string
+  framework: BotFramework
+  limits: DeliveryLimits
+  maxBodyBytes: number
+  conflictGraceMs: number
+  /** Base URL `send-test` posts to, e.g. `http://127.0.0.1:9000`. */
+  url: string
+  log: { format: LogFormat; level: LogLevelName }
+  /** Where the config file was loaded from, or `null`. */
+  configFile: string | null
+}

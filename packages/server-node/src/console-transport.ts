@@ -1,0 +1,41 @@
+/**
+ * The demo-mode transport: prints each notification to the terminal instead of sending it to Telegram.
+ *
+ * @module
+ */
+import type { ChatTarget, OutgoingMessage, TelegramSuccess, TelegramTransport } from '@keygram/core'
+import { visibleText } from '@keygram/core'
+
+/** Options of {@link createConsoleTransport}. */
+export interface ConsoleTransportOptions {
+  /** Where the text goes. Default: stdout. */
+  write?: (text: string) => void
+}
+
+/**
+ * A {@link TelegramTransport} that never fails: it prints the message as Telegram would show it (the
+ * visible text, the target chat and topic, and the URL buttons) and answers with an increasing message id.
+ */
+export function createConsoleTransport(options: ConsoleTransportOptions = {}): TelegramTransport {
+  const write = options.write ?? ((text: string) => void process.stdout.write(text))
+  let nextId = 1
+  return {
+    async sendMessage(target: ChatTarget, message: OutgoingMessage): Promise<TelegramSuccess> {
+      write(renderNotification(target, message))
+      return { ok: true, messageId: nextId++ }
+    },
+  }
+}
+
+/** The printed form of one message: a framed block with the chat, the text and the buttons. */
+export function renderNotification(target: ChatTarget, message: OutgoingMessage): string {
+  const text = message.parse_mode === 'HTML' ? visibleText(message.text) : message.text
+  const where = `chat ${target.chatId}${target.threadId === undefined ? '' : `, topic ${target.threadId}`}`
+  const lines = [`┌─ Telegram message to ${where}${message.disable_notification ? ' (silent)' : ''}`]
+  for (const line of text.split('\n')) lines.push(`│ ${line}`)
+  for (const row of message.reply_markup?.inline_keyboard ?? []) {
+    for (const button of row) lines.push(`│ [${button.text}] → ${button.url}`)
+  }
+  lines.push('└─')
+  return `${lines.join('\n')}\n`
+}

@@ -1,0 +1,51 @@
+/**
+ * Small response helpers shared by the apps.
+ *
+ * @module
+ */
+import type { KeygramMetrics } from '../metrics/index.ts'
+import { PROMETHEUS_CONTENT_TYPE } from '../metrics/index.ts'
+
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }
+
+/** A JSON response. */
+export function json(status: number, body: unknown, headers?: Record<string, string>): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: headers === undefined ? JSON_HEADERS : { ...JSON_HEADERS, ...headers },
+  })
+}
+
+/** The JSON error body every app answers with: `{ error, message, path }`. */
+export function jsonError(
+  status: number,
+  error: string,
+  message: string,
+  path: string | null = null,
+  headers?: Record<string, string>,
+): Response {
+  return json(status, { error, message, path }, headers)
+}
+
+/** The Prometheus scrape response. */
+export async function metricsResponse(metrics: KeygramMetrics): Promise<Response> {
+  return new Response(await metrics.registry.render(), {
+    status: 200,
+    headers: { 'content-type': PROMETHEUS_CONTENT_TYPE, 'cache-control': 'no-store' },
+  })
+}
+
+/** Resolves `promise`, or rejects with `Error('timeout')` after `ms`. */
+export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms)
+      }),
+    ])
+  } finally {
+    clearTimeout(timer)
+  }
+}

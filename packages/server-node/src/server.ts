@@ -1,0 +1,350 @@
+/**
+ * The Keygram server: the webhook server (9000) with the delivery worker, and the Telegram bot (9001)
+ * with guarded polling, in one process or two.
+ *
+ * @module
+ */
+import { hostname } from 'node:os'
+import {
+  createDeliveryWorker,
+  createFetchTransport,
+  createNotifier,
+  type DeliveryEvent,
+  type DeliveryLimits,
+  type DeliveryWorker,
+  type KeygramStore,
+  type PollingLogger,
+  redactSecret,
+  type TelegramTransport,
+} from '@keygram/core'
+import type { ConsolaInstance } from 'consola'
+import type { H3 } from 'h3'
+import { serve as serveH3 } from 'h3/node'
+import { type BotPoller, startBot } from './bot/start-bot.ts'
+import { createBotApp } from './bot-app.ts'
+import { describeStore, type KeygramConfig, type ServerRole } from './config/index.ts'
+import { createConsoleTransport } from './console-transport.ts'
+import { configSecrets, createLogger } from './logging/index.ts'
+import { createKeygramMetrics, type KeygramMetrics } from './metrics/index.ts'
+import { openStore } from './open-store.ts'
+import { configRoutes, DEMO_CHAT_ID, subscriptionsAvailable } from './routing.ts'
+import { createWebhookApp } from './webhook-app.ts'
+
+type Server = ReturnType<typeof serveH3>
+
+/** Options of {@link createKeygramServer}. */
+export interface KeygramServerOptions {
+  /** Which parts run. Default `all`. */
+  role?: ServerRole
+  /** Default: a consola logger per the config, with secrets redacted. */
+  logger?: ConsolaInstance
+  /** Default: the store the config names. It is closed on stop either way. */
+  store?: KeygramStore
+  /** Default: Telegram over `fetch`, or the console in demo mode. */
+  transport?: TelegramTransport
+  /** How long graceful shutdown may take before connections are cut, in ms. Default 10000. */
+  shutdownTimeoutMs?: number
+}
+
+/** Where the servers listen once started. */
+export interface KeygramServerAddresses {
+  /** E.g. `http://127.0.0.1:9000`, when the webhook role runs. */
+  webhook: string | null
+  /** E.g. `http://127.0.0.1:9001`, when the bot role runs. */
+  bot: string | null
+}
+
+/** A Keygram server: {@link KeygramServer.start} it, {@link KeygramServer.stop} it. */
+export interface KeygramServer {
+  readonly config: KeygramConfig
+  readonly role: ServerRole
+  readonly metrics: KeygramMetrics
+  /** Opens the store, starts the worker, the poller and the HTTP servers. Rejects (with all started parts stopped) when one cannot start. */
+  start(): Promise<KeygramServerAddresses>
+  /** Stops accepting, finishes in-flight requests, stops the worker and the poller (releasing the lease), closes the store. Idempotent. */
+  stop(): Promise<void>
+  /** The addresses after {@link KeygramServer.start}. */
+  addresses(): KeygramServerAddresses
+}
+
+/**
+ * Creates a server for a validated configuration (see `loadConfig`). Nothing starts until `start()`.
+ *
+ * @example
+ * ```ts
+ * const server = createKeygramServer(await loadConfig(), { role: 'webhook' })
+ * await server.start()
+ * process.once('SIGTERM', () => void server.stop())
+ * ```
+ */
+export function createKeygramServer(
+  config: KeygramConfig,
+  options: KeygramServerOptions = {},
+): KeygramServer {
+  const role = options.role ?? 'all'
+  const runsWebhook = role === 'webhook' || role === 'all'
+  const runsBot = role === 'bot' || role === 'all'
+  const secrets = config.demoSecret ? configSecrets(config).slice(1) : configSecrets(config)
+  const redact = (text: string) => redactSecret(text, secrets)
+  const logger =
+    options.logger ?? createLogger({ format: config.log.format, level: config.log.level, secrets })
+  const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 10_000
+  const metrics = createKeygramMetrics()
+
+  let store: KeygramStore | null = null
+  let worker: DeliveryWorker | null = null
+  let poller: BotPoller | null = null
+  let webhookServer: Server | null = null
+  let botServer: Server | null = null
+  let lastDeliveryAt: number | null = null
+  let shuttingDown = false
+  let stopping: Promise<void> | null = null
+  const addresses: KeygramServerAddresses = { webhook: null, bot: null }
+
+  function onDeliveryEvent(event: DeliveryEvent): void {
+    metrics.onDeliveryEvent(event)
+    switch (event.type) {
+      case 'sent':
+        lastDeliveryAt = Date.now()
+        logger.debug(`delivered ${event.jobIds.length} notification(s) to chat ${event.chatId}`)
+        return
+      case 'retry':
+        logger.warn(
+          `sending to chat ${event.chatId} failed (${redact(event.error)}); attempt ${event.attempt}, retrying in ${Math.round(event.delayMs / 1000)} s`,
+        )
+        return
+      case 'dead':
+        logger.error(
+          `notification to chat ${event.chatId} dead-lettered (${event.reason}): ${redact(event.error)}; see: keygram dead-letter list`,
+        )
+        return
+      case 'rate_limited':
+        logger.warn(
+          `Telegram rate limit for chat ${event.chatId}: waiting ${event.retryAfterMs / 1000} s${event.global ? ' (whole bot)' : ''}`,
+        )
+        return
+      case 'migrated':
+        logger.info(`chat ${event.chatId} was upgraded to a supergroup; now sending to ${event.toChatId}`)
+        return
+      case 'error':
+        logger.error(`delivery worker: ${redact(event.error)}`)
+        return
+      default:
+        return
+    }
+  }
+
+  function transportOf(): TelegramTransport {
+    if (options.transport) return options.transport
+    if (config.botToken === null) return createConsoleTransport()
+    return createFetchTransport({ token: config.botToken, apiRoot: config.telegramApiRoot })
+  }
+
+  function limitsOf(): DeliveryLimits {
+    // The console has no rate limits: demo notifications print at once.
+    if (config.demo && options.transport === undefined) {
+      return { privateChatIntervalMs: 0, groupChatIntervalMs: 0, ...config.limits }
+    }
+    return config.limits
+  }
+
+  async function listen(app: H3, port: number, what: string): Promise<{ server: Server; url: string }> {
+    const server = serveH3(app, {
+      port,
+      hostname: config.host,
+      silent: true,
+      gracefulShutdown: false,
+      manual: true,
+    })
+    try {
+      await server.serve()
+    } catch (error) {
+      const code = (error as { code?: string }).code
+      throw new Error(
+        code === 'EADDRINUSE'
+          ? `${what} cannot listen on ${config.host}:${port}: the port is in use (set ${what === 'webhook server' ? 'WEBHOOK_PORT' : 'BOT_PORT'})`
+          : `${what} cannot listen on ${config.host}:${port}: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      )
+    }
+    const address = server.node?.server?.address()
+    const boundPort = typeof address === 'object' && address !== null ? address.port : port
+    const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host
+    return { server, url: `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}` }
+  }
+
+  async function start(): Promise<KeygramServerAddresses> {
+    try {
+      return await startParts()
+    } catch (error) {
+      await stop()
+      throw error
+    }
+  }
+
+  async function startParts(): Promise<KeygramServerAddresses> {
+    store = options.store ?? openStore(config.store)
+    try {
+      await store.ping()
+    } catch (error) {
+      throw new Error(
+        `the store ${describeStore(config.store)} is unreachable: ${redact(error instanceof Error ? error.message : String(error))}`,
+        { cause: error },
+      )
+    }
+    metrics.watchQueue(store.queue)
+    const notifier = createNotifier({ store, routes: configRoutes(config, store), format: config.format })
+    if (config.demo) {
+      logger.warn(
+        `demo mode: no TELEGRAM_BOT_TOKEN, so notifications are printed here${config.routes.length === 0 ? ` (as chat ${DEMO_CHAT_ID})` : ''} instead of sent to Telegram`,
+      )
+    } else if (config.routes.length === 0) {
+      logger.warn(
+        subscriptionsAvailable()
+          ? 'no KEYGRAM_CHAT_ID or routes: notifications go only to chats that send /subscribe to the bot'
+          : 'no KEYGRAM_CHAT_ID or routes: every event is accepted but sent nowhere',
+      )
+    }
+
+    if (runsWebhook) {
+      worker = createDeliveryWorker({
+        store,
+        transport: transportOf(),
+        limits: limitsOf(),
+        onEvent: onDeliveryEvent,
+      })
+      worker.start()
+      const app = createWebhookApp({
+        secret: config.webhookSecret,
+        notifier,
+        store,
+        worker,
+        metrics,
+        logger,
+        maxBodyBytes: config.maxBodyBytes,
+        isShuttingDown: () => shuttingDown,
+      })
+      const listening = await listen(app, config.webhookPort, 'webhook server')
+      webhookServer = listening.server
+      addresses.webhook = listening.url
+      logger.info(
+        `webhook server listening on ${listening.url} (store ${describeStore(config.store)}); KeyCRM posts to ${
+          config.demoSecret
+            ? `${listening.url}/webhooks/keycrm/${config.webhookSecret}`
+            : '/webhooks/keycrm/<secret>'
+        }`,
+      )
+      if (config.demo) logger.info('send the bundled sample webhooks with: pnpm exec keygram send-test')
+    }
+
+    if (runsBot) {
+      if (config.botToken === null) {
+        logger.warn('bot role: no TELEGRAM_BOT_TOKEN, so there is nothing to poll (demo mode)')
+      } else {
+        const running = await startBot({
+          framework: config.framework,
+          token: config.botToken,
+          apiRoot: config.telegramApiRoot,
+          store,
+          notifier,
+          admins: config.admins,
+          format: config.format,
+          holder: `${hostname()}:${process.pid}`,
+          logger: pollingLogger(logger),
+          onError: (message, error) => logger.warn(`${message}: ${redact(errorText(error))}`),
+          lastDeliveryAt: () => lastDeliveryAt,
+        })
+        poller = running.poller
+      }
+      const current = poller
+      metrics.watchPolling(() => current?.status() ?? null)
+      const app = createBotApp({
+        polling: current,
+        metrics,
+        conflictGraceMs: config.conflictGraceMs,
+        redact,
+      })
+      const listening = await listen(app, config.botPort, 'bot server')
+      botServer = listening.server
+      addresses.bot = listening.url
+      logger.info(
+        `bot server listening on ${listening.url} (${config.botToken === null ? 'polling off' : `${config.framework}, guarded polling`})`,
+      )
+    }
+    return { ...addresses }
+  }
+
+  async function closeServer(server: Server | null, deadline: number): Promise<void> {
+    if (server === null) return
+    const closing = server.close()
+    const http = server.node?.server as { closeIdleConnections?: () => void } | undefined
+    // Keep-alive connections go idle as their in-flight requests finish; close them as they do.
+    const sweeper = setInterval(() => http?.closeIdleConnections?.(), 100)
+    const timer = setTimeout(
+      () => {
+        // In-flight requests had their time: cut what is left so the process can exit.
+        void server.close(true)
+      },
+      Math.max(0, deadline - Date.now()),
+    )
+    try {
+      await closing
+    } finally {
+      clearInterval(sweeper)
+      clearTimeout(timer)
+    }
+  }
+
+  function stop(): Promise<void> {
+    stopping ??= (async () => {
+      shuttingDown = true
+      const started = Date.now()
+      // HTTP gets most of the budget; the worker, the poller and the store need a moment after it.
+      const httpDeadline = started + Math.max(0, shutdownTimeoutMs - 3000)
+      const results = await Promise.allSettled([
+        closeServer(webhookServer, httpDeadline),
+        closeServer(botServer, httpDeadline),
+        worker?.stop(),
+        poller?.stop(),
+      ])
+      for (const result of results) {
+        if (result.status === 'rejected') logger.warn(`shutdown: ${redact(errorText(result.reason))}`)
+      }
+      try {
+        await store?.close()
+      } catch (error) {
+        logger.warn(`shutdown: closing the store failed: ${redact(errorText(error))}`)
+      }
+      logger.info(`stopped in ${Date.now() - started} ms`)
+    })()
+    return stopping
+  }
+
+  return {
+    config,
+    role,
+    metrics,
+    start,
+    stop,
+    addresses: () => ({ ...addresses }),
+  }
+}
+
+/** The poller's log lines, through consola, fields as `key=value`. */
+function pollingLogger(logger: ConsolaInstance): PollingLogger {
+  const line = (message: string, fields?: Record<string, unknown>) =>
+    fields === undefined || Object.keys(fields).length === 0
+      ? message
+      : `${message} ${Object.entries(fields)
+          .map(([key, value]) => `${key}=${String(value)}`)
+          .join(' ')}`
+  return {
+    info: (message, fields) => logger.info(`polling: ${line(message, fields)}`),
+    warn: (message, fields) => logger.warn(`polling: ${line(message, fields)}`),
+    error: (message, fields) => logger.error(`polling: ${line(message, fields)}`),
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

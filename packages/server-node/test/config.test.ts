@@ -1,0 +1,228 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  ConfigError,
+  DEMO_WEBHOOK_SECRET,
+  loadConfig,
+  parseStoreUrl,
+  resolveConfig,
+} from '../src/config/index.ts'
+
+const TOKEN = '123456789:AAEhBOweik6ad9r_QXMENQjcrGbqCr4K-Sk'
+const SECRET = 'f3a9c1d27b8e4f60a1b2c3d4e5f60718'
+
+function problemsOf(run: () => unknown): string[] {
+  try {
+    run()
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.problems]
+    throw error
+  }
+  throw new Error('expected a ConfigError')
+}
+
+describe('resolveConfig', () => {
+  it('runs in demo mode with no configuration at all', () => {
+    const config = resolveConfig(undefined, {})
+    expect(config.demo).toBe(true)
+    expect(config.botToken).toBeNull()
+    expect(config.webhookSecret).toBe(DEMO_WEBHOOK_SECRET)
+    expect(config.demoSecret).toBe(true)
+    expect(config.store).toEqual({ kind: 'sqlite', path: './data/keygram.db' })
+    expect(config.webhookPort).toBe(9000)
+    expect(config.botPort).toBe(9001)
+    expect(config.format.locale).toBe('uk')
+    expect(config.framework).toBe('grammy')
+    expect(config.log.format).toBe('json') // not a terminal
+  })
+
+  it('reads every documented variable', () => {
+    const config = resolveConfig(undefined, {
+      TELEGRAM_BOT_TOKEN: TOKEN,
+      KEYGRAM_WEBHOOK_SECRET: SECRET,
+      KEYGRAM_CHAT_ID: '-1001234567890',
+      KEYGRAM_STORE: 'redis://:pw@127.0.0.1:6379/2',
+      KEYGRAM_LOCALE: 'en',
+      KEYGRAM_CURRENCY: 'eur',
+      KEYGRAM_TIME_ZONE: 'Europe/Warsaw',
+      KEYCRM_DOMAIN: 'myshop.keycrm.app',
+      KEYCRM_API_KEY: 'crm-key',
+      TELEGRAM_API_ROOT: 'http://127.0.0.1:8081/',
+      WEBHOOK_PORT: '8000',
+      BOT_PORT: '8001',
+      KEYGRAM_BOT_FRAMEWORK: 'telegraf',
+      KEYGRAM_ADMINS: '111, 222',
+      KEYGRAM_RATE_LIMIT: '10',
+      LOG_FORMAT: 'pretty',
+      LOG_LEVEL: 'warn',
+    })
+    expect(config.demo).toBe(false)
+    expect(config.routes).toEqual([{ chatId: '-1001234567890' }])
+    expect(config.store).toEqual({ kind: 'redis', url: 'redis://:pw@127.0.0.1:6379/2' })
+    expect(config.format).toMatchObject({
+      locale: 'en',
+      currency: 'EUR',
+      timeZone: 'Europe/Warsaw',
+      keycrmDomain: 'myshop.keycrm.app',
+    })
+    expect(config.telegramApiRoot).toBe('http://127.0.0.1:8081')
+    expect([config.webhookPort, config.botPort]).toEqual([8000, 8001])
+    expect(config.framework).toBe('telegraf')
+    expect(config.admins).toEqual(['111', '222'])
+    expect(config.limits.globalPerSecond).toBe(10)
+    expect(config.url).toBe('http://127.0.0.1:8000')
+    expect(config.log).toEqual({ format: 'pretty', level: 'warn' })
+  })
+
+  it('lets the environment win over the config file, field by field', () => {
+    const config = resolveConfig(
+      { locale: 'ru', currency: 'USD', routes: [{ chatId: 555555, kinds: ['order_status'], threadId: 7 }] },
+      { KEYGRAM_LOCALE: 'en' },
+    )
+    expect(config.format.locale).toBe('en')
+    expect(config.format.currency).toBe('USD')
+    expect(config.routes).toEqual([{ chatId: '555555', kinds: ['order_status'], threadId: 7 }])
+  })
+
+  it('reports every problem at once, one clear line each, naming the variable', () => {
+    const problems = problemsOf(() =>
+      resolveConfig(
+        {
+          routes: [{ chatId: 'nope', kinds: ['order_created'] }],
+          limits: { globalPerSecond: -1 },
+          colour: 'red',
+        },
+        {
+          TELEGRAM_BOT_TOKEN: TOKEN,
+          KEYGRAM_STORE: 'postgres://u:p@db/keygram',
+          KEYGRAM_LOCALE: 'de',
+          WEBHOOK_PORT: '99999',
+          KEYGRAM_TIME_ZONE: 'Mars/Olympus',
+          KEYGRAM_CHAT_ID: 'general',
+        },
+        { configFileLabel: 'keygram.config.ts' },
+      ),
+    )
+    expect(problems).toHaveLength(10)
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^KEYGRAM_WEBHOOK_SECRET is required when TELEGRAM_BOT_TOKEN is set/),
+        expect.stringMatching(/^KEYGRAM_STORE: PostgreSQL is not supported yet/),
+        expect.stringMatching(/^KEYGRAM_LOCALE must be one of uk, en, ru/),
+        expect.stringMatching(/^WEBHOOK_PORT must be a whole number from 0 to 65535/),
+        expect.stringMatching(/^KEYGRAM_TIME_ZONE must be an IANA time zone/),
+        expect.stringMatching(/^KEYGRAM_CHAT_ID must be a numeric chat id/),
+        expect.stringMatching(/^keygram\.config\.ts: routes\[0\]\.chatId/),
+        expect.stringMatching(/^keygram\.config\.ts: routes\[0\]\.kinds\[0\]: expected one of order_status/),
+        expect.stringMatching(/^keygram\.config\.ts: limits\.globalPerSecond must be a number >= 0/),
+        'keygram.config.ts: unknown option "colour"',
+      ]),
+    )
+  })
+
+  it('never echoes a token, secret or store password in a problem', () => {
+    const badToken = '123456789:short'
+    const problems = problemsOf(() =>
+      resolveConfig(undefined, {
+        TELEGRAM_BOT_TOKEN: badToken,
+        KEYGRAM_WEBHOOK_SECRET: 'short secret!',
+        KEYGRAM_STORE: 'postgres://user:hunter2hunter2@db/keygram',
+      }),
+    )
+    const text = problems.join('\n')
+    expect(problems).toHaveLength(3)
+    for (const secret of [badToken, 'short secret!', 'hunter2hunter2']) expect(text).not.toContain(secret)
+  })
+
+  it('refuses the same port for both servers', () => {
+    expect(problemsOf(() => resolveConfig(undefined, { WEBHOOK_PORT: '9100', BOT_PORT: '9100' }))[0]).toMatch(
+      /both 9100/,
+    )
+  })
+})
+
+describe('parseStoreUrl', () => {
+  it('knows sqlite, redis and memory, and refuses the rest clearly', () => {
+    expect(parseStoreUrl('sqlite:./data/keygram.db')).toEqual({
+      ok: true,
+      store: { kind: 'sqlite', path: './data/keygram.db' },
+    })
+    expect(parseStoreUrl('sqlite:///var/lib/keygram.db')).toEqual({
+      ok: true,
+      store: { kind: 'sqlite', path: '/var/lib/keygram.db' },
+    })
+    expect(parseStoreUrl('rediss://h:6380')).toEqual({
+      ok: true,
+      store: { kind: 'redis', url: 'rediss://h:6380' },
+    })
+    expect(parseStoreUrl('memory:')).toEqual({ ok: true, store: { kind: 'memory' } })
+    expect(parseStoreUrl('sqlite:')).toMatchObject({ ok: false })
+    expect(parseStoreUrl('redis://')).toMatchObject({ ok: false })
+    expect(parseStoreUrl('mongodb://x')).toMatchObject({
+      ok: false,
+      problem: expect.stringMatching(/unknown store scheme "mongodb:"/),
+    })
+    expect(parseStoreUrl('postgresql://x')).toMatchObject({
+      ok: false,
+      problem: expect.stringMatching(/not supported yet/),
+    })
+  })
+})
+
+describe('loadConfig', () => {
+  let dir: string | undefined
+  afterEach(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true })
+  })
+
+  it('reads .env and keygram.config.ts; the real environment wins over .env', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'keygram-config-'))
+    await writeFile(
+      join(dir, '.env'),
+      `TELEGRAM_BOT_TOKEN=${TOKEN}\nKEYGRAM_WEBHOOK_SECRET=${SECRET}\nKEYGRAM_LOCALE=ru\n`,
+    )
+    await writeFile(
+      join(dir, 'keygram.config.ts'),
+      `const routes: { chatId: number; threadId?: number }[] = [{ chatId: -1001234567890, threadId: 3 }]\nexport default { routes, webhookPort: 9100 }\n`,
+    )
+    const env: Record<string, string | undefined> = { KEYGRAM_LOCALE: 'en' }
+    const config = await loadConfig({ cwd: dir, env })
+    expect(config.botToken).toBe(TOKEN)
+    expect(config.webhookSecret).toBe(SECRET)
+    expect(config.format.locale).toBe('en')
+    expect(config.routes).toEqual([{ chatId: '-1001234567890', threadId: 3 }])
+    expect(config.webhookPort).toBe(9100)
+    expect(config.configFile).toBe(join(dir, 'keygram.config.ts'))
+  })
+
+  it('names the config file in its problems', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'keygram-config-'))
+    await writeFile(join(dir, 'keygram.config.ts'), 'export default { locale: "xx" }\n')
+    await expect(loadConfig({ cwd: dir, env: {} })).rejects.toThrow(
+      /keygram\.config\.ts: locale must be one of uk, en, ru/,
+    )
+  })
+
+  it('reports a config file that cannot be loaded', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'keygram-config-'))
+    await writeFile(join(dir, 'keygram.config.ts'), 'export default {{{\n')
+    await expect(loadConfig({ cwd: dir, env: {} })).rejects.toBeInstanceOf(ConfigError)
+  })
+})
+
+describe('ENV_VARIABLES', () => {
+  it('lists exactly the variables the loader reads, and the README documents each', async () => {
+    const { readFile } = await import('node:fs/promises')
+    const { ENV_VARIABLES } = await import('../src/config/index.ts')
+    const source =
+      (await readFile(new URL('../src/config/resolve.ts', import.meta.url), 'utf8')) +
+      (await readFile(new URL('../src/config/load.ts', import.meta.url), 'utf8'))
+    const read = new Set([...source.matchAll(/(?:input\('|env\.)([A-Z][A-Z_]+)/g)].map((match) => match[1]))
+    expect(new Set(ENV_VARIABLES.map((variable) => variable.name))).toEqual(read)
+    const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8')
+    for (const variable of ENV_VARIABLES)
+      expect(readme).toMatch(new RegExp(`^\\| \`${variable.name}\` +\\|`, 'm'))
+  })
+})

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest'
+import { createKeygramMetrics, createMetricsRegistry } from '../src/metrics/index.ts'
+import { parsePrometheus, sampleValue } from './helpers/prometheus.ts'
+
+describe('metrics registry', () => {
+  it('renders counters, gauges and histograms as valid exposition text', async () => {
+    const registry = createMetricsRegistry()
+    const counter = registry.counter('test_events_total', 'Events.\nSecond line')
+    counter.inc({ reason: 'a "quoted" \\ value\nnewline' })
+    counter.inc({ reason: 'plain' }, 3)
+    registry.gauge('test_depth', 'Depth.', () => [[{ state: 'pending' }, 7]])
+    const histogram = registry.histogram('test_latency_seconds', 'Latency.', [0.1, 1, 10])
+    for (const value of [0.05, 0.5, 0.5, 5, 50]) histogram.observe(value)
+
+    const { types, samples } = parsePrometheus(await registry.render())
+    expect(types.get('test_events_total')).toBe('counter')
+    expect(types.get('test_latency_seconds')).toBe('histogram')
+    expect(sampleValue(samples, 'test_events_total', '{reason="plain"}')).toBe(3)
+    expect(sampleValue(samples, 'test_events_total', '{reason="a \\"quoted\\" \\\\ value\\nnewline"}')).toBe(
+      1,
+    )
+    expect(sampleValue(samples, 'test_depth', '{state="pending"}')).toBe(7)
+    // Buckets are cumulative and +Inf counts everything.
+    expect(sampleValue(samples, 'test_latency_seconds_bucket', '{le="0.1"}')).toBe(1)
+    expect(sampleValue(samples, 'test_latency_seconds_bucket', '{le="1"}')).toBe(3)
+    expect(sampleValue(samples, 'test_latency_seconds_bucket', '{le="10"}')).toBe(4)
+    expect(sampleValue(samples, 'test_latency_seconds_bucket', '{le="+Inf"}')).toBe(5)
+    expect(sampleValue(samples, 'test_latency_seconds_count')).toBe(5)
+    expect(sampleValue(samples, 'test_latency_seconds_sum')).toBeCloseTo(56.05)
+  })
+
+  it('refuses duplicate and invalid names', () => {
+    const registry = createMetricsRegistry()
+    registry.counter('a_total', 'A')
+    expect(() => registry.counter('a_total', 'A')).toThrow(/twice/)
+    expect(() => registry.counter('bad-name', 'B')).toThrow(/invalid/)
+  })
+
+  it('skips a failing gauge source instead of failing the scrape', async () => {
+    const registry = createMetricsRegistry()
+    registry.gauge('broken', 'Broken.', () => {
+      throw new Error('store down')
+    })
+    registry.counter('ok_total', 'Ok.').inc()
+    const { samples } = parsePrometheus(await registry.render())
+    expect(sampleValue(samples, 'ok_total')).toBe(1)
+    expect(samples.some((sample) => sample.name === 'broken')).toBe(false)
+  })
+
+  it('maps delivery worker events onto the Keygram counters', async () => {
+    const metrics = createKeygramMetrics()
+    const base = { chatId: '1', jobIds: ['a', 'b'], latencyMs: 1500 }
+    metrics.onDeliveryEvent({ ...base, type: 'sent', messageIds: [1], fallback: null })
+    metrics.onDeliveryEvent({
+      ...base,
+      type: 'retry',
+      kind: 'server_error',
+      error: 'x',
+      attempt: 1,
+      delayMs: 10,
+    })
+    metrics.onDeliveryEvent({ ...base, type: 'dead', reason: 'forbidden', error: 'x' })
+    metrics.onDeliveryEvent({ ...base, type: 'rate_limited', retryAfterMs: 1000, global: false })
+    metrics.watchQueue({ stats: async () => ({ pending: 4, claimed: 1, dead: 2, oldestPendingAgeMs: 3000 }) })
+    const { samples } = parsePrometheus(await metrics.registry.render())
+    expect(sampleValue(samples, 'keygram_notifications_sent_total')).toBe(2)
+    expect(sampleValue(samples, 'keygram_notifications_retried_total')).toBe(2)
+    expect(sampleValue(samples, 'keygram_notifications_dead_total', '{reason="forbidden"}')).toBe(2)
+    expect(sampleValue(samples, 'keygram_notifications_failed_total', '{reason="server_error"}')).toBe(1)
+    expect(sampleValue(samples, 'keygram_telegram_429_total')).toBe(1)
+    expect(sampleValue(samples, 'keygram_delivery_latency_seconds_bucket', '{le="2.5"}')).toBe(1)
+    expect(sampleValue(samples, 'keygram_delivery_latency_seconds_bucket', '{le="1"}')).toBe(0)
+    expect(sampleValue(samples, 'keygram_queue_depth', '{state="pending"}')).toBe(4)
+    expect(sampleValue(samples, 'keygram_queue_depth', '{state="dead"}')).toBe(2)
+    expect(sampleValue(samples, 'keygram_queue_oldest_pending_seconds')).toBe(3)
+  })
+})

@@ -1,0 +1,122 @@
+import { memoryStore } from '@keygram/core'
+import { describe, expect, it } from 'vitest'
+import { resolveConfig } from '../src/config/index.ts'
+import { createKeygramServer } from '../src/server.ts'
+import { captureLogger } from './helpers/capture-logger.ts'
+
+const ORDER = JSON.stringify({ event: 'order.change_order_status', context: { id: 1, status_id: 2 } })
+
+describe('createKeygramServer', () => {
+  it('finishes an in-flight webhook before it stops, then refuses connections', async () => {
+    const store = memoryStore()
+    let release: () => void = () => {}
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    let enqueueStarted: () => void = () => {}
+    const started = new Promise<void>((resolve) => {
+      enqueueStarted = resolve
+    })
+    const slowStore = {
+      ...store,
+      queue: {
+        ...store.queue,
+        enqueue: async (input: Parameters<typeof store.queue.enqueue>[0]) => {
+          enqueueStarted()
+          await gate
+          return store.queue.enqueue(input)
+        },
+      },
+    }
+    const config = resolveConfig(undefined, {
+      KEYGRAM_HOST: '127.0.0.1',
+      WEBHOOK_PORT: '0',
+      KEYGRAM_STORE: 'memory:',
+    })
+    const sent: string[] = []
+    const { logger, lines } = captureLogger([])
+    const server = createKeygramServer(config, {
+      role: 'webhook',
+      store: slowStore,
+      logger,
+      transport: {
+        sendMessage: async (_target, message) => {
+          sent.push(message.text)
+          return { ok: true, messageId: sent.length }
+        },
+      },
+    })
+    const { webhook } = await server.start()
+    expect(webhook).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+
+    const inFlight = fetch(`${webhook}/webhooks/keycrm/${config.webhookSecret}`, {
+      method: 'POST',
+      body: ORDER,
+    })
+    await started
+    const stopping = server.stop()
+    let stopped = false
+    void stopping.then(() => {
+      stopped = true
+    })
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(stopped).toBe(false) // waits for the request in flight
+    release()
+    const response = await inFlight
+    expect(response.status).toBe(202)
+    await stopping
+    await expect(fetch(`${webhook}/healthz`)).rejects.toThrow()
+    expect(lines.some((line) => line.includes('stopped in'))).toBe(true)
+  })
+
+  it('reads webhooks over real HTTP with the same answers as core readWebhook', async () => {
+    const config = resolveConfig(undefined, {
+      KEYGRAM_HOST: '127.0.0.1',
+      WEBHOOK_PORT: '0',
+      KEYGRAM_STORE: 'memory:',
+      KEYGRAM_MAX_BODY_BYTES: '2048',
+    })
+    const { logger } = captureLogger([])
+    const server = createKeygramServer(config, { role: 'webhook', logger })
+    const { webhook } = await server.start()
+    const url = `${webhook}/webhooks/keycrm/${config.webhookSecret}`
+    const send = async (body: BodyInit | null, headers: Record<string, string> = {}, method = 'POST') => {
+      const response = await fetch(url, {
+        method,
+        body,
+        headers: { 'content-type': 'application/json', ...headers },
+      })
+      return [
+        response.status,
+        ((await response.json()) as { error?: string; status?: string }).error ?? 'ok',
+      ] as const
+    }
+    try {
+      expect(await send(`\uFEFF${ORDER}`)).toEqual([202, 'ok']) // a BOM is dropped, as core does
+      expect(await send(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]))).toEqual([400, 'invalid_encoding'])
+      expect(await send('')).toEqual([400, 'empty_body'])
+      expect(await send('{"event":')).toEqual([400, 'invalid_json'])
+      expect(await send('x'.repeat(3000))).toEqual([413, 'payload_too_large'])
+      expect(await send(ORDER, { 'content-type': 'text/html' })).toEqual([415, 'unsupported_media_type'])
+      expect(await send(null, {}, 'GET')).toEqual([405, 'method_not_allowed'])
+      expect(await send(ORDER, { 'content-type': 'application/vnd.keycrm+json' })).toEqual([202, 'ok'])
+    } finally {
+      await server.stop()
+    }
+  })
+
+  it('refuses to start when the port is taken, naming the variable, and releases what it opened', async () => {
+    const config = resolveConfig(undefined, {
+      KEYGRAM_HOST: '127.0.0.1',
+      WEBHOOK_PORT: '0',
+      KEYGRAM_STORE: 'memory:',
+    })
+    const { logger } = captureLogger([])
+    const first = createKeygramServer(config, { role: 'webhook', logger })
+    const { webhook } = await first.start()
+    const port = Number(new URL(webhook!).port)
+    const second = createKeygramServer({ ...config, webhookPort: port }, { role: 'webhook', logger })
+    await expect(second.start()).rejects.toThrow(/port is in use \(set WEBHOOK_PORT\)/)
+    await first.stop()
+  })
+})

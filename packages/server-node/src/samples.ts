@@ -63,3 +63,17 @@ export function sampleWebhooks(now: number = Date.now()): SampleWebhook[] {
     },
   ]
 }
+
+/**
+ * KeyCRM's stock-balance webhook as its documentation shows it (`shared/keycrm/payloads/stock.balance-webhook.json`):
+ * an array of `{offer_id, sku, in_stock, in_reserve}` with no `event` key.
+ */
+export function sampleStockWebhook(): {
+  name: string
+  body: { offer_id: number; sku: string; in_stock: number; in_reserve: number }[]
+} {
+  return {
+    name: 'stock balance changed',
+    body: [{ offer_id: 130827, sku: 'a001-56', in_stock: 16, in_reserve: 3 }],
+  }
+}

@@ -8,13 +8,17 @@ import { hostname } from 'node:os'
 import {
   createDeliveryWorker,
   createFetchTransport,
+  createJobRenderer,
+  createKeycrmClient,
   createNotifier,
+  createStockAlerter,
   type DeliveryEvent,
   type DeliveryLimits,
   type DeliveryWorker,
   type KeygramStore,
   type PollingLogger,
   redactSecret,
+  type StockAlerter,
   type TelegramTransport,
 } from '@keygram/core'
 import type { ConsolaInstance } from 'consola'
@@ -24,11 +28,12 @@ import { type BotPoller, startBot } from './bot/start-bot.ts'
 import { createBotApp } from './bot-app.ts'
 import { describeStore, type KeygramConfig, type ServerRole } from './config/index.ts'
 import { createConsoleTransport } from './console-transport.ts'
+import type { FastPath } from './http/fast-path.ts'
 import { configSecrets, createLogger } from './logging/index.ts'
 import { createKeygramMetrics, type KeygramMetrics } from './metrics/index.ts'
 import { openStore } from './open-store.ts'
 import { configRoutes, DEMO_CHAT_ID, subscriptionsAvailable } from './routing.ts'
-import { createWebhookApp } from './webhook-app.ts'
+import { createWebhookHandlers } from './webhook-app.ts'
 
 type Server = ReturnType<typeof serveH3>
 
@@ -44,6 +49,23 @@ export interface KeygramServerOptions {
   transport?: TelegramTransport
   /** How long graceful shutdown may take before connections are cut, in ms. Default 10000. */
   shutdownTimeoutMs?: number
+  /**
+   * Limits on slow clients (slow-loris): a connection that has not sent its whole header block within
+   * `headersMs`, or its whole request within `requestMs`, is answered 408 and closed; Node checks every
+   * `checkIntervalMs`. Defaults: {@link DEFAULT_HTTP_TIMEOUTS}.
+   */
+  httpTimeouts?: { headersMs?: number; requestMs?: number; checkIntervalMs?: number }
+}
+
+/**
+ * Default HTTP timeouts. KeyCRM posts bodies of a few kilobytes at once, so 10 s for headers and 30 s for
+ * the whole request are generous, yet a stalled connection no longer waits Node's 5 minutes.
+ */
+export const DEFAULT_HTTP_TIMEOUTS: { headersMs: number; requestMs: number; checkIntervalMs: number } = {
+  headersMs: 10_000,
+  requestMs: 30_000,
+  // Node's default is 30 s, which would let a stalled request live up to twice its timeout.
+  checkIntervalMs: 1_000,
 }
 
 /** Where the servers listen once started. */
@@ -89,6 +111,7 @@ export function createKeygramServer(
   const logger =
     options.logger ?? createLogger({ format: config.log.format, level: config.log.level, secrets })
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 10_000
+  const httpTimeouts = { ...DEFAULT_HTTP_TIMEOUTS, ...options.httpTimeouts }
   const metrics = createKeygramMetrics()
 
   let store: KeygramStore | null = null
@@ -148,14 +171,34 @@ export function createKeygramServer(
     return config.limits
   }
 
-  async function listen(app: H3, port: number, what: string): Promise<{ server: Server; url: string }> {
+  async function listen(
+    app: H3,
+    port: number,
+    what: string,
+    fastPath?: FastPath,
+  ): Promise<{ server: Server; url: string }> {
     const server = serveH3(app, {
       port,
       hostname: config.host,
       silent: true,
       gracefulShutdown: false,
       manual: true,
+      node: {
+        // Node refuses a headers timeout above the request timeout.
+        headersTimeout: Math.min(httpTimeouts.headersMs, httpTimeouts.requestMs),
+        requestTimeout: httpTimeouts.requestMs,
+        connectionsCheckingInterval: httpTimeouts.checkIntervalMs,
+      },
     })
+    const node = server.node
+    if (fastPath !== undefined && node?.server !== undefined) {
+      // Not listening yet (`manual`): put the fast path in front of srvx's handler for every request.
+      const fallback = node.handler
+      node.server.off('request', fallback)
+      node.server.on('request', (req, res) => {
+        if (!fastPath(req, res)) void fallback(req, res)
+      })
+    }
     try {
       await server.serve()
     } catch (error) {
@@ -193,7 +236,14 @@ export function createKeygramServer(
       )
     }
     metrics.watchQueue(store.queue)
-    const notifier = createNotifier({ store, routes: configRoutes(config, store), format: config.format })
+    // Rendering at send time keeps formatting off the webhook's path: KeyCRM gets its answer once the
+    // event is routed and durably queued, and the worker renders with the same options.
+    const notifier = createNotifier({
+      store,
+      routes: configRoutes(config, store),
+      format: config.format,
+      renderAt: 'send',
+    })
     if (config.demo) {
       logger.warn(
         `demo mode: no TELEGRAM_BOT_TOKEN, so notifications are printed here${config.routes.length === 0 ? ` (as chat ${DEMO_CHAT_ID})` : ''} instead of sent to Telegram`,
@@ -207,14 +257,21 @@ export function createKeygramServer(
     }
 
     if (runsWebhook) {
+      const stockAlerter = stockAlerterOf(config, store)
+      if (stockAlerter !== null) {
+        logger.info(
+          `stock alerts: ${stockAlerter.rules.length} rule(s); KeyCRM's stock-balance webhook posts to the same URL`,
+        )
+      }
       worker = createDeliveryWorker({
         store,
         transport: transportOf(),
         limits: limitsOf(),
         onEvent: onDeliveryEvent,
+        render: createJobRenderer({ format: config.format }),
       })
       worker.start()
-      const app = createWebhookApp({
+      const { app, fastPath } = createWebhookHandlers({
         secret: config.webhookSecret,
         notifier,
         store,
@@ -222,9 +279,10 @@ export function createKeygramServer(
         metrics,
         logger,
         maxBodyBytes: config.maxBodyBytes,
+        stock: { alerter: stockAlerter, maxBodyBytes: config.stock.maxBodyBytes },
         isShuttingDown: () => shuttingDown,
       })
-      const listening = await listen(app, config.webhookPort, 'webhook server')
+      const listening = await listen(app, config.webhookPort, 'webhook server', fastPath)
       webhookServer = listening.server
       addresses.webhook = listening.url
       logger.info(
@@ -328,6 +386,27 @@ export function createKeygramServer(
     stop,
     addresses: () => ({ ...addresses }),
   }
+}
+
+/**
+ * The stock alerter of a configuration, or `null` without stock rules. A rule with no chat (the
+ * `KEYGRAM_STOCK_LOW` rule in demo mode without `KEYGRAM_CHAT_ID`) alerts the demo chat. With a KeyCRM API
+ * key, alerts name their products.
+ */
+export function stockAlerterOf(config: KeygramConfig, store: KeygramStore): StockAlerter | null {
+  if (config.stock.rules.length === 0) return null
+  const rules = config.stock.rules.map((rule) =>
+    rule.chats.length === 0 ? { ...rule, chats: [{ chatId: DEMO_CHAT_ID }] } : rule,
+  )
+  return createStockAlerter({
+    store,
+    rules,
+    locale: config.format.locale ?? 'uk',
+    ...(config.keycrm.apiKey === null
+      ? {}
+      : { keycrm: { client: createKeycrmClient({ apiKey: config.keycrm.apiKey }) } }),
+    ...(config.keycrm.domain === null ? {} : { keycrmDomain: config.keycrm.domain }),
+  })
 }
 
 /** The poller's log lines, through consola, fields as `key=value`. */

@@ -9,13 +9,25 @@ import {
   type DeliveryWorker,
   isKeycrmWebhookError,
   type KeycrmEvent,
+  type KeycrmWebhookError,
   type KeygramStore,
   type Notifier,
+  type StockAlerter,
+  type StockBalanceRow,
 } from '@keygram/core'
 import { H3, type H3Event } from 'h3'
-import { readWebhookRequest } from './http/read-webhook.ts'
-import { json, jsonError, metricsResponse, withTimeout } from './http/responses.ts'
-import { createSecretCheck } from './http/secret.ts'
+import { createFastPath, type FastPath } from './http/fast-path.ts'
+import { type KeycrmWebhookBody, readKeycrmBody } from './http/read-keycrm-body.ts'
+import {
+  type JsonReply,
+  json,
+  jsonError,
+  jsonReply,
+  metricsResponse,
+  replyResponse,
+  withTimeout,
+} from './http/responses.ts'
+import { createSecretCheck, createSecretMatcher } from './http/secret.ts'
 import type { KeygramMetrics } from './metrics/index.ts'
 
 /** What the apps log through; a consola instance fits. */
@@ -39,6 +51,12 @@ export interface WebhookAppOptions {
   logger?: AppLogger
   /** Largest accepted body in bytes. Default 1 MiB. */
   maxBodyBytes?: number
+  /**
+   * KeyCRM's stock-balance webhook on the same URL: a JSON array body is a stock webhook. `alerter`
+   * `null` accepts it with `unrouted` (no stock rules configured). Without this option an array is
+   * refused with 400, as before.
+   */
+  stock?: { alerter: Pick<StockAlerter, 'accept'> | null; maxBodyBytes: number }
   /** The path before the secret. Default `/webhooks/keycrm`. */
   pathPrefix?: string
   /** How long `/readyz` waits for the store, in ms. Default 2000. */
@@ -64,6 +82,25 @@ const silentLogger: AppLogger = { debug() {}, info() {}, warn() {}, error() {} }
  * - `GET /healthz`: liveness. `GET /readyz`: store answers and the worker runs. `GET /metrics`: Prometheus.
  */
 export function createWebhookApp(options: WebhookAppOptions): H3 {
+  return createWebhookHandlers(options).app
+}
+
+/** The webhook app and its `node:http` fast path (see {@link createWebhookHandlers}). */
+export interface WebhookHandlers {
+  /** The h3 app: every route, including the webhook. */
+  app: H3
+  /**
+   * Takes plain KeyCRM webhooks (`POST <prefix>/<secret>`, JSON) straight from `node:http` with the same
+   * answers as the app's route, and returns `false` for every other request (pass those to the app).
+   */
+  fastPath: FastPath
+}
+
+/**
+ * Creates the webhook app (see {@link createWebhookApp}) plus a `node:http` fast path for the webhook
+ * route, sharing its metrics and logging. Install the fast path in front of the app's Node handler.
+ */
+export function createWebhookHandlers(options: WebhookAppOptions): WebhookHandlers {
   const { secret, notifier, store, worker, metrics } = options
   const logger = options.logger ?? silentLogger
   const maxBytes = options.maxBodyBytes ?? DEFAULT_MAX_WEBHOOK_BYTES
@@ -75,9 +112,17 @@ export function createWebhookApp(options: WebhookAppOptions): H3 {
     duplicate: metrics.webhooksReceived.bind({ status: 'duplicate' }),
     unrouted: metrics.webhooksReceived.bind({ status: 'unrouted' }),
   }
+  const stockReceived = {
+    queued: metrics.webhooksReceived.bind({ status: 'stock_queued' }),
+    duplicate: metrics.webhooksReceived.bind({ status: 'stock_duplicate' }),
+    no_alerts: metrics.webhooksReceived.bind({ status: 'stock_no_alerts' }),
+    unrouted: metrics.webhooksReceived.bind({ status: 'stock_unrouted' }),
+  }
+  const stock = options.stock
+  let warnedNoStockRules = false
 
   function refuse(
-    request: Request,
+    client: string,
     status: number,
     reason: string,
     message: string,
@@ -85,7 +130,7 @@ export function createWebhookApp(options: WebhookAppOptions): H3 {
   ): Response {
     metrics.webhooksRejected.inc({ reason })
     logger.warn(
-      `webhook refused ${status} ${reason}${path === null ? '' : ` at ${path}`}: ${message}${clientOf(request)}`,
+      `webhook refused ${status} ${reason}${path === null ? '' : ` at ${path}`}: ${message}${client}`,
     )
     // The body may be unread (or cut off): the connection cannot carry another request, so close it
     // instead of leaving a half-read socket open (it would also hold up a graceful shutdown).
@@ -99,44 +144,93 @@ export function createWebhookApp(options: WebhookAppOptions): H3 {
       discardBody(request)
       return auth.reason === 'missing_secret'
         ? refuse(
-            request,
+            clientOf(request),
             401,
             'missing_secret',
             `The webhook URL must end with the secret: ${pathPrefix}/<KEYGRAM_WEBHOOK_SECRET>.`,
           )
         : refuse(
-            request,
+            clientOf(request),
             404,
             'wrong_secret',
             'No webhook endpoint at this URL: check the secret at the end of the URL in the KeyCRM trigger.',
           )
     }
-    let keycrmEvent: KeycrmEvent
+    let body: KeycrmWebhookBody
     try {
-      keycrmEvent = await readWebhookRequest(request, maxBytes)
+      body = await readKeycrmBody(request, { maxBytes, stockMaxBytes: stock?.maxBodyBytes ?? null })
     } catch (error) {
-      if (isKeycrmWebhookError(error)) {
-        return refuse(request, error.status, error.code, error.message, error.path)
-      }
-      // The client went away mid-body: nothing to answer, nothing was accepted.
-      metrics.webhooksRejected.inc({ reason: 'aborted' })
-      logger.debug(`webhook body could not be read: ${errorText(error)}`)
-      return jsonError(400, 'aborted', 'The request body could not be read.')
+      if (isKeycrmWebhookError(error)) return refuseError(error, clientOf(request))
+      return aborted(error)
     }
+    if (body.kind === 'stock') return handleStock(body.rows)
+    return replyResponse(await acceptEvent(body.event))
+  }
+
+  function refuseError(error: KeycrmWebhookError, client: string): Response {
+    return refuse(client, error.status, error.code, error.message, error.path)
+  }
+
+  function aborted(error: unknown): Response {
+    // The client went away mid-body: nothing to answer, nothing was accepted.
+    metrics.webhooksRejected.inc({ reason: 'aborted' })
+    logger.debug(`webhook body could not be read: ${errorText(error)}`)
+    return jsonError(400, 'aborted', 'The request body could not be read.')
+  }
+
+  // A reply, not a web Response: the fast path writes it to node:http as it is.
+  async function acceptEvent(keycrmEvent: KeycrmEvent): Promise<JsonReply> {
     try {
       const result = await notifier.accept(keycrmEvent)
       received[result.status].inc()
       logger.debug(
         `webhook ${keycrmEvent.event} #${keycrmEvent.context.id} ${result.status} (${result.jobs} jobs)`,
       )
-      return json(202, { status: result.status, deliveryKey: result.deliveryKey })
+      return jsonReply(202, { status: result.status, deliveryKey: result.deliveryKey })
     } catch (error) {
       metrics.webhooksRejected.inc({ reason: 'store_unavailable' })
       logger.error(`webhook ${keycrmEvent.event} #${keycrmEvent.context.id} could not be queued`, error)
+      return jsonReply(503, {
+        error: 'store_unavailable',
+        message: 'The event could not be queued right now; KeyCRM will retry the webhook.',
+        path: null,
+      })
+    }
+  }
+
+  async function handleStock(rows: StockBalanceRow[]): Promise<Response> {
+    const alerter = stock?.alerter ?? null
+    if (alerter === null) {
+      stockReceived.unrouted.inc()
+      if (!warnedNoStockRules) {
+        warnedNoStockRules = true
+        logger.warn(
+          'a KeyCRM stock-balance webhook arrived but no stock alerts are configured: set KEYGRAM_STOCK_LOW (with KEYGRAM_CHAT_ID) or stockRules in keygram.config.ts',
+        )
+      }
+      return json(202, { status: 'unrouted', deliveryKey: null, rows: rows.length })
+    }
+    try {
+      const started = performance.now()
+      const result = await alerter.accept(rows)
+      stockReceived[result.status].inc()
+      logger.debug(
+        `stock webhook: ${result.rows} rows, ${result.offers} offers watched, ${result.crossings} crossings, ${result.status} (${result.jobs} messages) in ${(performance.now() - started).toFixed(0)} ms`,
+      )
+      return json(202, {
+        status: result.status,
+        deliveryKey: result.deliveryKey,
+        rows: result.rows,
+        crossings: result.crossings,
+        messages: result.jobs,
+      })
+    } catch (error) {
+      metrics.webhooksRejected.inc({ reason: 'store_unavailable' })
+      logger.error(`stock webhook (${rows.length} rows) could not be applied`, error)
       return jsonError(
         503,
         'store_unavailable',
-        'The event could not be queued right now; KeyCRM will retry the webhook.',
+        'The stock webhook could not be applied right now; KeyCRM will retry it.',
       )
     }
   }
@@ -174,7 +268,18 @@ export function createWebhookApp(options: WebhookAppOptions): H3 {
   })
   app.get('/metrics', () => metricsResponse(metrics))
   app.all('/**', () => jsonError(404, 'not_found', 'No such endpoint.'))
-  return app
+
+  const fastPath = createFastPath({
+    pathPrefix,
+    matchesSecret: createSecretMatcher(secret),
+    maxBytes,
+    stockMaxBytes: stock?.maxBodyBytes ?? null,
+    acceptEvent,
+    acceptStock: handleStock,
+    refuse: refuseError,
+    aborted,
+  })
+  return { app, fastPath }
 }
 
 /**

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { DeadJob, QueuedJob, TelegramMessage } from '@keygram/core'
+import { type DeadJob, decodeJobPayload, type QueuedJob } from '@keygram/core'
 
 /** Reads a flat `[field, value, field, value, ...]` list, as `HGETALL` returns it inside Lua. */
 export function fieldsToRecord(fields: readonly string[]): Map<string, string> {
@@ -26,10 +26,11 @@ function number(record: Map<string, string>, field: string): number {
 export function decodeJob(fields: readonly string[]): QueuedJob {
   const record = fieldsToRecord(fields)
   const threadId = record.get('threadId')
+  const { message, render } = decodeJobPayload(text(record, 'message'))
   const job: QueuedJob = {
     id: text(record, 'id'),
     chatId: text(record, 'chatId'),
-    message: JSON.parse(text(record, 'message')) as TelegramMessage,
+    message,
     summaryLine: text(record, 'summaryLine'),
     deliveryKey: text(record, 'deliveryKey'),
     sequence: number(record, 'sequence'),
@@ -39,6 +40,7 @@ export function decodeJob(fields: readonly string[]): QueuedJob {
     lastError: record.get('lastError') ?? null,
   }
   if (threadId) job.threadId = Number(threadId)
+  if (render !== undefined) job.render = render
   return job
 }
 

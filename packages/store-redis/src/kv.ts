@@ -69,6 +69,27 @@ export class RedisKeyValueStore implements KeyValueStore {
     return Number(set) === 1
   }
 
+  /** {@inheritDoc KeyValueStore.compareAndSet} */
+  async compareAndSet(
+    key: string,
+    expected: unknown,
+    next: unknown,
+    options?: { ttlMs?: number },
+  ): Promise<boolean> {
+    const ttlMs = options?.ttlMs
+    const now = this.#clock()
+    const encoded = encodeRecord(next, ttlMs === undefined ? null : now + toPx(ttlMs))
+    const expectedJson = expected === null || expected === undefined ? '' : JSON.stringify(expected)
+    const set = await this.#redis.keygramKvCompareAndSet(
+      this.#prefix + key,
+      now,
+      expectedJson,
+      encoded,
+      ttlMs === undefined ? '' : toPx(ttlMs),
+    )
+    return Number(set) === 1
+  }
+
   /** {@inheritDoc KeyValueStore.delete} */
   async delete(key: string): Promise<void> {
     await this.#redis.del(this.#prefix + key)

@@ -6,15 +6,16 @@
  * @module
  */
 import { randomUUID } from 'node:crypto'
-import type {
-  ChatId,
-  ClaimedChat,
-  ClaimInput,
-  DeadJob,
-  EnqueueInput,
-  QueueStats,
-  QueueStore,
-  SettleInput,
+import {
+  type ChatId,
+  type ClaimedChat,
+  type ClaimInput,
+  type DeadJob,
+  type EnqueueInput,
+  encodeJobPayload,
+  type QueueStats,
+  type QueueStore,
+  type SettleInput,
 } from '@keygram/core'
 import { decodeDeadJob, decodeJob } from './codec.ts'
 import { toPx } from './px.ts'
@@ -35,7 +36,7 @@ export class RedisQueueStore implements QueueStore {
   async enqueue(input: EnqueueInput): Promise<{ accepted: boolean; jobIds: string[] }> {
     const args: (string | number)[] = [input.deliveryKey, toPx(input.dedupeTtlMs), input.now]
     for (const job of input.jobs) {
-      args.push(job.chatId, job.threadId ?? '', job.summaryLine, JSON.stringify(job.message))
+      args.push(job.chatId, job.threadId ?? '', job.summaryLine, encodeJobPayload(job))
     }
     const [accepted, ...jobIds] = await this.#redis.keygramEnqueue(this.#prefix, ...args)
     return Number(accepted) === 1

@@ -293,6 +293,31 @@ return 1
 `
 
 /**
+ * KEYS: kv key. ARGV: now (epoch ms), expected JSON text ('' = absent), new encoded record, ttl ms ('' = none).
+ * Returns 1 when the live value's JSON equals the expected text (an absent, expired or JSON-null record
+ * when it is ''), after storing the new record; else 0.
+ */
+const kvCompareAndSet = `
+local current = redis.call('GET', KEYS[1])
+local json = nil
+if current then
+  local expiresAt, rest = string.match(current, '^(%d*)|(.*)$')
+  if expiresAt ~= nil and (expiresAt == '' or tonumber(expiresAt) > tonumber(ARGV[1])) then json = rest end
+end
+if ARGV[2] == '' then
+  if json ~= nil and json ~= 'null' then return 0 end
+elseif json ~= ARGV[2] then
+  return 0
+end
+if ARGV[4] == '' then
+  redis.call('SET', KEYS[1], ARGV[3])
+else
+  redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
+end
+return 1
+`
+
+/**
  * KEYS: lease key, fencing counter. ARGV: lease id, holder, ttl ms. The lease value is
  * `id|fencingToken|holder`. Returns the fencing token, or nil when a live lease exists.
  */
@@ -341,6 +366,13 @@ export interface KeygramCommands {
   keygramReplayDead(prefix: string, ...args: Arg[]): Promise<number>
   keygramStats(prefix: string, now: number): Promise<[number, number, number, string]>
   keygramKvSetIfAbsent(key: string, now: number, value: string, ttlMs: Arg): Promise<number>
+  keygramKvCompareAndSet(
+    key: string,
+    now: number,
+    expected: string,
+    value: string,
+    ttlMs: Arg,
+  ): Promise<number>
   keygramLeaseAcquire(
     key: string,
     fence: string,
@@ -365,6 +397,7 @@ const definitions: Record<keyof KeygramCommands, { lua: string; numberOfKeys: nu
     keygramReplayDead: { lua: replayDead, numberOfKeys: 1 },
     keygramStats: { lua: stats, numberOfKeys: 1, readOnly: true },
     keygramKvSetIfAbsent: { lua: kvSetIfAbsent, numberOfKeys: 1 },
+    keygramKvCompareAndSet: { lua: kvCompareAndSet, numberOfKeys: 1 },
     keygramLeaseAcquire: { lua: leaseAcquire, numberOfKeys: 2 },
     keygramLeaseRenew: { lua: leaseRenew, numberOfKeys: 1 },
     keygramLeaseRelease: { lua: leaseRelease, numberOfKeys: 1 },

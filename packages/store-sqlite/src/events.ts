@@ -5,9 +5,13 @@
  */
 import type { EventLog, EventRecord } from '@keygram/core'
 import type { SqliteDatabase } from './database.ts'
+import { createGroupCommit, type GroupCommit } from './group-commit.ts'
 
-/** Builds the {@link EventLog} over an open, migrated database. */
-export function createSqliteEventLog(db: SqliteDatabase): EventLog {
+/** Builds the {@link EventLog} over an open, migrated database; appends share commits through `groupCommit`. */
+export function createSqliteEventLog(
+  db: SqliteDatabase,
+  groupCommit: GroupCommit = createGroupCommit(db),
+): EventLog {
   const statements = {
     append: db.prepare<[string, number, string]>(
       'INSERT INTO events (delivery_key, at, record) VALUES (?, ?, ?) ON CONFLICT (delivery_key) DO NOTHING',
@@ -18,8 +22,9 @@ export function createSqliteEventLog(db: SqliteDatabase): EventLog {
     prune: db.prepare<[number]>('DELETE FROM events WHERE at < ?'),
   }
   return {
-    async append(record) {
-      return statements.append.run(record.deliveryKey, record.at, JSON.stringify(record)).changes === 1
+    append(record) {
+      const json = JSON.stringify(record)
+      return groupCommit.run(() => statements.append.run(record.deliveryKey, record.at, json).changes === 1)
     },
     async range(fromMs, toMs) {
       return statements.range.all(fromMs, toMs).map((row) => JSON.parse(row.record) as EventRecord)

@@ -27,6 +27,23 @@ export function createSqliteKv(db: SqliteDatabase, clock: () => number): KeyValu
        ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
        WHERE kv.expires_at IS NOT NULL AND kv.expires_at <= @now`,
     ),
+    // Compare-and-set is one statement each way, so atomic like setIfAbsent: values compare as JSON text.
+    replaceIfEqual: db.prepare<{
+      key: string
+      expected: string
+      value: string
+      expiresAt: number | null
+      now: number
+    }>(
+      `UPDATE kv SET value = @value, expires_at = @expiresAt
+       WHERE key = @key AND value = @expected AND (expires_at IS NULL OR expires_at > @now)`,
+    ),
+    // `get` reads a stored JSON null as absent, so an expected null also matches one.
+    insertIfAbsent: db.prepare<{ key: string; value: string; expiresAt: number | null; now: number }>(
+      `INSERT INTO kv (key, value, expires_at) VALUES (@key, @value, @expiresAt)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
+       WHERE (kv.expires_at IS NOT NULL AND kv.expires_at <= @now) OR kv.value = 'null'`,
+    ),
     delete: db.prepare<[string]>('DELETE FROM kv WHERE key = ?'),
   }
 
@@ -47,6 +64,16 @@ export function createSqliteKv(db: SqliteDatabase, clock: () => number): KeyValu
         expiresAt: expiryOf(now, options),
         now,
       })
+      return result.changes === 1
+    },
+    async compareAndSet(key, expected, next, options) {
+      const now = clock()
+      const value = JSON.stringify(next ?? null)
+      const expiresAt = expiryOf(now, options)
+      const result =
+        expected === null || expected === undefined
+          ? statements.insertIfAbsent.run({ key, value, expiresAt, now })
+          : statements.replaceIfEqual.run({ key, expected: JSON.stringify(expected), value, expiresAt, now })
       return result.changes === 1
     },
     async delete(key) {

@@ -5,18 +5,21 @@
  *
  * @module
  */
-import type {
-  ChatId,
-  ClaimedChat,
-  ClaimInput,
-  DeadJob,
-  EnqueueInput,
-  QueuedJob,
-  QueueStats,
-  QueueStore,
-  SettleInput,
+import {
+  type ChatId,
+  type ClaimedChat,
+  type ClaimInput,
+  type DeadJob,
+  decodeJobPayload,
+  type EnqueueInput,
+  encodeJobPayload,
+  type QueuedJob,
+  type QueueStats,
+  type QueueStore,
+  type SettleInput,
 } from '@keygram/core'
 import type { SqliteDatabase } from './database.ts'
+import { createGroupCommit, type GroupCommit } from './group-commit.ts'
 
 interface JobRow {
   id: string
@@ -35,10 +38,11 @@ interface JobRow {
 }
 
 function toQueuedJob(row: JobRow): QueuedJob {
+  const { message, render } = decodeJobPayload(row.message)
   const job: QueuedJob = {
     id: row.id,
     chatId: row.chat_id,
-    message: JSON.parse(row.message),
+    message,
     summaryLine: row.summary_line,
     deliveryKey: row.delivery_key,
     sequence: row.sequence,
@@ -48,6 +52,7 @@ function toQueuedJob(row: JobRow): QueuedJob {
     lastError: row.last_error,
   }
   if (row.thread_id !== null) job.threadId = row.thread_id
+  if (render !== undefined) job.render = render
   return job
 }
 
@@ -55,8 +60,14 @@ function toDeadJob(row: JobRow): DeadJob {
   return { ...toQueuedJob(row), reason: row.dead_reason ?? 'unknown', deadAt: row.dead_at ?? 0 }
 }
 
-/** Builds the {@link QueueStore} over an open, migrated database. */
-export function createSqliteQueue(db: SqliteDatabase): QueueStore {
+/**
+ * Builds the {@link QueueStore} over an open, migrated database. Enqueues go through `groupCommit` (shared
+ * with the event log by `sqliteStore`), so concurrent webhooks share one commit.
+ */
+export function createSqliteQueue(
+  db: SqliteDatabase,
+  groupCommit: GroupCommit = createGroupCommit(db),
+): QueueStore {
   const statements = {
     findDelivery: db.prepare<[string, number], { key: string }>(
       'SELECT key FROM deliveries WHERE key = ? AND expires_at > ?',
@@ -212,7 +223,7 @@ export function createSqliteQueue(db: SqliteDatabase): QueueStore {
         threadId: job.threadId ?? null,
         sequence: sequence++,
         deliveryKey: input.deliveryKey,
-        message: JSON.stringify(job.message),
+        message: encodeJobPayload(job),
         summaryLine: job.summaryLine,
         now: input.now,
       })
@@ -289,8 +300,8 @@ export function createSqliteQueue(db: SqliteDatabase): QueueStore {
   })
 
   return {
-    async enqueue(input) {
-      return enqueue.immediate(input)
+    enqueue(input) {
+      return groupCommit.run(() => enqueue(input))
     },
     async claim(input) {
       if (!(input.maxChats >= 1) || !(input.maxJobsPerChat >= 1)) {

@@ -6,6 +6,7 @@
 import type { KeygramStore } from '@keygram/core'
 import { DEFAULT_BUSY_TIMEOUT_MS, openDatabase } from './database.ts'
 import { createSqliteEventLog } from './events.ts'
+import { createGroupCommit } from './group-commit.ts'
 import { createSqliteGuard } from './guard.ts'
 import { createSqliteKv } from './kv.ts'
 import { createSqliteQueue } from './queue.ts'
@@ -31,11 +32,14 @@ export function sqliteStore(options: SqliteStoreOptions): KeygramStore {
   const db = openDatabase(options.path, options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS)
   const guard = createSqliteGuard(db, clock)
   const ping = db.prepare('SELECT 1')
+  // One committer for the queue and the event log: a webhook's enqueue and another's log record that
+  // arrive in the same turn share a commit, hence an fsync.
+  const groupCommit = createGroupCommit(db)
   return {
     name: 'sqlite',
-    queue: createSqliteQueue(db),
+    queue: createSqliteQueue(db, groupCommit),
     kv: createSqliteKv(db, clock),
-    events: createSqliteEventLog(db),
+    events: createSqliteEventLog(db, groupCommit),
     guard,
     async ping() {
       ping.get()

@@ -9,6 +9,8 @@ export { type BackoffOptions, backoffDelayMs, backoffWindowMs, defaultBackoff } 
 export { type Clock, systemClock } from './clock.ts'
 export { type CoalescedBatch, type CoalesceOptions, coalesceJobs, defaultCoalesce } from './coalesce.ts'
 export { listDeadLetters, replayDeadLetters } from './dead-letters.ts'
+export { buildDeferredJobs, renderWebhookOf } from './deferred-jobs.ts'
+export { decodeJobPayload, encodeJobPayload } from './job-payload.ts'
 export {
   type AcceptResult,
   appendNotice,
@@ -21,6 +23,12 @@ export {
 } from './notifier.ts'
 export { type ChatPacing, chatIntervalMs, defaultChatPacing, isGroupChat } from './pacing.ts'
 export { splitPlainText, toPlainText } from './plain-text.ts'
+export {
+  createJobRenderer,
+  type JobRenderer,
+  type JobRendererOptions,
+  type RenderedSummary,
+} from './render.ts'
 export {
   chatMigrationKey,
   DEFAULT_ROUTE_TIME_ZONE,

@@ -5,7 +5,6 @@
  */
 import { eventRecordOf } from '../digest/event-record.ts'
 import type { Enricher } from '../enrich/enrich.ts'
-import { notEnrichedNote } from '../enrich/note.ts'
 import type { EnrichmentResult } from '../enrich/types.ts'
 import {
   escapeHtml,
@@ -21,6 +20,8 @@ import type { TelegramMessage } from '../telegram/types.ts'
 import { deliveryKey as keyOf } from '../webhook/index.ts'
 import type { KeycrmEvent } from '../webhook/types.ts'
 import { type Clock, systemClock } from './clock.ts'
+import { buildDeferredJobs } from './deferred-jobs.ts'
+import { formatWithStatuses, noticeOf, safeEnrich, withEnrichment } from './enriched-format.ts'
 import {
   finalizeTargets,
   matchRouteRules,
@@ -28,7 +29,7 @@ import {
   type RouteTarget,
   validateRouteRules,
 } from './routes.ts'
-import type { EventLog, KeygramStore, NewJob } from './types.ts'
+import type { EventLog, KeygramStore, NewJob, RenderRequest } from './types.ts'
 
 /** Options of {@link createNotifier}. */
 export interface NotifierOptions {
@@ -49,6 +50,14 @@ export interface NotifierOptions {
    * says so in one line.
    */
   enrich?: Enricher
+  /**
+   * `accept` (default): format (and enrich) in {@link Notifier.accept}, so jobs carry finished messages.
+   * `send`: enqueue a {@link RenderRequest} per target instead and let the worker render (with
+   * `createJobRenderer` over the same `format`, `statuses` and `enrich`) when it sends. The webhook is
+   * then acknowledged after routing and the durable enqueue alone: formatting and KeyCRM's API stay off
+   * the request path.
+   */
+  renderAt?: 'accept' | 'send'
   /** How long a delivery key suppresses redeliveries, in ms. Default 7 days. */
   dedupeTtlMs?: number
   clock?: Pick<Clock, 'now'>
@@ -66,7 +75,10 @@ export interface AcceptResult {
   deliveryKey: string
   /** Jobs added (one per message per target). */
   jobs: number
-  /** How enrichment went, when an enricher is configured and a route took the event. */
+  /**
+   * How enrichment went, when an enricher is configured, a route took the event and rendering happens at
+   * accept time.
+   */
   enrichment?: Pick<EnrichmentResult, 'status' | 'reason' | 'elapsedMs'>
 }
 
@@ -74,8 +86,8 @@ export interface AcceptResult {
 export interface Notifier {
   /**
    * Routes, enriches (within its budget), formats and enqueues `event` in one atomic store call (dedupe +
-   * durable append), then records it for digests. Rejects only when the enqueue does (then answer
-   * KeyCRM with an error so it retries).
+   * durable append), then records it for digests. With `renderAt: 'send'` it only routes and enqueues.
+   * Rejects only when the enqueue does (then answer KeyCRM with an error so it retries).
    */
   accept(event: KeycrmEvent): Promise<AcceptResult>
 }
@@ -96,10 +108,8 @@ export const DEFAULT_DEDUPE_TTL_MS = 7 * 24 * 60 * 60 * 1000
 export function createNotifier(options: NotifierOptions): Notifier {
   const { store, enrich } = options
   const clock = options.clock ?? systemClock
-  const format: FormatOptions =
-    options.statuses !== undefined && options.format?.statuses === undefined
-      ? { ...options.format, statuses: options.statuses }
-      : (options.format ?? {})
+  const format = formatWithStatuses(options.format, options.statuses)
+  const deferred = options.renderAt === 'send'
   const dedupeTtlMs = options.dedupeTtlMs ?? DEFAULT_DEDUPE_TTL_MS
   if (!(dedupeTtlMs > 0)) throw new RangeError('createNotifier: dedupeTtlMs must be > 0')
   const onEventLogError =
@@ -121,8 +131,12 @@ export function createNotifier(options: NotifierOptions): Notifier {
       const deliveryKey = keyOf(event)
       const targets = await finalizeTargets(store.kv, await resolve(event))
       let enrichment: EnrichmentResult | undefined
-      if (enrich !== undefined && targets.length > 0) enrichment = await safeEnrich(enrich, event)
-      const jobs = buildJobs(event, targets, withEnrichment(format, enrichment), noticeOf(enrichment))
+      let jobs: NewJob[]
+      if (deferred) jobs = buildDeferredJobs(event, targets)
+      else {
+        if (enrich !== undefined && targets.length > 0) enrichment = await safeEnrich(enrich, event)
+        jobs = buildJobs(event, targets, withEnrichment(format, enrichment), noticeOf(enrichment))
+      }
       const now = clock.now()
       const { accepted } = await store.queue.enqueue({ deliveryKey, dedupeTtlMs, jobs, now })
       const result: AcceptResult = accepted
@@ -138,14 +152,6 @@ export function createNotifier(options: NotifierOptions): Notifier {
   }
 }
 
-async function safeEnrich(enrich: Enricher, event: KeycrmEvent): Promise<EnrichmentResult> {
-  try {
-    return await enrich(event)
-  } catch {
-    return { status: 'not_enriched', reason: 'error', elapsedMs: 0 }
-  }
-}
-
 function summary(result: EnrichmentResult): NonNullable<AcceptResult['enrichment']> {
   const brief: NonNullable<AcceptResult['enrichment']> = {
     status: result.status,
@@ -153,25 +159,6 @@ function summary(result: EnrichmentResult): NonNullable<AcceptResult['enrichment
   }
   if (result.reason !== undefined) brief.reason = result.reason
   return brief
-}
-
-function withEnrichment(format: FormatOptions, result: EnrichmentResult | undefined): FormatOptions {
-  if (result === undefined) return format
-  const merged: FormatOptions = { ...format }
-  if (result.enrichment !== undefined) merged.enrichment = result.enrichment
-  if (result.statuses !== undefined) {
-    merged.statuses = {
-      order: { ...format.statuses?.order, ...result.statuses.order },
-      lead: { ...format.statuses?.lead, ...result.statuses.lead },
-    }
-  }
-  return merged
-}
-
-function noticeOf(result: EnrichmentResult | undefined): BuildJobsExtras | undefined {
-  if (result === undefined || result.status === 'enriched' || result.status === 'skipped') return undefined
-  const reason = result.reason ?? 'error'
-  return { notice: (locale) => notEnrichedNote(reason, locale) }
 }
 
 /** Extras of {@link buildJobs}. */

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import type { FormatLocale } from '../format/types.ts'
 import type { SingleInstanceGuard } from '../guard/types.ts'
 import type { OutgoingMessage, TelegramMessage } from '../telegram/types.ts'
 
@@ -23,15 +24,36 @@ export interface ChatTarget {
   threadId?: number
 }
 
+/**
+ * What a worker needs to render a notification when it sends it (instead of the notifier rendering it
+ * when the webhook arrives): the webhook as KeyCRM sent it and the route's per-target overrides. Plain
+ * JSON, so every store can keep it.
+ */
+export interface RenderRequest {
+  /** The webhook body: `event` name and the context's columns as received (`raw`). */
+  webhook: { event: string; context: Record<string, unknown> }
+  /** The route's language, overriding the formatting default. */
+  locale?: FormatLocale
+  /** The route's silence (quiet hours, `disableNotification`), overriding the formatting default. */
+  disableNotification?: boolean
+}
+
 /** A job as the notifier hands it to {@link QueueStore.enqueue}. */
 export interface NewJob extends ChatTarget {
-  /** The message to send. */
+  /** The message to send (with `render`, a placeholder naming the event, sent only if rendering fails). */
   message: TelegramMessage
   /**
    * One plain line describing the notification (e.g. `Order #67526 → Shipped`), used when a burst of
-   * jobs for one chat is merged into summary messages. HTML-escaped, no tags.
+   * jobs for one chat is merged into summary messages. HTML-escaped, no tags. With `render`, a placeholder
+   * the worker replaces.
    */
   summaryLine: string
+  /**
+   * Render at send time: the worker formats (and enriches) the notification from this, so the webhook is
+   * acknowledged without waiting for either. Stores must keep it with the job (memory, SQLite and Redis
+   * do); absent, `message` is sent as it is.
+   */
+  render?: RenderRequest
 }
 
 /** A job as stored. */
@@ -146,6 +168,21 @@ export interface KeyValueStore {
   set(key: string, value: unknown, options?: { ttlMs?: number }): Promise<void>
   /** Sets only when absent (or expired); resolves whether it was set. Atomic. */
   setIfAbsent(key: string, value: unknown, options?: { ttlMs?: number }): Promise<boolean>
+  /**
+   * Replaces the value with `next` only if the current one equals `expected`; resolves whether it was
+   * replaced. Atomic, across every process sharing the store. Values are compared as their JSON text, so
+   * pass `expected` as {@link KeyValueStore.get} returned it; `null` matches an absent or expired key.
+   * `ttlMs` applies to `next` (none: it does not expire).
+   *
+   * Optional so that older stores still type-check; the stores in this repository implement it, and
+   * features that need it (stock alerts) refuse a store without it.
+   */
+  compareAndSet?(
+    key: string,
+    expected: unknown,
+    next: unknown,
+    options?: { ttlMs?: number },
+  ): Promise<boolean>
   delete(key: string): Promise<void>
 }
 

@@ -12,6 +12,7 @@ import { type Clock, systemClock } from './clock.ts'
 import { type CoalesceOptions, coalesceJobs, defaultCoalesce } from './coalesce.ts'
 import { type ChatPacing, chatIntervalMs, defaultChatPacing } from './pacing.ts'
 import { splitPlainText, toPlainText } from './plain-text.ts'
+import { createJobRenderer, type JobRenderer } from './render.ts'
 import { chatMigrationKey } from './routes.ts'
 import { createTokenBucket, takeToken } from './token-bucket.ts'
 import type {
@@ -116,6 +117,11 @@ export interface DeliveryWorkerOptions {
   idleMs?: number
   /** Called for every outcome; exceptions it throws are ignored. */
   onEvent?: (event: DeliveryEvent) => void
+  /**
+   * Renders jobs enqueued with a `render` request (a notifier with `renderAt: 'send'`): pass
+   * `createJobRenderer` with the notifier's formatting options. Default: the default formatting.
+   */
+  render?: JobRenderer
 }
 
 /** Counters and state, for `/status`. */
@@ -181,6 +187,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   const idleMs = options.idleMs ?? 250
   const bucket = createTokenBucket({ ratePerSecond: limits.globalPerSecond, capacity: limits.globalBurst })
   const claimJobs = coalesce?.enabled ? Math.max(1, coalesce.maxJobsPerChat) : 1
+  const renderer = options.render ?? createJobRenderer()
 
   let pausedUntil = 0
   let recentRateLimits: { chatId: ChatId; at: number }[] = []
@@ -272,19 +279,66 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     }
   }
 
+  // A burst summary needs every job's line: render them (cheap, no enrichment) only when one may form.
+  function withSummaries(jobs: QueuedJob[]): QueuedJob[] {
+    if (coalesce === null || !coalesce.enabled || jobs.length < Math.max(2, coalesce.threshold)) return jobs
+    return jobs.map((job) => {
+      if (job.render === undefined) return job
+      try {
+        const { summaryLine, disableNotification } = renderer.summary(job.render)
+        const message = { ...job.message }
+        if (disableNotification) message.disable_notification = true
+        else delete message.disable_notification
+        return { ...job, summaryLine, message }
+      } catch (error) {
+        emit({ type: 'error', error: `could not render job ${job.id}: ${errorText(error)}` })
+        return job
+      }
+    })
+  }
+
+  async function messagesOf(job: QueuedJob): Promise<OutgoingMessage[]> {
+    if (job.render === undefined) return [job.message]
+    try {
+      const messages = await renderer.messages(job.render)
+      if (messages.length > 0) return messages
+    } catch (error) {
+      // Sending the placeholder (it names the event) beats losing the notification to a rendering bug.
+      emit({ type: 'error', error: `could not render job ${job.id}: ${errorText(error)}` })
+    }
+    return [job.message]
+  }
+
+  // A rendered notification may be several messages; they go in order, paced like a split message. If a
+  // later one fails, the job is retried whole (at least once: the earlier parts may repeat).
+  async function sendAll(target: ChatTarget, messages: readonly OutgoingMessage[]): Promise<Delivery> {
+    const messageIds: number[] = []
+    let fallback: Delivery['fallback'] = null
+    let last: Delivery | null = null
+    for (const [index, message] of messages.entries()) {
+      if (index > 0) await clock.sleep(chatIntervalMs(target.chatId, limits))
+      last = await send(target, message)
+      messageIds.push(...last.messageIds)
+      fallback = last.fallback ?? fallback
+      if (last.result === 'paused' || !last.result.ok) break
+    }
+    if (last === null) throw new Error('no message to send')
+    return { result: last.result, messageIds, fallback }
+  }
+
   async function deliverChat(claim: ClaimedChat): Promise<void> {
     const first = claim.jobs[0]
     if (first === undefined) return settle(claim, { now: clock.now() })
     if (pausedUntil > clock.now()) return settle(claim, { chatNotBefore: pausedUntil, now: clock.now() })
 
-    const batch = coalesce === null ? null : coalesceJobs(claim.jobs, coalesce)
+    const batch = coalesce === null ? null : coalesceJobs(withSummaries(claim.jobs), coalesce)
     const jobs = batch?.jobs ?? [first]
-    const message = batch?.message ?? first.message
+    const messages = batch === null ? await messagesOf(first) : [batch.message]
     const target: ChatTarget =
       first.threadId === undefined
         ? { chatId: claim.chatId }
         : { chatId: claim.chatId, threadId: first.threadId }
-    const delivery = await send(target, message)
+    const delivery = await sendAll(target, messages)
     const now = clock.now()
     const base = {
       chatId: claim.chatId,

@@ -278,6 +278,15 @@ export function memoryStore(options: MemoryStoreOptions = {}): KeygramStore {
       write(key, value, options?.ttlMs)
       return true
     },
+    async compareAndSet(key, expected, next, options) {
+      assertOpen()
+      const entry = liveEntry(key)
+      // JSON text, as the durable stores compare: a value read back from `get` always matches itself.
+      const current = entry === undefined ? 'null' : JSON.stringify(entry.value ?? null)
+      if (current !== JSON.stringify(expected ?? null)) return false
+      write(key, next, options?.ttlMs)
+      return true
+    },
     async delete(key) {
       assertOpen()
       kvEntries.delete(key)

@@ -151,8 +151,8 @@ function validate<TSchema extends v.GenericSchema>(schema: TSchema, raw: JsonObj
 function notAnObject(body: unknown): KeycrmWebhookError {
   if (Array.isArray(body)) {
     const hint = looksLikeStockBalance(body)
-      ? 'It looks like a KeyCRM stock-balance webhook ([{offer_id, sku, in_stock, in_reserve}]), which Keygram does not handle: point that webhook somewhere else.'
-      : 'KeyCRM sends arrays only from its stock-balance webhook, which Keygram does not handle.'
+      ? 'It looks like a KeyCRM stock-balance webhook ([{offer_id, sku, in_stock, in_reserve}]): parse it with parseStockWebhook, not parseWebhook.'
+      : 'KeyCRM sends arrays only from its stock-balance webhook: parse those with parseStockWebhook.'
     return new KeycrmWebhookError(
       'not_an_object',
       `The webhook body is a JSON array, not an object {"event": "...", "context": {...}}. ${hint}`,

@@ -78,6 +78,10 @@ const sendTestCommand = defineCommand({
   },
   args: {
     file: { type: 'positional', required: false, description: 'A KeyCRM webhook body (JSON) to post as is' },
+    stock: {
+      type: 'boolean',
+      description: "Post KeyCRM's stock-balance webhook sample instead (an array, same URL)",
+    },
     url: {
       type: 'string',
       description: 'Base URL of the webhook server (default: $KEYGRAM_URL or 127.0.0.1)',
@@ -87,7 +91,11 @@ const sendTestCommand = defineCommand({
   async run({ args }) {
     const config = await configOrExit(args.config)
     const target = args.url === undefined ? config : { ...config, url: args.url.replace(/\/+$/, '') }
-    const lines = await sendTest({ config: target, ...(args.file ? { file: args.file } : {}) })
+    const lines = await sendTest({
+      config: target,
+      ...(args.file ? { file: args.file } : {}),
+      ...(args.stock ? { stock: true } : {}),
+    })
     process.stdout.write(`${renderReport(lines)}\n`)
     if (lines.some((line) => line.level === 'fail')) process.exit(1)
   },

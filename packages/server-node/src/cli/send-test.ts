@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises'
 import { redactSecret } from '@keygram/core'
 import type { KeygramConfig } from '../config/index.ts'
-import { sampleWebhooks } from '../samples.ts'
+import { sampleStockWebhook, sampleWebhooks } from '../samples.ts'
 import type { CheckLine } from './report.ts'
 
 /** Options of {@link sendTest}. */
@@ -15,6 +15,8 @@ export interface SendTestOptions {
   config: Pick<KeygramConfig, 'url' | 'webhookSecret' | 'demoSecret'>
   /** A JSON file to post as is; default: the bundled samples. */
   file?: string
+  /** Post KeyCRM's stock-balance sample instead of the event samples. */
+  stock?: boolean
   /** Default: the global `fetch`. */
   fetch?: typeof fetch
 }
@@ -25,10 +27,13 @@ export async function sendTest(options: SendTestOptions): Promise<CheckLine[]> {
   const fetchImpl = options.fetch ?? fetch
   const url = `${config.url}/webhooks/keycrm/${encodeURIComponent(config.webhookSecret)}`
   const shownUrl = config.demoSecret ? url : redactSecret(url, config.webhookSecret)
+  const stockSample = sampleStockWebhook()
   const bodies: { name: string; text: string }[] =
-    options.file === undefined
-      ? sampleWebhooks().map((sample) => ({ name: sample.name, text: JSON.stringify(sample.body) }))
-      : [{ name: options.file, text: await readFile(options.file, 'utf8') }]
+    options.file !== undefined
+      ? [{ name: options.file, text: await readFile(options.file, 'utf8') }]
+      : options.stock
+        ? [{ name: stockSample.name, text: JSON.stringify(stockSample.body) }]
+        : sampleWebhooks().map((sample) => ({ name: sample.name, text: JSON.stringify(sample.body) }))
   const lines: CheckLine[] = [{ level: 'info', name: 'posting to', detail: shownUrl }]
   for (const { name, text } of bodies) {
     try {

@@ -137,6 +137,21 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
     secret: false,
   },
   {
+    name: 'KEYGRAM_STOCK_LOW',
+    field: 'stockLow',
+    description:
+      'Low-stock alert threshold (available = in_stock - in_reserve) for every offer, sent to KEYGRAM_CHAT_ID',
+    default: '(no stock alerts)',
+    secret: false,
+  },
+  {
+    name: 'KEYGRAM_MAX_STOCK_BODY_BYTES',
+    field: 'maxStockBodyBytes',
+    description: 'Largest accepted stock-balance webhook body (an import can carry thousands of rows)',
+    default: '4194304',
+    secret: false,
+  },
+  {
     name: 'KEYGRAM_CONFLICT_GRACE_SECONDS',
     field: 'conflictGraceSeconds',
     description: 'How long a polling conflict may last before the bot /healthz answers 503',

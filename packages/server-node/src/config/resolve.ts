@@ -5,6 +5,7 @@
  * @module
  */
 import {
+  DEFAULT_MAX_STOCK_WEBHOOK_BYTES,
   DEFAULT_MAX_WEBHOOK_BYTES,
   type DeliveryLimits,
   type FormatLocale,
@@ -12,7 +13,10 @@ import {
   normalizeKeycrmAccount,
   RouteConfigError,
   type RouteRule,
+  type StockRule,
+  StockRuleError,
   validateRouteRules,
+  validateStockRules,
 } from '@keygram/core'
 import { ConfigError } from './errors.ts'
 import { DEFAULT_STORE_URL, parseStoreUrl, type StoreLocation } from './store-url.ts'
@@ -67,6 +71,9 @@ const FILE_KEYS = new Set<string>([
   'framework',
   'limits',
   'maxBodyBytes',
+  'stockRules',
+  'stockLow',
+  'maxStockBodyBytes',
   'conflictGraceSeconds',
   'url',
   'logFormat',
@@ -172,6 +179,17 @@ export function resolveConfig(
   const maxBodyBytes =
     integer(input('KEYGRAM_MAX_BODY_BYTES', 'maxBodyBytes'), 1024, 64 * 1_048_576, problems) ??
     DEFAULT_MAX_WEBHOOK_BYTES
+  const stockRules = stockRulesOf(file.stockRules, fileLabel, problems)
+  const stockLowInput = input('KEYGRAM_STOCK_LOW', 'stockLow')
+  const stockLow = nonNegativeNumber(stockLowInput, problems)
+  if (stockLow !== null && defaultChatId === null && !demo) {
+    problems.push(
+      `${stockLowInput?.source ?? 'KEYGRAM_STOCK_LOW'} needs KEYGRAM_CHAT_ID, the chat low-stock alerts go to (or use stockRules in ${fileLabel} to name chats)`,
+    )
+  }
+  const maxStockBodyBytes =
+    integer(input('KEYGRAM_MAX_STOCK_BODY_BYTES', 'maxStockBodyBytes'), 1024, 64 * 1_048_576, problems) ??
+    DEFAULT_MAX_STOCK_WEBHOOK_BYTES
   const graceSeconds =
     integer(input('KEYGRAM_CONFLICT_GRACE_SECONDS', 'conflictGraceSeconds'), 0, 86_400, problems) ?? 60
   const url =
@@ -205,6 +223,17 @@ export function resolveConfig(
     framework,
     limits,
     maxBodyBytes,
+    stock: {
+      rules:
+        stockLow === null
+          ? stockRules
+          : [
+              { low: stockLow, chats: defaultChatId === null ? [] : [{ chatId: defaultChatId }] },
+              ...stockRules,
+            ],
+      low: stockLow,
+      maxBodyBytes: maxStockBodyBytes,
+    },
     conflictGraceMs: graceSeconds * 1000,
     url,
     log: { format: logFormat, level: logLevel },
@@ -311,6 +340,30 @@ function routesOf(value: unknown, label: string, problems: string[]): RouteRule[
     } else problems.push(`${label}: routes are invalid`)
     return []
   }
+}
+
+function stockRulesOf(value: unknown, label: string, problems: string[]): StockRule[] {
+  if (value === undefined) return []
+  try {
+    validateStockRules(value)
+    return value as StockRule[]
+  } catch (error) {
+    if (error instanceof StockRuleError) {
+      for (const problem of error.problems) problems.push(`${label}: ${problem}`)
+    } else problems.push(`${label}: stockRules are invalid`)
+    return []
+  }
+}
+
+function nonNegativeNumber(input: Input | undefined, problems: string[]): number | null {
+  if (input === undefined) return null
+  const value =
+    typeof input.value === 'string' && /^\d+(?:\.\d+)?$/.test(input.value.trim())
+      ? Number(input.value)
+      : input.value
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value
+  problems.push(`${input.source} must be a number >= 0 (available units, e.g. 5)`)
+  return null
 }
 
 function limitsOf(value: unknown, label: string, problems: string[]): DeliveryLimits {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { DeliveryLimits, FormatLocale, FormatOptions, RouteRule } from '@keygram/core'
+import type { DeliveryLimits, FormatLocale, FormatOptions, RouteRule, StockRule } from '@keygram/core'
 import type { StoreLocation } from './store-url.ts'
 
 /** Which processes `serve` runs: the webhook server (9000), the Telegram bot (9001), or both. */
@@ -62,6 +62,18 @@ export interface KeygramUserConfig {
   limits?: DeliveryLimits
   /** Largest accepted webhook body in bytes (`KEYGRAM_MAX_BODY_BYTES`), default 1 MiB. */
   maxBodyBytes?: number
+  /**
+   * Low-stock alert rules for KeyCRM's stock-balance webhook (posted to the same webhook URL): SKUs or
+   * patterns, a threshold on available stock, hysteresis, "back in stock", the chats to alert.
+   */
+  stockRules?: StockRule[]
+  /**
+   * A default low-stock threshold for every offer (`KEYGRAM_STOCK_LOW`), alerting the default chat; added in
+   * front of `stockRules`.
+   */
+  stockLow?: number
+  /** Largest accepted stock-balance webhook body in bytes (`KEYGRAM_MAX_STOCK_BODY_BYTES`), default 4 MiB. */
+  maxStockBodyBytes?: number
   /** Seconds a polling conflict may last before the bot's `/healthz` turns 503 (`KEYGRAM_CONFLICT_GRACE_SECONDS`). */
   conflictGraceSeconds?: number
   /** Base URL of the running webhook server for `send-test` (`KEYGRAM_URL`). */
@@ -96,6 +108,11 @@ export interface KeygramConfig {
   framework: BotFramework
   limits: DeliveryLimits
   maxBodyBytes: number
+  /**
+   * Stock alerts: the rules (with `KEYGRAM_STOCK_LOW`'s rule first; its chat is the default chat, or `null`
+   * in demo mode without one, meaning the demo chat) and the stock webhook's body limit.
+   */
+  stock: { rules: StockRule[]; low: number | null; maxBodyBytes: number }
   conflictGraceMs: number
   /** Base URL `send-test` posts to, e.g. `http://127.0.0.1:9000`. */
   url: string

@@ -38,7 +38,7 @@ export async function readWebhookRequest(request: Request, maxBytes: number): Pr
 }
 
 /** The Node request behind an srvx request (`request.runtime.node.req`), or `null`. */
-function nodeRequestOf(request: Request): IncomingMessage | null {
+export function nodeRequestOf(request: Request): IncomingMessage | null {
   const runtime = (request as Request & { runtime?: { node?: { req?: IncomingMessage } } }).runtime
   const req = runtime?.node?.req
   // A body another reader started on must go through the web stream.
@@ -46,13 +46,15 @@ function nodeRequestOf(request: Request): IncomingMessage | null {
 }
 
 // The types readWebhook accepts without refusing; anything else takes the slow path to get its error.
-function isJsonish(header: string | null): boolean {
+/** Whether the content type is one the fast path reads (JSON, text/plain or none). */
+export function isJsonish(header: string | null): boolean {
   if (header === null) return true
   const type = (header.split(';', 1)[0] ?? '').trim().toLowerCase()
   return type === 'application/json' || type === 'text/json' || type === 'text/plain' || type === ''
 }
 
-function readLimited(req: IncomingMessage, maxBytes: number): Promise<Uint8Array> {
+/** Reads a Node request body, refusing it with 413 once it passes `maxBytes`. */
+export function readLimited(req: IncomingMessage, maxBytes: number): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
@@ -92,7 +94,8 @@ function readLimited(req: IncomingMessage, maxBytes: number): Promise<Uint8Array
   })
 }
 
-function tooLarge(maxBytes: number, detail: string): KeycrmWebhookError {
+/** The 413 error, worded as core words it. */
+export function tooLarge(maxBytes: number, detail: string): KeycrmWebhookError {
   return new KeycrmWebhookError(
     'payload_too_large',
     `The webhook body is larger than the limit of ${maxBytes} bytes (${detail}).`,

@@ -8,12 +8,31 @@ import { PROMETHEUS_CONTENT_TYPE } from '../metrics/index.ts'
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }
 
+/** A response as plain data, so the `node:http` fast path can write it without a web `Response`. */
+export interface JsonReply {
+  status: number
+  /** JSON text. */
+  body: string
+  headers: Readonly<Record<string, string>>
+}
+
+/** A JSON reply (see {@link json} for the web `Response`). */
+export function jsonReply(status: number, body: unknown, headers?: Record<string, string>): JsonReply {
+  return {
+    status,
+    body: JSON.stringify(body),
+    headers: headers === undefined ? JSON_HEADERS : { ...JSON_HEADERS, ...headers },
+  }
+}
+
+/** The web `Response` of a {@link JsonReply}. */
+export function replyResponse(reply: JsonReply): Response {
+  return new Response(reply.body, { status: reply.status, headers: reply.headers })
+}
+
 /** A JSON response. */
 export function json(status: number, body: unknown, headers?: Record<string, string>): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: headers === undefined ? JSON_HEADERS : { ...JSON_HEADERS, ...headers },
-  })
+  return replyResponse(jsonReply(status, body, headers))
 }
 
 /** The JSON error body every app answers with: `{ error, message, path }`. */

@@ -35,6 +35,18 @@ export function createSecretCheck(
   }
 }
 
+/**
+ * Returns a constant-time comparison of a candidate (e.g. the URL's last path segment, already decoded)
+ * with `secret`.
+ *
+ * @throws {TypeError} when `secret` is empty.
+ */
+export function createSecretMatcher(secret: string): (candidate: string) => boolean {
+  if (secret === '') throw new TypeError('The webhook secret is empty; configure a secret.')
+  const expected = sha256(secret)
+  return (candidate) => timingSafeEqual(expected, sha256(candidate))
+}
+
 function sha256(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest()
 }

@@ -37,6 +37,12 @@ export interface StoreSuiteOptions {
 }
 
 const DAY_MS = 86_400_000
+
+function requireCompareAndSet(store: KeygramStore): NonNullable<KeygramStore['kv']['compareAndSet']> {
+  const cas = store.kv.compareAndSet?.bind(store.kv)
+  if (cas === undefined) throw new Error(`${store.name} store does not implement kv.compareAndSet`)
+  return cas
+}
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 /** Claims and settles everything queued, dead letters included, so counts in a test are its own. */
@@ -619,6 +625,59 @@ export function testStore(name: string, factory: StoreFactory, options: StoreSui
         )
         expect(results.filter(Boolean)).toHaveLength(1)
         expect(await stores[1]!.kv.get(name)).toEqual({ writer: results.indexOf(true) })
+      })
+
+      it('compareAndSet replaces only the expected value; null expects an absent or expired key', async () => {
+        const store = await open()
+        const cas = requireCompareAndSet(store)
+        const name = key('cas')
+        const first = { level: 5, state: 'ok', seq: 0 }
+        expect(await cas(name, { level: 1 }, first)).toBe(false)
+        expect(await store.kv.get(name)).toBeNull()
+        expect(await cas(name, null, first)).toBe(true)
+        expect(await cas(name, null, { level: 9 })).toBe(false)
+        const read = await store.kv.get(name)
+        expect(read).toEqual(first)
+        const second = { level: 2, state: 'low', seq: 1 }
+        expect(await cas(name, { level: 5, state: 'ok', seq: 1 }, second)).toBe(false)
+        expect(await cas(name, read, second)).toBe(true)
+        expect(await cas(name, read, { level: 7 })).toBe(false)
+        expect(await store.kv.get(name)).toEqual(second)
+
+        const expiring = key('cas-ttl')
+        expect(await cas(expiring, null, 'soon gone', { ttlMs: 150 })).toBe(true)
+        expect(await cas(expiring, null, 'too early')).toBe(false)
+        await vi.waitFor(async () => expect(await store.kv.get(expiring)).toBeNull(), {
+          timeout: 3000,
+          interval: 20,
+        })
+        // An expired value no longer matches itself, only an absent key does.
+        expect(await cas(expiring, 'soon gone', 'stale')).toBe(false)
+        expect(await cas(expiring, null, 'fresh')).toBe(true)
+        expect(await store.kv.get(expiring)).toBe('fresh')
+      })
+
+      it('compareAndSet loses no increment of 40 concurrent read-modify-writes from two processes', async () => {
+        const stores = [await open(), await open()]
+        const name = key('cas-counter')
+        let conflicts = 0
+        const increment = async (store: KeygramStore, writer: number) => {
+          const cas = requireCompareAndSet(store)
+          for (;;) {
+            const current = await store.kv.get<{ count: number; writers: number[] }>(name)
+            const next = { count: (current?.count ?? 0) + 1, writers: [...(current?.writers ?? []), writer] }
+            if (await cas(name, current, next)) return
+            conflicts++
+          }
+        }
+        await Promise.all(Array.from({ length: 40 }, (_, index) => increment(stores[index % 2]!, index)))
+        const final = await stores[0]!.kv.get<{ count: number; writers: number[] }>(name)
+        expect(final?.count).toBe(40)
+        expect([...(final?.writers ?? [])].sort((x, y) => x - y)).toEqual(
+          Array.from({ length: 40 }, (_, i) => i),
+        )
+        // Without contention the test would prove nothing about atomicity.
+        expect(conflicts).toBeGreaterThan(0)
       })
     })
 

@@ -1,0 +1,168 @@
+/**
+ * One server under the ingest bench, run in its own process so it never shares an event loop with the
+ * load generator: `node --import tsx bench/lib/ingest-target.ts <target> <port>`. It prints one line
+ * `ready <url>` once it listens and stops cleanly on SIGTERM (printing `stopped <details>`).
+ *
+ * Targets:
+ * - `node-http`: a bare `node:http` server that reads the body and answers 204 (the baseline).
+ * - `express`: Express 5 with `express.json()` parsing the body, answering 204.
+ * - `keygram-memory`, `keygram-sqlite`: the real `keygram serve --role webhook` server (h3, routes,
+ *   enqueue, delivery worker) on the memory or a fresh SQLite store. The worker sends through a
+ *   transport that only counts (no network), at the production limits.
+ *
+ * @module
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { TelegramTransport } from '../../packages/core/src/index.ts'
+import { createKeygramServer, loadConfig } from '../../packages/server-node/src/index.ts'
+import { BENCH_CHAT_ID, BENCH_SECRET, type IngestTarget, isIngestTarget } from './ingest-load.ts'
+
+const HOST = '127.0.0.1'
+
+// Express ships no types; the bench uses this much of it.
+interface ExpressApp extends RequestListener {
+  post(path: string, ...handlers: unknown[]): void
+}
+interface Express {
+  (): ExpressApp
+  json(options: { limit: string }): unknown
+}
+const express = createRequire(import.meta.url)('express') as Express
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    req.on('error', reject)
+  })
+}
+
+function listenOn(server: Server, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, HOST, () => {
+      const address = server.address()
+      resolve(`http://${HOST}:${typeof address === 'object' && address !== null ? address.port : port}`)
+    })
+  })
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve())
+    server.closeAllConnections()
+  })
+}
+
+async function startNodeHttp(port: number): Promise<{ url: string; stop: () => Promise<string> }> {
+  const server = createServer((req, res) => {
+    readBody(req).then(
+      () => {
+        res.statusCode = 204
+        res.end()
+      },
+      () => {
+        res.statusCode = 400
+        res.end()
+      },
+    )
+  })
+  return { url: await listenOn(server, port), stop: () => closeServer(server).then(() => '') }
+}
+
+async function startExpress(port: number): Promise<{ url: string; stop: () => Promise<string> }> {
+  const app = express()
+  app.post(
+    '/webhooks/keycrm/:secret',
+    express.json({ limit: '1mb' }),
+    (_req: unknown, res: { sendStatus(status: number): void }) => {
+      res.sendStatus(204)
+    },
+  )
+  const server = createServer(app)
+  return { url: await listenOn(server, port), stop: () => closeServer(server).then(() => '') }
+}
+
+async function startKeygram(
+  port: number,
+  storeKind: 'memory' | 'sqlite',
+): Promise<{ url: string; stop: () => Promise<string> }> {
+  const folder = mkdtempSync(join(tmpdir(), 'keygram-bench-ingest-'))
+  let sent = 0
+  // Counts instead of sending: the bench measures ingest, and must never reach the real Telegram.
+  const transport: TelegramTransport = {
+    async sendMessage() {
+      sent++
+      return { ok: true, messageId: sent }
+    },
+  }
+  const config = await loadConfig({
+    cwd: folder,
+    dotenv: false,
+    isTTY: false,
+    env: {
+      TELEGRAM_BOT_TOKEN: `123456789:${'A'.repeat(35)}`,
+      KEYGRAM_WEBHOOK_SECRET: BENCH_SECRET,
+      KEYGRAM_CHAT_ID: BENCH_CHAT_ID,
+      KEYCRM_DOMAIN: 'demo',
+      KEYGRAM_STORE: storeKind === 'memory' ? 'memory:' : `sqlite:${join(folder, 'keygram.db')}`,
+      KEYGRAM_HOST: HOST,
+      WEBHOOK_PORT: String(port),
+      LOG_LEVEL: 'warn',
+      LOG_FORMAT: 'json',
+    },
+  })
+  const server = createKeygramServer(config, { role: 'webhook', transport })
+  const { webhook } = await server.start()
+  if (webhook === null) throw new Error('the webhook role did not start')
+  return {
+    url: webhook,
+    stop: async () => {
+      await server.stop()
+      rmSync(folder, { recursive: true, force: true })
+      return `sent=${sent}`
+    },
+  }
+}
+
+function start(target: IngestTarget, port: number): Promise<{ url: string; stop: () => Promise<string> }> {
+  switch (target) {
+    case 'node-http':
+      return startNodeHttp(port)
+    case 'express':
+      return startExpress(port)
+    case 'keygram-memory':
+      return startKeygram(port, 'memory')
+    case 'keygram-sqlite':
+      return startKeygram(port, 'sqlite')
+  }
+}
+
+async function main(): Promise<void> {
+  const [target, portText = '9000'] = process.argv.slice(2)
+  if (!isIngestTarget(target)) throw new Error(`unknown target ${JSON.stringify(target)}`)
+  const running = await start(target, Number(portText))
+  process.stdout.write(`ready ${running.url}\n`)
+  process.once('SIGTERM', () => {
+    running.stop().then(
+      (details) => {
+        process.stdout.write(`stopped ${details}\n`)
+        process.exit(0)
+      },
+      (error: unknown) => {
+        process.stderr.write(`stop failed: ${String(error)}\n`)
+        process.exit(1)
+      },
+    )
+  })
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+  process.exit(1)
+})

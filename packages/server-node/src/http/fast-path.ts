@@ -1,0 +1,140 @@
+/**
+ * The webhook hot path on `node:http`, in front of h3.
+ *
+ * A KeyCRM webhook (`POST <prefix>/<secret>`, JSON) is the one request the server takes at volume. Going
+ * through srvx and h3 costs more than the work itself: a web `Request` around the Node request, the
+ * router, a web `Response`, and streaming it back. This path reads the Node request and writes the Node
+ * response directly, with the same checks, limits and answers as the h3 route; everything it does not
+ * take (another method, path or content type, a secret in the query or header, an encoded path, a
+ * declared length over the limit, a wrong secret) goes to h3 untouched, body unread.
+ *
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import {
+  type KeycrmEvent,
+  KeycrmWebhookError,
+  parseStockWebhookText,
+  parseWebhookText,
+  type StockBalanceRow,
+} from '@keygram/core'
+import { isJsonish, readLimited, tooLarge } from './read-webhook.ts'
+import { type JsonReply, jsonReply } from './responses.ts'
+
+/** What the fast path needs from the webhook app: the same handlers the h3 route uses. */
+export interface FastPathHandlers {
+  /** `/webhooks/keycrm`, without a trailing slash. */
+  pathPrefix: string
+  /** Constant-time check of a path segment against the secret. */
+  matchesSecret(candidate: string): boolean
+  /** Largest order or funnel webhook, in bytes. */
+  maxBytes: number
+  /** Largest stock-balance webhook, in bytes; `null`: arrays are refused as core refuses them. */
+  stockMaxBytes: number | null
+  /** Accepts a parsed event (the notifier, metrics, the log line). */
+  acceptEvent(event: KeycrmEvent): Promise<JsonReply>
+  /** Applies a stock-balance webhook. */
+  acceptStock(rows: StockBalanceRow[]): Promise<Response>
+  /** Refuses a request (metrics, the warning line), as the h3 route does. */
+  refuse(error: KeycrmWebhookError, client: string): Response
+  /** The client went away mid-body. */
+  aborted(error: unknown): Response
+}
+
+/** Takes a request (and answers it) or returns `false` without touching it. */
+export type FastPath = (req: IncomingMessage, res: ServerResponse) => boolean
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+/** Creates the fast path over the webhook app's handlers. */
+export function createFastPath(handlers: FastPathHandlers): FastPath {
+  const prefix = `${handlers.pathPrefix}/`
+  const { maxBytes, stockMaxBytes } = handlers
+  const readLimit = stockMaxBytes === null ? maxBytes : Math.max(maxBytes, stockMaxBytes)
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let body: { kind: 'event'; event: KeycrmEvent } | { kind: 'stock'; rows: StockBalanceRow[] }
+    try {
+      body = parseBody(await readLimited(req, readLimit))
+    } catch (error) {
+      if (error instanceof KeycrmWebhookError) {
+        await writeResponse(res, handlers.refuse(error, clientOf(req)))
+      } else await writeResponse(res, handlers.aborted(error))
+      return
+    }
+    if (body.kind === 'stock') await writeResponse(res, await handlers.acceptStock(body.rows))
+    else writeReply(res, await handlers.acceptEvent(body.event))
+  }
+
+  // As `readKeycrmBody` decides: one read up to the larger limit, told apart by the first character.
+  function parseBody(
+    bytes: Uint8Array,
+  ): { kind: 'event'; event: KeycrmEvent } | { kind: 'stock'; rows: StockBalanceRow[] } {
+    let text: string
+    try {
+      text = utf8.decode(bytes)
+    } catch (error) {
+      throw new KeycrmWebhookError('invalid_encoding', 'The webhook body is not valid UTF-8 text.', null, {
+        cause: error,
+      })
+    }
+    if (stockMaxBytes !== null && firstCharacter(text) === '[') {
+      return { kind: 'stock', rows: parseStockWebhookText(text, { maxBytes: stockMaxBytes }) }
+    }
+    if (bytes.byteLength > maxBytes) throw tooLarge(maxBytes, `${bytes.byteLength} bytes`)
+    return { kind: 'event', event: parseWebhookText(text, { maxBytes }) }
+  }
+
+  return (req, res) => {
+    if (req.method !== 'POST') return false
+    const url = req.url
+    if (url === undefined || !url.startsWith(prefix)) return false
+    const secret = url.slice(prefix.length)
+    // Anything URL parsing could rewrite (escapes, dot segments, more segments, a query) is h3's.
+    if (secret === '' || secret === '.' || secret === '..' || /[/?#%\\]/.test(secret)) return false
+    if (!isJsonish(req.headers['content-type'] ?? null)) return false
+    const declared = req.headers['content-length']
+    if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > readLimit) return false
+    if (!handlers.matchesSecret(secret)) return false
+    handle(req, res).catch((error: unknown) => {
+      // The handlers answer every outcome; reaching here means the response itself failed.
+      if (!res.headersSent) writeReply(res, internalError)
+      else res.destroy(error instanceof Error ? error : undefined)
+    })
+    return true
+  }
+}
+
+const internalError: JsonReply = jsonReply(500, {
+  error: 'internal_error',
+  message: 'Internal error.',
+  path: null,
+})
+
+function writeReply(res: ServerResponse, reply: JsonReply): void {
+  // A length instead of chunked encoding: the head and the body leave in one write.
+  res.writeHead(reply.status, { ...reply.headers, 'content-length': Buffer.byteLength(reply.body) })
+  res.end(reply.body)
+}
+
+/** Writes a web `Response` (the rare answers: refusals, stock webhooks) to the Node response. */
+async function writeResponse(res: ServerResponse, response: Response): Promise<void> {
+  const headers: Record<string, string> = {}
+  response.headers.forEach((value, name) => {
+    headers[name] = value
+  })
+  writeReply(res, { status: response.status, body: await response.text(), headers })
+}
+
+function firstCharacter(text: string): string | undefined {
+  for (let index = 0; index < text.length; index++) {
+    const char = text[index]!
+    if (char !== ' ' && char !== '\n' && char !== '\r' && char !== '\t') return char
+  }
+  return undefined
+}
+
+function clientOf(req: IncomingMessage): string {
+  const ip = req.socket.remoteAddress
+  return typeof ip === 'string' && ip !== '' ? ` (from ${ip})` : ''
+}

@@ -1,0 +1,106 @@
+/**
+ * Reading either kind of KeyCRM webhook from one URL: an object `{event, context}` (order and funnel
+ * triggers) or an array `[{offer_id, sku, in_stock, in_reserve}]` (the stock-balance webhook).
+ *
+ * The body is read once, up to the larger of the two limits, and told apart by its first character, so
+ * an order webhook costs what it did before (one `JSON.parse`) and an order body over its own (smaller)
+ * limit is still refused with 413.
+ *
+ * @module
+ */
+import {
+  type KeycrmEvent,
+  KeycrmWebhookError,
+  parseStockWebhookText,
+  parseWebhookText,
+  readWebhook,
+  type StockBalanceRow,
+} from '@keygram/core'
+import { isJsonish, nodeRequestOf, readLimited, readWebhookRequest, tooLarge } from './read-webhook.ts'
+
+/** A read webhook: an event, or the rows of a stock-balance webhook. */
+export type KeycrmWebhookBody =
+  | { kind: 'event'; event: KeycrmEvent }
+  | { kind: 'stock'; rows: StockBalanceRow[] }
+
+/** Limits of {@link readKeycrmBody}. */
+export interface ReadKeycrmBodyLimits {
+  /** Largest order or funnel webhook, in bytes. */
+  maxBytes: number
+  /** Largest stock-balance webhook, in bytes; `null`: arrays are not accepted (refused as core refuses them). */
+  stockMaxBytes: number | null
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+/**
+ * Reads, checks and parses a webhook request of either kind, with core's checks and errors (405, 415,
+ * 413, 400 with the field path; a bad stock row is named by index, e.g. `[12].in_stock`).
+ */
+export async function readKeycrmBody(
+  request: Request,
+  limits: ReadKeycrmBodyLimits,
+): Promise<KeycrmWebhookBody> {
+  const { maxBytes, stockMaxBytes } = limits
+  if (stockMaxBytes === null) return { kind: 'event', event: await readWebhookRequest(request, maxBytes) }
+  // Wrong methods and content types get core's own answers (405 with the "choose POST" advice, 415).
+  if (request.method !== 'POST' || !isJsonish(request.headers.get('content-type')))
+    return { kind: 'event', event: await readWebhook(request, { maxBytes }) }
+  const limit = Math.max(maxBytes, stockMaxBytes)
+  const declared = request.headers.get('content-length')
+  const req = nodeRequestOf(request)
+  if (declared !== null && /^\d+$/.test(declared) && Number(declared) > limit) {
+    if (req !== null) req.resume()
+    else discard(request.body)
+    throw tooLarge(limit, `content-length ${declared}`)
+  }
+  const bytes = req !== null ? await readLimited(req, limit) : await readStream(request.body, limit)
+  let text: string
+  try {
+    text = utf8.decode(bytes)
+  } catch (error) {
+    throw new KeycrmWebhookError('invalid_encoding', 'The webhook body is not valid UTF-8 text.', null, {
+      cause: error,
+    })
+  }
+  if (firstCharacter(text) === '[')
+    return { kind: 'stock', rows: parseStockWebhookText(text, { maxBytes: stockMaxBytes }) }
+  if (bytes.byteLength > maxBytes) throw tooLarge(maxBytes, `${bytes.byteLength} bytes`)
+  return { kind: 'event', event: parseWebhookText(text, { maxBytes }) }
+}
+
+function firstCharacter(text: string): string | undefined {
+  for (let index = 0; index < text.length; index++) {
+    const char = text[index]!
+    if (char !== ' ' && char !== '\n' && char !== '\r' && char !== '\t') return char
+  }
+  return undefined
+}
+
+async function readStream(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<Uint8Array> {
+  if (body === null) return new Uint8Array(0)
+  const reader = body.getReader()
+  const chunks: Uint8Array[] = []
+  let total = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    total += value.byteLength
+    if (total > maxBytes) {
+      reader.cancel().catch(() => {})
+      throw tooLarge(maxBytes, `more than ${maxBytes} bytes streamed`)
+    }
+    chunks.push(value)
+  }
+  const bytes = new Uint8Array(total)
+  let offset = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return bytes
+}
+
+function discard(body: ReadableStream<Uint8Array> | null): void {
+  if (body !== null && !body.locked) body.cancel().catch(() => {})
+}

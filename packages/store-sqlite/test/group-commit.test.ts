@@ -1,0 +1,147 @@
+import { join } from 'node:path'
+import type { KeygramStore, NewJob } from '@keygram/core'
+import Database from 'better-sqlite3'
+import { afterEach, describe, expect, it } from 'vitest'
+import { openDatabase } from '../src/database.ts'
+import { createGroupCommit } from '../src/group-commit.ts'
+import { job, storeFixture, tempDir } from './helpers.ts'
+
+const T0 = 1_767_225_600_000
+const cleanups: (() => unknown)[] = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup()
+})
+
+function fixture() {
+  const files = storeFixture()
+  cleanups.push(() => files.cleanup())
+  return files
+}
+
+/** WAL frames written since the last checkpoint: every commit appends at least one. */
+function walFrames(path: string): number {
+  const reader = new Database(path)
+  try {
+    const [row] = reader.pragma('wal_checkpoint(PASSIVE)') as { log: number }[]
+    return row!.log
+  } finally {
+    reader.close()
+  }
+}
+
+const renderJob = (chatId: string, id: number): NewJob => ({
+  ...job(chatId, `order #${id}`),
+  render: {
+    webhook: { event: 'order.change_order_status', context: { id, status_id: 4, note: 'Київ <b>' } },
+    locale: 'uk',
+    disableNotification: true,
+  },
+})
+
+describe('sqlite group commit', () => {
+  it('commits webhooks that arrive together in one transaction, each durable when its enqueue resolves', async () => {
+    const files = fixture()
+    const store = files.open()
+    // Checkpoint now and turn off auto-checkpoints, so the WAL counts this test's commits only.
+    const raw = new Database(files.path)
+    raw.pragma('wal_autocheckpoint = 0')
+    raw.pragma('wal_checkpoint(TRUNCATE)')
+    raw.close()
+    const before = walFrames(files.path)
+    const results = await Promise.all(
+      Array.from({ length: 64 }, (_, index) =>
+        store.queue.enqueue({
+          deliveryKey: `order:${index}`,
+          dedupeTtlMs: 60_000,
+          jobs: [job('-100', `m${index}`)],
+          now: T0,
+        }),
+      ),
+    )
+    expect(results.every((result) => result.accepted)).toBe(true)
+    // 64 separate transactions write at least 64 frames; one group writes a handful of pages.
+    expect(walFrames(files.path) - before).toBeLessThan(16)
+    // Durable and visible to another connection (another process would see the same).
+    const other = new Database(files.path, { readonly: true })
+    try {
+      expect(other.prepare('SELECT count(*) FROM jobs').pluck().get()).toBe(64)
+    } finally {
+      other.close()
+    }
+  })
+
+  it('keeps dedupe exact inside one group: the same delivery twice in a turn is accepted once', async () => {
+    const store = fixture().open()
+    const input = { deliveryKey: 'order:7', dedupeTtlMs: 60_000, jobs: [job('1', 'x')], now: T0 }
+    const [first, second] = await Promise.all([store.queue.enqueue(input), store.queue.enqueue(input)])
+    expect([first!.accepted, second!.accepted]).toEqual([true, false])
+    expect((await store.queue.stats(T0)).pending).toBe(1)
+  })
+
+  it('rolls back and rejects only the write that failed; the rest of its group commits', async () => {
+    const { dir, remove } = tempDir()
+    cleanups.push(remove)
+    const db = openDatabase(join(dir, 'g.db'))
+    cleanups.push(() => db.close())
+    db.exec('CREATE TABLE t (v INTEGER NOT NULL)')
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?)')
+    const group = createGroupCommit(db)
+    const outcomes = await Promise.allSettled([
+      group.run(() => insert.run(1).changes),
+      group.run(() => {
+        insert.run(2)
+        throw new Error('second write fails after its insert')
+      }),
+      group.run(() => insert.run(3).changes),
+    ])
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+    expect(db.prepare('SELECT v FROM t ORDER BY v').pluck().all()).toEqual([1, 3])
+  })
+
+  it('rejects every write of a group whose commit cannot happen, so none is acknowledged', async () => {
+    const { dir, remove } = tempDir()
+    cleanups.push(remove)
+    const path = join(dir, 'busy.db')
+    const db = openDatabase(path, 50)
+    cleanups.push(() => db.close())
+    db.exec('CREATE TABLE t (v INTEGER)')
+    const blocker = new Database(path, { timeout: 0 })
+    cleanups.push(() => blocker.close())
+    blocker.exec('BEGIN IMMEDIATE') // another connection holds the write lock past the busy timeout
+    const group = createGroupCommit(db)
+    const outcomes = await Promise.allSettled([group.run(() => 1), group.run(() => 2)])
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected'])
+    blocker.exec('ROLLBACK')
+  })
+
+  it('keeps a job rendered at send time (its render request) through enqueue, claim and dead letters', async () => {
+    const files = fixture()
+    const store: KeygramStore = files.open()
+    await store.queue.enqueue({
+      deliveryKey: 'r',
+      dedupeTtlMs: 60_000,
+      jobs: [renderJob('-100', 1), job('-100', 'ready')],
+      now: T0,
+    })
+    // Read back through a second connection, as the bot process would.
+    const reader = files.open()
+    const [claim] = await reader.queue.claim({
+      workerId: 'w',
+      now: T0,
+      leaseMs: 1000,
+      maxChats: 1,
+      maxJobsPerChat: 5,
+    })
+    expect(claim!.jobs[0]!.render).toEqual(renderJob('-100', 1).render)
+    expect(claim!.jobs[0]!.message).toEqual(renderJob('-100', 1).message)
+    expect(claim!.jobs[1]!.render).toBeUndefined()
+    expect(claim!.jobs[1]!.message.text).toBe('ready')
+    await reader.queue.settle('-100', claim!.claimToken, {
+      dead: [{ id: claim!.jobs[0]!.id, reason: 'forbidden', error: 'x' }],
+      done: [claim!.jobs[1]!.id],
+      now: T0,
+    })
+    const [dead] = await reader.queue.listDead()
+    expect(dead!.render).toEqual(renderJob('-100', 1).render)
+  })
+})

@@ -7,6 +7,7 @@
 import { hostname } from 'node:os'
 import {
   createDeliveryWorker,
+  createDigestScheduler,
   createFetchTransport,
   createJobRenderer,
   createKeycrmClient,
@@ -15,9 +16,12 @@ import {
   type DeliveryEvent,
   type DeliveryLimits,
   type DeliveryWorker,
+  type DigestScheduler,
+  type KeycrmClient,
   type KeygramStore,
   type PollingLogger,
   redactSecret,
+  type StatusDictionary,
   type StockAlerter,
   type TelegramTransport,
 } from '@keygram/core'
@@ -29,6 +33,7 @@ import { createBotApp } from './bot-app.ts'
 import { describeStore, type KeygramConfig, type ServerRole } from './config/index.ts'
 import { createConsoleTransport } from './console-transport.ts'
 import type { FastPath } from './http/fast-path.ts'
+import { createKeycrmServices, resolveStatusNames, routesUseStatusNames } from './keycrm.ts'
 import { configSecrets, createLogger } from './logging/index.ts'
 import { createKeygramMetrics, type KeygramMetrics } from './metrics/index.ts'
 import { openStore } from './open-store.ts'
@@ -87,6 +92,11 @@ export interface KeygramServer {
   stop(): Promise<void>
   /** The addresses after {@link KeygramServer.start}. */
   addresses(): KeygramServerAddresses
+  /**
+   * The digest scheduler once started (webhook role with `digests` configured), else `null`; e.g.
+   * `server.digests()?.runNow(0)` sends the first digest now.
+   */
+  digests(): DigestScheduler | null
 }
 
 /**
@@ -113,9 +123,12 @@ export function createKeygramServer(
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 10_000
   const httpTimeouts = { ...DEFAULT_HTTP_TIMEOUTS, ...options.httpTimeouts }
   const metrics = createKeygramMetrics()
+  // One client for everything that calls KeyCRM, so they share its 60 requests a minute.
+  const keycrm = createKeycrmServices(config)
 
   let store: KeygramStore | null = null
   let worker: DeliveryWorker | null = null
+  let digests: DigestScheduler | null = null
   let poller: BotPoller | null = null
   let webhookServer: Server | null = null
   let botServer: Server | null = null
@@ -166,7 +179,12 @@ export function createKeygramServer(
   function limitsOf(): DeliveryLimits {
     // The console has no rate limits: demo notifications print at once.
     if (config.demo && options.transport === undefined) {
-      return { privateChatIntervalMs: 0, groupChatIntervalMs: 0, ...config.limits }
+      return {
+        privateChatIntervalMs: 0,
+        groupChatIntervalMs: 0,
+        groupMessagesPerMinute: Number.POSITIVE_INFINITY,
+        ...config.limits,
+      }
     }
     return config.limits
   }
@@ -236,12 +254,23 @@ export function createKeygramServer(
       )
     }
     metrics.watchQueue(store.queue)
+    let statuses: StatusDictionary | undefined
+    let resolvedRoutes: Parameters<typeof configRoutes>[2]
+    if (routesUseStatusNames(config.routes)) {
+      const resolved = await resolveStatusNames(config.routes, keycrm, {
+        ...(config.format.timeZone === undefined ? {} : { timeZone: config.format.timeZone }),
+      })
+      statuses = resolved.statuses
+      resolvedRoutes = resolved.rules
+      logger.info("routes: status names resolved with KeyCRM's status list")
+    }
     // Rendering at send time keeps formatting off the webhook's path: KeyCRM gets its answer once the
     // event is routed and durably queued, and the worker renders with the same options.
     const notifier = createNotifier({
       store,
-      routes: configRoutes(config, store),
+      routes: configRoutes(config, store, resolvedRoutes),
       format: config.format,
+      ...(statuses === undefined ? {} : { statuses }),
       renderAt: 'send',
     })
     if (config.demo) {
@@ -257,7 +286,7 @@ export function createKeygramServer(
     }
 
     if (runsWebhook) {
-      const stockAlerter = stockAlerterOf(config, store)
+      const stockAlerter = stockAlerterOf(config, store, keycrm?.client ?? null)
       if (stockAlerter !== null) {
         logger.info(
           `stock alerts: ${stockAlerter.rules.length} rule(s); KeyCRM's stock-balance webhook posts to the same URL`,
@@ -268,9 +297,36 @@ export function createKeygramServer(
         transport: transportOf(),
         limits: limitsOf(),
         onEvent: onDeliveryEvent,
-        render: createJobRenderer({ format: config.format }),
+        // Enrichment happens here, when the worker sends: the webhook never waits on KeyCRM's API.
+        render: createJobRenderer({
+          format: config.format,
+          ...(statuses === undefined ? {} : { statuses }),
+          ...(keycrm === null ? {} : { enrich: keycrm.enrich }),
+        }),
       })
       worker.start()
+      if (keycrm !== null) {
+        logger.info(
+          `KeyCRM enrichment on (${keycrm.client.baseUrl}, up to ${config.keycrm.budgetMs} ms per notification)`,
+        )
+      }
+      if (config.digests.length > 0) {
+        digests = createDigestScheduler({
+          store,
+          schedules: config.digests,
+          onRun: (result) =>
+            logger.info(
+              `digest for chat ${result.chatId} (${result.deliveryKey}): ${result.status === 'queued' ? 'queued' : 'already sent'}`,
+            ),
+          onError: (error, schedule) =>
+            logger.error(`digest for chat ${schedule.chatId} failed: ${redact(errorText(error))}`),
+        })
+        // Sends a digest missed while no replica ran (within 12 h), then waits for the schedule.
+        await digests.start()
+        logger.info(
+          `digests: ${config.digests.map((digest) => `chat ${digest.chatId} at "${digest.cron ?? '0 9 * * *'}" ${digest.timeZone}`).join('; ')}`,
+        )
+      }
       const { app, fastPath } = createWebhookHandlers({
         secret: config.webhookSecret,
         notifier,
@@ -362,6 +418,7 @@ export function createKeygramServer(
       const results = await Promise.allSettled([
         closeServer(webhookServer, httpDeadline),
         closeServer(botServer, httpDeadline),
+        digests?.stop(),
         worker?.stop(),
         poller?.stop(),
       ])
@@ -385,15 +442,23 @@ export function createKeygramServer(
     start,
     stop,
     addresses: () => ({ ...addresses }),
+    digests: () => digests,
   }
 }
 
 /**
  * The stock alerter of a configuration, or `null` without stock rules. A rule with no chat (the
- * `KEYGRAM_STOCK_LOW` rule in demo mode without `KEYGRAM_CHAT_ID`) alerts the demo chat. With a KeyCRM API
- * key, alerts name their products.
+ * `KEYGRAM_STOCK_LOW` rule in demo mode without `KEYGRAM_CHAT_ID`) alerts the demo chat. With a KeyCRM
+ * client, alerts name their products; pass the process's shared one (default: a new client when the config
+ * has an API key).
  */
-export function stockAlerterOf(config: KeygramConfig, store: KeygramStore): StockAlerter | null {
+export function stockAlerterOf(
+  config: KeygramConfig,
+  store: KeygramStore,
+  keycrm: KeycrmClient | null = config.keycrm.apiKey === null
+    ? null
+    : createKeycrmClient({ apiKey: config.keycrm.apiKey, baseUrl: config.keycrm.apiUrl }),
+): StockAlerter | null {
   if (config.stock.rules.length === 0) return null
   const rules = config.stock.rules.map((rule) =>
     rule.chats.length === 0 ? { ...rule, chats: [{ chatId: DEMO_CHAT_ID }] } : rule,
@@ -402,9 +467,7 @@ export function stockAlerterOf(config: KeygramConfig, store: KeygramStore): Stoc
     store,
     rules,
     locale: config.format.locale ?? 'uk',
-    ...(config.keycrm.apiKey === null
-      ? {}
-      : { keycrm: { client: createKeycrmClient({ apiKey: config.keycrm.apiKey }) } }),
+    ...(keycrm === null ? {} : { keycrm: { client: keycrm } }),
     ...(config.keycrm.domain === null ? {} : { keycrmDomain: config.keycrm.domain }),
   })
 }

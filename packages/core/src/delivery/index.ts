@@ -21,7 +21,17 @@ export {
   type Notifier,
   type NotifierOptions,
 } from './notifier.ts'
-export { type ChatPacing, chatIntervalMs, defaultChatPacing, isGroupChat } from './pacing.ts'
+export {
+  type ChatPacing,
+  chatIntervalMs,
+  chatSendHistoryKey,
+  defaultChatPacing,
+  GROUP_WINDOW_MS,
+  isGroupChat,
+  needsSendHistory,
+  nextChatSendTime,
+  recentSendTimes,
+} from './pacing.ts'
 export { splitPlainText, toPlainText } from './plain-text.ts'
 export {
   createJobRenderer,
@@ -53,7 +63,7 @@ export {
   type WeekdayName,
   weekdayNames,
 } from './routes.ts'
-export { createTokenBucket, type TokenBucket, type TokenBucketOptions, takeToken } from './token-bucket.ts'
+export { createSendWindow, type SendWindow, type SendWindowOptions } from './send-window.ts'
 export type * from './types.ts'
 export {
   createDeliveryWorker,

@@ -10,11 +10,20 @@ import type { OutgoingMessage } from '../telegram/types.ts'
 import { type BackoffOptions, backoffDelayMs, defaultBackoff } from './backoff.ts'
 import { type Clock, systemClock } from './clock.ts'
 import { type CoalesceOptions, coalesceJobs, defaultCoalesce } from './coalesce.ts'
-import { type ChatPacing, chatIntervalMs, defaultChatPacing } from './pacing.ts'
+import {
+  type ChatPacing,
+  chatIntervalMs,
+  chatSendHistoryKey,
+  defaultChatPacing,
+  GROUP_WINDOW_MS,
+  needsSendHistory,
+  nextChatSendTime,
+  recentSendTimes,
+} from './pacing.ts'
 import { splitPlainText, toPlainText } from './plain-text.ts'
 import { createJobRenderer, type JobRenderer } from './render.ts'
 import { chatMigrationKey } from './routes.ts'
-import { createTokenBucket, takeToken } from './token-bucket.ts'
+import { createSendWindow } from './send-window.ts'
 import type {
   ChatId,
   ChatTarget,
@@ -30,13 +39,12 @@ import type {
 
 /** Send-rate limits. */
 export interface DeliveryLimits extends ChatPacing {
-  /** Global token bucket of this worker, messages per second. Default 30 (Telegram's overall limit). */
-  globalPerSecond?: number
   /**
-   * Sends the bucket lets through at once. Default 1: sends are spread evenly, so no one-second window
-   * holds more than `globalPerSecond + 1` (a full bucket of 30 would allow 60 in the first second).
+   * Messages per second for the whole worker. Default 30 (Telegram's overall limit). Counted over sends
+   * in flight and sends answered within the last second, so Telegram never sees more arrive in one second
+   * whatever the network delay (see `createSendWindow`).
    */
-  globalBurst?: number
+  globalPerSecond?: number
   /** Chats claimed per round. Default 30. */
   maxChatsPerRound?: number
   /**
@@ -59,7 +67,6 @@ export interface RetryOptions extends BackoffOptions {
 export const defaultDeliveryLimits: Required<DeliveryLimits> = {
   ...defaultChatPacing,
   globalPerSecond: 30,
-  globalBurst: 1,
   maxChatsPerRound: 30,
   globalRateLimitChats: 2,
   globalRateLimitWindowMs: 1000,
@@ -173,7 +180,8 @@ interface Delivery {
  * plain text and `message_too_long` as plain parts.
  *
  * Pacing: at most one message per chat per round, the next one not before the chat's interval
- * (shared through the store), and a global token bucket per worker.
+ * (shared through the store; for groups also 20 per minute, from the send times kept in `store.kv`),
+ * and a global send window per worker.
  */
 export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWorker {
   const { store, transport } = options
@@ -184,8 +192,8 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   const random = options.random ?? Math.random
   const workerId = options.workerId ?? `worker-${crypto.randomUUID().slice(0, 8)}`
   const leaseMs = options.leaseMs ?? 60_000
-  const idleMs = options.idleMs ?? 250
-  const bucket = createTokenBucket({ ratePerSecond: limits.globalPerSecond, capacity: limits.globalBurst })
+  const idleMs = options.idleMs ?? 100
+  const sendWindow = createSendWindow({ limit: Math.max(1, Math.floor(limits.globalPerSecond)) })
   const claimJobs = coalesce?.enabled ? Math.max(1, coalesce.maxJobsPerChat) : 1
   const renderer = options.render ?? createJobRenderer()
 
@@ -222,13 +230,35 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   }
 
   async function sendOne(target: ChatTarget, message: OutgoingMessage): Promise<SendResult> {
-    await takeToken(bucket, clock)
-    if (pausedUntil > clock.now()) return 'paused'
+    const answered = await sendWindow.acquire(clock)
     try {
+      if (pausedUntil > clock.now()) return 'paused'
       return await transport.sendMessage(target, message)
     } catch (error) {
       // The contract says transports never throw; one that does is treated as a network failure.
       return { ok: false, kind: 'network', errorCode: null, description: String(error) }
+    } finally {
+      answered()
+    }
+  }
+
+  /**
+   * When the chat may get its next message after `sent` messages went out at `now`. Groups keep their
+   * recent send times in the store so every worker honours the per-minute budget; if that record cannot
+   * be read or written, the chat waits as if the budget were spread evenly (never faster than allowed).
+   */
+  async function nextSendTime(chatId: ChatId, now: number, sent: number): Promise<number> {
+    const sentAt = Array.from({ length: Math.max(1, sent) }, () => now)
+    if (!needsSendHistory(chatId, limits)) return nextChatSendTime(chatId, sentAt, limits)
+    const key = chatSendHistoryKey(chatId)
+    try {
+      const previous = (await store.kv.get<number[]>(key)) ?? []
+      const recent = recentSendTimes(Array.isArray(previous) ? previous : [], sentAt, limits)
+      await store.kv.set(key, recent, { ttlMs: GROUP_WINDOW_MS })
+      return nextChatSendTime(chatId, recent, limits)
+    } catch (error) {
+      emit({ type: 'error', error: `could not keep send times of chat ${chatId}: ${errorText(error)}` })
+      return now + Math.ceil(GROUP_WINDOW_MS / limits.groupMessagesPerMinute)
     }
   }
 
@@ -352,7 +382,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     if (result.ok) {
       await settle(claim, {
         done: base.jobIds,
-        chatNotBefore: now + chatIntervalMs(claim.chatId, limits),
+        chatNotBefore: await nextSendTime(claim.chatId, now, delivery.messageIds.length),
         now,
       })
       totals.sent += jobs.length

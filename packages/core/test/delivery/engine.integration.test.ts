@@ -321,7 +321,7 @@ describe('delivery engine (real HTTP Bot API)', () => {
     expect(h.api.calls.flatMap((call) => orderIds(call.text))).toEqual([1, 2, 3, 4])
   })
 
-  it('keeps the whole worker under its global rate: no 1 s window above rate + 1', async () => {
+  it('keeps the whole worker under its global rate: no 1 s window above the rate', async () => {
     const h = await harness((event) => [{ chatId: String(event.context.id) }])
     for (let id = 1; id <= 150; id++) await h.notifier.accept(orderEvent(id))
     const started = Date.now()
@@ -335,9 +335,10 @@ describe('delivery engine (real HTTP Bot API)', () => {
       while (j < times.length && times[j]! < start + 1000) j++
       busiest = Math.max(busiest, j - i)
     }
-    expect(busiest).toBeLessThanOrEqual(101)
-    // 150 sends at 100/s take about 1.5 s, not 3 (the limiter does not over-throttle).
-    expect(elapsed).toBeGreaterThanOrEqual(1400)
+    expect(busiest).toBeLessThanOrEqual(100)
+    // The first 100 leave at once; the other 50 wait until those answers are a second old: about 1 s in
+    // all, not 3 (the limiter does not over-throttle).
+    expect(elapsed).toBeGreaterThanOrEqual(1000)
     expect(elapsed).toBeLessThan(3000)
   })
 

@@ -111,16 +111,29 @@ describe('createDeliveryWorker outcomes', () => {
     expect((await s.dueAt(t0 + 7000)).map((job) => job.attempts)).toEqual([0])
   })
 
-  it('spaces a group chat by 3 s and a private chat by 1 s by default', async () => {
-    // A burst allowance so both chats go at t0 (the default spreads sends 34 ms apart).
-    const s = await setup([], { limits: { globalBurst: 10 } })
-    await s.enqueue(newJob('-100', 'g1'), newJob('-100', 'g2'), newJob('5', 'p1'), newJob('5', 'p2'))
+  it('spaces chats 1 s apart and holds a group to 20 messages in any minute, shared through the store', async () => {
+    // Coalescing off: 22 queued messages would otherwise go out as one summary.
+    const s = await setup([], { limits: { globalPerSecond: 100 }, coalesce: false })
+    const group = Array.from({ length: 22 }, (_, n) => newJob('-100', `g${n + 1}`))
+    await s.enqueue(...group, newJob('5', 'p1'), newJob('5', 'p2'))
     const t0 = s.clock.t
     expect(await s.worker.runOnce()).toBe(2)
-    expect((await s.dueAt(t0 + 999)).length).toBe(0)
-    expect((await s.dueAt(t0 + 1000)).map((job) => job.summaryLine)).toEqual(['p2'])
-    expect((await s.dueAt(t0 + 2999)).map((job) => job.summaryLine)).toEqual(['p2'])
-    expect((await s.dueAt(t0 + 3000)).map((job) => job.summaryLine).sort()).toEqual(['g2', 'p2'])
+    /** The first due job of each claimable chat at `at`. */
+    const heads = async (at: number) => {
+      const first = new Map<string, string>()
+      for (const job of await s.dueAt(at)) if (!first.has(job.chatId)) first.set(job.chatId, job.summaryLine)
+      return [...first.values()].sort()
+    }
+    expect(await heads(t0 + 999)).toEqual([])
+    expect(await heads(t0 + 1000)).toEqual(['g2', 'p2'])
+    // Send the group's next 19 one second apart: 20 in the minute, then it waits for the first to age out.
+    for (let n = 1; n < 20; n++) {
+      s.clock.t = t0 + n * 1000
+      await s.worker.runOnce()
+    }
+    expect(await s.store.kv.get('chat-sends:-100')).toHaveLength(20)
+    expect(await heads(t0 + 59_999)).toEqual([])
+    expect(await heads(t0 + 60_000)).toEqual(['g21'])
   })
 
   it.each([

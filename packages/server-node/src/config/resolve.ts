@@ -5,14 +5,20 @@
  * @module
  */
 import {
+  createDigestScheduler,
+  DEFAULT_ENRICH_BUDGET_MS,
   DEFAULT_MAX_STOCK_WEBHOOK_BYTES,
   DEFAULT_MAX_WEBHOOK_BYTES,
   type DeliveryLimits,
+  DigestConfigError,
+  type DigestSchedule,
   type FormatLocale,
   type FormatOptions,
+  KEYCRM_API_URL,
   normalizeKeycrmAccount,
   RouteConfigError,
   type RouteRule,
+  type StatusDictionary,
   type StockRule,
   StockRuleError,
   validateRouteRules,
@@ -44,12 +50,12 @@ const LOG_FORMATS: readonly LogFormat[] = ['pretty', 'json']
 const LOG_LEVELS: readonly LogLevelName[] = ['debug', 'info', 'warn', 'error', 'silent']
 const LIMIT_KEYS = [
   'globalPerSecond',
-  'globalBurst',
   'maxChatsPerRound',
   'globalRateLimitChats',
   'globalRateLimitWindowMs',
   'privateChatIntervalMs',
   'groupChatIntervalMs',
+  'groupMessagesPerMinute',
 ] as const satisfies readonly (keyof DeliveryLimits)[]
 const FILE_KEYS = new Set<string>([
   'botToken',
@@ -62,6 +68,9 @@ const FILE_KEYS = new Set<string>([
   'timeZone',
   'keycrmDomain',
   'keycrmApiKey',
+  'keycrmApiUrl',
+  'keycrmBudgetMs',
+  'digests',
   'format',
   'store',
   'telegramApiRoot',
@@ -140,8 +149,13 @@ export function resolveConfig(
     }
   }
 
+  const keycrmApiKey = text(input('KEYCRM_API_KEY', 'keycrmApiKey'), problems, () => null)
+  const keycrmApiUrl = httpUrl(input('KEYCRM_API_URL', 'keycrmApiUrl'), problems) ?? KEYCRM_API_URL
+  const keycrmBudgetMs =
+    integer(input('KEYCRM_BUDGET_MS', 'keycrmBudgetMs'), 1, 60_000, problems) ?? DEFAULT_ENRICH_BUDGET_MS
+
   const defaultChatId = chatIdOf(input('KEYGRAM_CHAT_ID', 'chatId'), problems)
-  const routes = routesOf(file.routes, fileLabel, problems)
+  const routes = routesOf(file.routes, fileLabel, keycrmApiKey !== null, problems)
   if (defaultChatId !== null) routes.unshift({ chatId: defaultChatId })
 
   const admins = adminsOf(input('KEYGRAM_ADMINS', 'admins'), problems)
@@ -156,7 +170,6 @@ export function resolveConfig(
       return `${source} must be a KeyCRM account like "myshop" or "myshop.keycrm.app"`
     }
   })
-  const keycrmApiKey = text(input('KEYCRM_API_KEY', 'keycrmApiKey'), problems, () => null)
 
   const storeText = text(input('KEYGRAM_STORE', 'store'), problems, () => null) ?? DEFAULT_STORE_URL
   let store: StoreLocation = { kind: 'memory' }
@@ -198,6 +211,12 @@ export function resolveConfig(
   const logFormat =
     oneOf(input('LOG_FORMAT', 'logFormat'), LOG_FORMATS, problems) ?? (context.isTTY ? 'pretty' : 'json')
   const logLevel = oneOf(input('LOG_LEVEL', 'logLevel'), LOG_LEVELS, problems) ?? 'info'
+  const digests = digestsOf(
+    file.digests,
+    fileLabel,
+    { timeZone: timeZone ?? 'Europe/Kyiv', locale, currency: currency?.toUpperCase() ?? 'UAH' },
+    problems,
+  )
 
   if (problems.length > 0) throw new ConfigError(problems)
 
@@ -214,7 +233,8 @@ export function resolveConfig(
     defaultChatId,
     admins,
     format,
-    keycrm: { apiKey: keycrmApiKey, domain: keycrmDomain },
+    keycrm: { apiKey: keycrmApiKey, domain: keycrmDomain, apiUrl: keycrmApiUrl, budgetMs: keycrmBudgetMs },
+    digests,
     store,
     telegramApiRoot,
     webhookPort,
@@ -330,10 +350,24 @@ function adminsOf(input: Input | undefined, problems: string[]): string[] {
   return items
 }
 
-function routesOf(value: unknown, label: string, problems: string[]): RouteRule[] {
+/**
+ * Checks the rules now; `statusNames` are resolved against KeyCRM's status list only when the server starts
+ * (it needs the API), so here each name is checked against a list made of the names themselves.
+ */
+function routesOf(value: unknown, label: string, hasApiKey: boolean, problems: string[]): RouteRule[] {
   if (value === undefined) return []
+  const named = namedRules(value)
+  if (named.length > 0 && !hasApiKey) {
+    for (const index of named)
+      problems.push(
+        `${label}: routes[${index}].statusNames: status names need KeyCRM's status list; set KEYCRM_API_KEY or use statusIds`,
+      )
+  }
   try {
-    return validateRouteRules(value)
+    return validateRouteRules(
+      value,
+      named.length > 0 ? { statuses: selfNamedStatuses(value as unknown[]) } : {},
+    )
   } catch (error) {
     if (error instanceof RouteConfigError) {
       for (const problem of error.problems) problems.push(`${label}: ${problem}`)
@@ -341,6 +375,92 @@ function routesOf(value: unknown, label: string, problems: string[]): RouteRule[
     return []
   }
 }
+
+/** Indexes of the rules that use `statusNames`. */
+function namedRules(rules: unknown): number[] {
+  if (!Array.isArray(rules)) return []
+  return rules.flatMap((rule, index) =>
+    rule !== null && typeof rule === 'object' && 'statusNames' in rule && rule.statusNames !== undefined
+      ? [index]
+      : [],
+  )
+}
+
+function selfNamedStatuses(rules: unknown[]): StatusDictionary {
+  const names = rules.flatMap((rule) => {
+    const list = (rule as { statusNames?: unknown }).statusNames
+    return Array.isArray(list) ? list.filter((name): name is string => typeof name === 'string') : []
+  })
+  return { order: Object.fromEntries(names.map((name, index) => [index + 1, { name }])) }
+}
+
+const DIGEST_KEYS = new Set([
+  'chatId',
+  'threadId',
+  'cron',
+  'timeZone',
+  'locale',
+  'currency',
+  'disableNotification',
+])
+
+function digestsOf(
+  value: unknown,
+  label: string,
+  defaults: Required<Pick<DigestSchedule, 'timeZone' | 'locale' | 'currency'>>,
+  problems: string[],
+): DigestSchedule[] {
+  if (value === undefined) return []
+  if (!Array.isArray(value)) {
+    problems.push(`${label}: digests must be a list of { chatId, cron, timeZone, locale, currency }`)
+    return []
+  }
+  const before = problems.length
+  const schedules = value.map((item: unknown, index): DigestSchedule => {
+    const at = `${label}: digests[${index}]`
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+      problems.push(`${at} must be an object with chatId and cron`)
+      return { chatId: '' }
+    }
+    const raw = item as Record<string, unknown>
+    for (const key of Object.keys(raw)) {
+      if (!DIGEST_KEYS.has(key)) problems.push(`${at}: unknown option "${key.slice(0, 40)}"`)
+    }
+    if (raw.chatId === undefined) problems.push(`${at}.chatId is required`)
+    if (raw.cron !== undefined && typeof raw.cron !== 'string')
+      problems.push(`${at}.cron must be a cron pattern such as "0 9 * * *"`)
+    for (const key of ['timeZone', 'locale', 'currency'] as const) {
+      if (raw[key] !== undefined && typeof raw[key] !== 'string')
+        problems.push(`${at}.${key} must be a string`)
+    }
+    if (typeof raw.currency === 'string') {
+      const problem = currencyProblem(raw.currency, `${at}.currency`)
+      if (problem !== null) problems.push(problem)
+    }
+    if (raw.disableNotification !== undefined && typeof raw.disableNotification !== 'boolean')
+      problems.push(`${at}.disableNotification must be true or false`)
+    return {
+      ...defaults,
+      ...(raw as Partial<DigestSchedule>),
+      chatId: raw.chatId as DigestSchedule['chatId'],
+      ...(typeof raw.currency === 'string' ? { currency: raw.currency.toUpperCase() } : {}),
+    }
+  })
+  if (problems.length > before) return []
+  try {
+    // The scheduler's own checks (chat id, cron pattern, time zone, locale); nothing runs until start().
+    createDigestScheduler({ store: DIGEST_VALIDATION_STORE, schedules })
+  } catch (error) {
+    if (error instanceof DigestConfigError) {
+      for (const problem of error.problems) problems.push(`${label}: ${problem}`)
+    } else problems.push(`${label}: digests are invalid`)
+    return []
+  }
+  return schedules
+}
+
+// Never touched: creating a scheduler only validates its schedules.
+const DIGEST_VALIDATION_STORE = {} as Parameters<typeof createDigestScheduler>[0]['store']
 
 function stockRulesOf(value: unknown, label: string, problems: string[]): StockRule[] {
   if (value === undefined) return []

@@ -17,7 +17,8 @@ export const alias = {
 export default defineConfig({
   resolve: { alias },
   test: {
-    include: ['packages/*/test/**/*.test.ts'],
+    include: ['packages/*/test/**/*.test.ts', 'examples/test/**/*.test.ts'],
+    exclude: ['**/node_modules/**', '**/reliability/**'], // soak, fuzz, security: pnpm test:reliability
     testTimeout: 20_000,
     hookTimeout: 20_000,
   },

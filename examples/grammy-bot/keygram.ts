@@ -1,0 +1,120 @@
+/**
+ * The existing bot of `bot.ts` with Keygram added: notifications of KeyCRM webhooks sent through the bot's
+ * own `bot.api`, Keygram's commands, guarded polling instead of `bot.start()`, all on one SQLite file.
+ *
+ * @module
+ */
+import { join } from 'node:path'
+import {
+  createGrammyTransport,
+  keygramCommands,
+  registerKeygramCommands,
+  startPolling,
+} from '@keygram/adapter-grammy'
+import {
+  createDeliveryWorker,
+  createNotifier,
+  type DeliveryWorker,
+  type FormatLocale,
+  type GuardedPoller,
+  type KeygramStore,
+  redactSecret,
+} from '@keygram/core'
+import { sqliteStore } from '@keygram/store-sqlite'
+import type { Bot } from 'grammy'
+import { createBot } from './bot.ts'
+import { type FetchHandler, keycrmWebhookHandler, listen } from './webhook.ts'
+
+/** Options of {@link start}. */
+export interface StartOptions {
+  /** The bot token from @BotFather. */
+  token: string
+  /** The secret in the webhook URL given to KeyCRM: `https://<host>/webhooks/keycrm/<secret>`. */
+  webhookSecret: string
+  /** The chat (or `-100...` group) notifications go to; `/chatid` in that chat tells it. */
+  chatId: string
+  /** The folder of the SQLite file `keygram.db`. */
+  dataDir: string
+  /** User ids allowed to `/subscribe`, `/unsubscribe` and `/test`. Default none. */
+  admins?: readonly (number | string)[]
+  /** Port of the webhook endpoint; 0 picks a free one. Default 9000. */
+  port?: number
+  /** Interface to listen on. Default `0.0.0.0`. */
+  host?: string
+  /** Bot API root (a local Bot API server, or a fake in tests). Default: Telegram's. */
+  apiRoot?: string
+  /** Language of notifications and command replies. Default `en`. */
+  locale?: FormatLocale
+}
+
+/** The running example. */
+export interface RunningBot {
+  /** Base URL of the webhook endpoint, e.g. `http://0.0.0.0:9000`. */
+  url: string
+  bot: Bot
+  store: KeygramStore
+  poller: GuardedPoller
+  worker: DeliveryWorker
+  /** Stops taking webhooks, stops polling (confirming handled updates), lets the worker settle, closes the store. */
+  stop(): Promise<void>
+}
+
+/** Starts the bot with Keygram: webhook endpoint, delivery worker and guarded polling. */
+export async function start(options: StartOptions): Promise<RunningBot> {
+  const locale = options.locale ?? 'en'
+  const bot = createBot(options.token, options.apiRoot === undefined ? {} : { apiRoot: options.apiRoot })
+
+  // Keygram: a store, the notifier, and a worker that sends through the bot's own API (and its transformers).
+  const store = sqliteStore({ path: join(options.dataDir, 'keygram.db') })
+  const notifier = createNotifier({ store, routes: [{ chatId: options.chatId }], format: { locale } })
+  const worker = createDeliveryWorker({ store, transport: createGrammyTransport(bot.api) })
+  worker.start()
+
+  // /start, /chatid, /status, /subscribe, /unsubscribe and /test. The menu is a nicety: Telegram being
+  // unreachable at boot must not turn into a crash loop.
+  bot.use(keygramCommands({ store, admins: options.admins ?? [], locale, notifier }))
+  registerKeygramCommands(bot.api, locale).catch((error: unknown) =>
+    console.warn(`could not set the command menu: ${redactSecret(String(error), options.token)}`),
+  )
+
+  // Instead of bot.start(): poll only while holding the lease, survive 409s, hand over cleanly.
+  const poller = startPolling(bot, { guard: store.guard })
+
+  async function stopKeygram(): Promise<void> {
+    await poller.stop() // confirms handled updates, then releases the lease
+    await worker.stop()
+    await store.close()
+  }
+
+  const health = () => ({ polling: poller.status().state, delivery: worker.status().totals })
+  const handler = routes(keycrmWebhookHandler(notifier, options.webhookSecret), health)
+  const server = await listen(handler, options.port ?? 9000, options.host ?? '0.0.0.0').catch(
+    async (error: unknown) => {
+      await stopKeygram() // e.g. the port is taken: release the lease and the store before failing
+      throw error
+    },
+  )
+
+  let stopped: Promise<void> | undefined
+  return {
+    url: server.url,
+    bot,
+    store,
+    poller,
+    worker,
+    stop() {
+      stopped ??= server.close().then(stopKeygram)
+      return stopped
+    },
+  }
+}
+
+/** The webhook endpoint under `/webhooks/keycrm/`, a health report at `/health`, 404 elsewhere. */
+function routes(webhook: FetchHandler, health: () => Record<string, unknown>): FetchHandler {
+  return async (request) => {
+    const { pathname } = new URL(request.url)
+    if (pathname.startsWith('/webhooks/keycrm/')) return webhook(request)
+    if (pathname === '/health') return Response.json(health())
+    return Response.json({ error: 'not_found' }, { status: 404 })
+  }
+}

@@ -1,0 +1,4 @@
+import { start } from '../telegraf-bot/keygram.ts'
+import { describeBotExample } from './bot-example-suite.ts'
+
+describeBotExample('telegraf-bot', start)

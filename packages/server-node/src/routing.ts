@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { KeygramStore, RouteFunction, RouteRule, Routes } from '@keygram/core'
+import type { KeygramStore, RouteFunction, RouteRule, Routes, ValidRouteRule } from '@keygram/core'
 import * as core from '@keygram/core'
 import type { KeygramConfig } from './config/index.ts'
 
@@ -19,10 +19,21 @@ type SubscriptionRoutes = (store: Pick<KeygramStore, 'kv'>) => RouteFunction
 /**
  * The routes of a configuration: its rules plus, when the core provides them, subscriptions made with
  * `/subscribe`. In demo mode with no rules every event goes to {@link DEMO_CHAT_ID}.
+ *
+ * `resolved`: the configuration's rules already validated against KeyCRM's status list (rules that use
+ * `statusNames` cannot be validated again without it), matched as they are.
  */
-export function configRoutes(config: KeygramConfig, store: Pick<KeygramStore, 'kv'>): Routes {
-  const rules: RouteRule[] =
-    config.routes.length === 0 && config.demo ? [{ chatId: DEMO_CHAT_ID }] : [...config.routes]
+export function configRoutes(
+  config: KeygramConfig,
+  store: Pick<KeygramStore, 'kv'>,
+  resolved?: readonly ValidRouteRule[],
+): Routes {
+  const rules: RouteRule[] | RouteFunction =
+    resolved !== undefined
+      ? (event) => core.matchRouteRules(resolved, event)
+      : config.routes.length === 0 && config.demo
+        ? [{ chatId: DEMO_CHAT_ID }]
+        : [...config.routes]
   const exports = core as unknown as Record<string, unknown>
   const combineRoutes = exports.combineRoutes as CombineRoutes | undefined
   const subscriptionRoutes = exports.subscriptionRoutes as SubscriptionRoutes | undefined

@@ -76,9 +76,24 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
   {
     name: 'KEYCRM_API_KEY',
     field: 'keycrmApiKey',
-    description: 'KeyCRM API key for enrichment',
+    description:
+      'KeyCRM API key: order details in notifications, product names in stock alerts, statusNames in routes',
     default: '(none)',
     secret: true,
+  },
+  {
+    name: 'KEYCRM_API_URL',
+    field: 'keycrmApiUrl',
+    description: 'KeyCRM API base URL, e.g. a fake KeyCRM API in tests',
+    default: 'https://openapi.keycrm.app/v1',
+    secret: false,
+  },
+  {
+    name: 'KEYCRM_BUDGET_MS',
+    field: 'keycrmBudgetMs',
+    description: 'Most time a notification waits for KeyCRM details when sent; then it goes without them',
+    default: '3000',
+    secret: false,
   },
   {
     name: 'TELEGRAM_API_ROOT',

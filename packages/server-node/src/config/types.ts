@@ -4,7 +4,14 @@
  *
  * @module
  */
-import type { DeliveryLimits, FormatLocale, FormatOptions, RouteRule, StockRule } from '@keygram/core'
+import type {
+  DeliveryLimits,
+  DigestSchedule,
+  FormatLocale,
+  FormatOptions,
+  RouteRule,
+  StockRule,
+} from '@keygram/core'
 import type { StoreLocation } from './store-url.ts'
 
 /** Which processes `serve` runs: the webhook server (9000), the Telegram bot (9001), or both. */
@@ -42,8 +49,17 @@ export interface KeygramUserConfig {
   timeZone?: string
   /** KeyCRM account or host (`KEYCRM_DOMAIN`), for "Open in KeyCRM" buttons. */
   keycrmDomain?: string
-  /** KeyCRM API key (`KEYCRM_API_KEY`), for enrichment. */
+  /** KeyCRM API key (`KEYCRM_API_KEY`), for enrichment, stock alert product names and `statusNames` in routes. */
   keycrmApiKey?: string
+  /** KeyCRM API base URL (`KEYCRM_API_URL`), default `https://openapi.keycrm.app/v1`; tests point it at a fake. */
+  keycrmApiUrl?: string
+  /** The most a notification waits for KeyCRM's details when it is sent, in ms (`KEYCRM_BUDGET_MS`), default 3000. */
+  keycrmBudgetMs?: number
+  /**
+   * Daily (or any cron) summaries of yesterday's orders, each to its chat. `timeZone`, `locale` and `currency`
+   * default to the notifications' own.
+   */
+  digests?: DigestSchedule[]
   /** Status names, message templates, silent delivery. */
   format?: Pick<FormatOptions, 'statuses' | 'templates' | 'disableNotification'>
   /** Store URL (`KEYGRAM_STORE`). */
@@ -99,7 +115,13 @@ export interface KeygramConfig {
   admins: string[]
   /** Formatting for every notification (locale, currency, time zone, KeyCRM domain, templates). */
   format: FormatOptions
-  keycrm: { apiKey: string | null; domain: string | null }
+  /**
+   * KeyCRM's API: the key (`null`: no enrichment), the account for links, the API's base URL and how long a
+   * notification waits for enrichment when it is sent.
+   */
+  keycrm: { apiKey: string | null; domain: string | null; apiUrl: string; budgetMs: number }
+  /** Digest schedules, validated, with the notifications' time zone, locale and currency filled in. */
+  digests: DigestSchedule[]
   store: StoreLocation
   telegramApiRoot: string
   webhookPort: number

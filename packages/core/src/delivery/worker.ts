@@ -16,6 +16,7 @@ import {
   chatSendHistoryKey,
   defaultChatPacing,
   GROUP_WINDOW_MS,
+  isGroupChat,
   needsSendHistory,
   nextChatSendTime,
   recentSendTimes,
@@ -45,7 +46,10 @@ export interface DeliveryLimits extends ChatPacing {
    * whatever the network delay (see `createSendWindow`).
    */
   globalPerSecond?: number
-  /** Chats claimed per round. Default 30. */
+  /**
+   * Chats sent to per round (twice as many are claimed and ranked, groups first). Default 10: short
+   * rounds claim a chat soon after it is due again (a round waits for its slowest send).
+   */
   maxChatsPerRound?: number
   /**
    * Global 429 heuristic: when 429s hit at least this many distinct chats within
@@ -67,7 +71,7 @@ export interface RetryOptions extends BackoffOptions {
 export const defaultDeliveryLimits: Required<DeliveryLimits> = {
   ...defaultChatPacing,
   globalPerSecond: 30,
-  maxChatsPerRound: 30,
+  maxChatsPerRound: 10,
   globalRateLimitChats: 2,
   globalRateLimitWindowMs: 1000,
 }
@@ -454,13 +458,22 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   async function runOnce(): Promise<number> {
     const now = clock.now()
     if (pausedUntil > now) return 0
-    const claims = await store.queue.claim({
+    const claimed = await store.queue.claim({
       workerId,
       now,
       leaseMs,
-      maxChats: limits.maxChatsPerRound,
+      // Claim more than a round sends, so the round can pick the chats that matter most.
+      maxChats: limits.maxChatsPerRound * 2,
       maxJobsPerChat: claimJobs,
     })
+    // Groups first: their 20-per-minute budget is the scarcer resource, and a group served late in the
+    // minute pushes its next 20 messages a whole minute back. The sort is stable, so the store's
+    // oldest-waiting-first order holds within each kind. Chats left for the next round are released
+    // unchanged.
+    const ranked = [...claimed].sort((a, b) => Number(isGroupChat(b.chatId)) - Number(isGroupChat(a.chatId)))
+    const claims = ranked.slice(0, limits.maxChatsPerRound)
+    const deferred = ranked.slice(limits.maxChatsPerRound)
+    await Promise.all(deferred.map((claim) => settle(claim, { now })))
     inFlightChats += claims.length
     await Promise.all(
       claims.map(async (claim) => {

@@ -111,6 +111,16 @@ describe('createDeliveryWorker outcomes', () => {
     expect((await s.dueAt(t0 + 7000)).map((job) => job.attempts)).toEqual([0])
   })
 
+  it('sends to groups first when more chats are due than a round takes, leaving the rest queued', async () => {
+    const s = await setup([], { limits: { maxChatsPerRound: 2, globalPerSecond: 100 }, coalesce: false })
+    // Oldest first, the store would hand out p1 and p2; the round claims 4 and ranks the group first.
+    await s.enqueue(newJob('1', 'p1'), newJob('2', 'p2'), newJob('3', 'p3'), newJob('-10', 'g1'))
+    expect(await s.worker.runOnce()).toBe(2)
+    expect(s.sent.map((sent) => sent.message.text)).toEqual(['<b>g1</b>', '<b>p1</b>'])
+    // The other private chats were released unchanged: due now, in their order.
+    expect((await s.dueAt(s.clock.t)).map((job) => job.summaryLine)).toEqual(['p2', 'p3'])
+  })
+
   it('spaces chats 1 s apart and holds a group to 20 messages in any minute, shared through the store', async () => {
     // Coalescing off: 22 queued messages would otherwise go out as one summary.
     const s = await setup([], { limits: { globalPerSecond: 100 }, coalesce: false })

@@ -18,7 +18,14 @@ export default defineConfig({
   resolve: { alias },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'examples/test/**/*.test.ts'],
-    exclude: ['**/node_modules/**', '**/reliability/**'], // soak, fuzz, security: pnpm test:reliability
+    // Soak, fuzz, security, the kill -9 fault tests and the multi-process polling tests run in
+    // `pnpm test:reliability` (vitest.reliability.config.ts), one file at a time.
+    exclude: [
+      '**/node_modules/**',
+      '**/reliability/**',
+      'packages/server-node/test/fault/**',
+      'packages/adapter-*/test/polling.test.ts',
+    ],
     testTimeout: 20_000,
     hookTimeout: 20_000,
   },

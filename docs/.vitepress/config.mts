@@ -29,6 +29,7 @@ const guideSidebar: DefaultTheme.SidebarItem[] = [
       { text: 'Embedding in a Telegraf bot', link: '/guide/telegraf' },
       { text: 'Deploying with docker-compose', link: '/guide/docker-compose' },
       { text: 'Testing with @keygram/testing', link: '/guide/testing' },
+      { text: 'Benchmarks and reliability', link: '/guide/benchmarks' },
     ],
   },
 ]

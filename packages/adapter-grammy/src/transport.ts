@@ -9,6 +9,7 @@ import {
   classifyTelegramFailure,
   type OutgoingMessage,
   redactSecret,
+  sendMessageOptions,
   type TelegramFailure,
   type TelegramResponseParameters,
   type TelegramSuccess,
@@ -82,17 +83,11 @@ export function createGrammyTransport(api: Api): TelegramTransport {
       message: OutgoingMessage,
     ): Promise<TelegramSuccess | TelegramFailure> {
       try {
-        const sent = await api.sendMessage(target.chatId, message.text, {
-          ...(target.threadId === undefined ? {} : { message_thread_id: target.threadId }),
-          ...(message.parse_mode === undefined ? {} : { parse_mode: message.parse_mode }),
-          ...(message.link_preview_options === undefined
-            ? {}
-            : { link_preview_options: message.link_preview_options }),
-          ...(message.reply_markup === undefined ? {} : { reply_markup: message.reply_markup }),
-          ...(message.disable_notification === undefined
-            ? {}
-            : { disable_notification: message.disable_notification }),
-        })
+        const sent = await api.sendMessage(
+          target.chatId,
+          message.text,
+          sendMessageOptions(message, target.threadId),
+        )
         return { ok: true, messageId: sent.message_id }
       } catch (error) {
         return classifyGrammyError(error, api.token)

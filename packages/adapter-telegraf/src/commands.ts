@@ -13,6 +13,7 @@ import {
   createCommandHandlers,
   type FormatLocale,
   type KeygramCommand,
+  sendMessageOptions,
 } from '@keygram/core'
 import { Composer, type Context, type Telegram } from 'telegraf'
 
@@ -40,15 +41,7 @@ export function keygramCommands<C extends Context = Context>(options: KeygramCom
       const replies = await handlers.run(command, context)
       try {
         for (const reply of replies) {
-          await ctx.reply(reply.text, {
-            parse_mode: reply.parse_mode,
-            link_preview_options: reply.link_preview_options,
-            ...(reply.reply_markup === undefined ? {} : { reply_markup: reply.reply_markup }),
-            ...(reply.disable_notification === undefined
-              ? {}
-              : { disable_notification: reply.disable_notification }),
-            ...(context.threadId === undefined ? {} : { message_thread_id: context.threadId }),
-          })
+          await ctx.reply(reply.text, sendMessageOptions(reply, context.threadId))
         }
       } catch (error) {
         report(options, error, command)

@@ -7,6 +7,7 @@
 import { redactSecret } from '../auth/index.ts'
 import type { ChatTarget, TelegramFailure, TelegramSuccess, TelegramTransport } from '../delivery/types.ts'
 import { classifyTelegramFailure, type TelegramResponseParameters } from './classify.ts'
+import { sendMessageOptions } from './send-options.ts'
 import type { OutgoingMessage } from './types.ts'
 
 /** Options of {@link createFetchTransport}. */
@@ -87,13 +88,7 @@ export function createFetchTransport(options: FetchTransportOptions): TelegramTr
 
 /** The JSON body of `sendMessage` for a target and a message. */
 function sendMessageBody(target: ChatTarget, message: OutgoingMessage): Record<string, unknown> {
-  const body: Record<string, unknown> = { chat_id: target.chatId, text: message.text }
-  if (target.threadId !== undefined) body.message_thread_id = target.threadId
-  if (message.parse_mode !== undefined) body.parse_mode = message.parse_mode
-  if (message.link_preview_options !== undefined) body.link_preview_options = message.link_preview_options
-  if (message.reply_markup !== undefined) body.reply_markup = message.reply_markup
-  if (message.disable_notification !== undefined) body.disable_notification = message.disable_notification
-  return body
+  return { chat_id: target.chatId, text: message.text, ...sendMessageOptions(message, target.threadId) }
 }
 
 /** Parses the reply body; a proxy's HTML error page yields `null`, classified by the HTTP status. */

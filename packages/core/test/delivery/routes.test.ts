@@ -8,44 +8,11 @@ import {
 } from '../../src/delivery/routes.ts'
 import { memoryStore } from '../../src/stores/index.ts'
 import type { KeycrmEvent, KeycrmOrderContext } from '../../src/webhook/types.ts'
+import { orderContext } from '../format/events.ts'
 
+/** An order context with status 1 (group 1), not paid, every other column null; then the overrides. */
 function order(overrides: Partial<KeycrmOrderContext>): KeycrmOrderContext {
-  return {
-    id: 1,
-    parent_id: null,
-    source_id: null,
-    source_uuid: null,
-    client_id: null,
-    manager_id: null,
-    status_id: 1,
-    status_group_id: 1,
-    status_changed_at: null,
-    payment_status: 'not_paid',
-    grand_total: null,
-    products_total: null,
-    payments_total: null,
-    total_discount: null,
-    discount_amount: null,
-    discount_percent: null,
-    shipping_price: null,
-    taxes: null,
-    wrap_price: null,
-    manager_comment: null,
-    client_comment: null,
-    promocode: null,
-    gift_message: null,
-    is_gift: null,
-    has_reserves: null,
-    is_expired: null,
-    fiscal_status: null,
-    created_at: null,
-    updated_at: null,
-    ordered_at: null,
-    closed_at: null,
-    deleted_at: null,
-    raw: {},
-    ...overrides,
-  }
+  return orderContext({ id: 1, status_id: 1, status_group_id: 1, payment_status: 'not_paid', ...overrides })
 }
 
 const statusEvent = (statusId: number): KeycrmEvent => ({

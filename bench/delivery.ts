@@ -7,11 +7,12 @@
  *
  * @module
  */
+
 import { apiThrottler } from '@grammyjs/transformer-throttler'
 import { Bot, GrammyError } from 'grammy'
 import type { UserFromGetMe } from 'grammy/types'
+import { buildJobs } from '../packages/core/src/delivery/notifier.ts'
 import {
-  buildJobs,
   createDeliveryWorker,
   createFetchTransport,
   createNotifier,

@@ -6,16 +6,25 @@
  */
 
 export { combineRoutes } from './combine-routes.ts'
-export { type BotCommandEntry, commandList, resolveCommandStrings } from './command-list.ts'
+export {
+  type BotCommandEntry,
+  commandList,
+  resolveCommandStrings,
+} from './command-list.ts'
 export {
   ANONYMOUS_SENDER_IDS,
   type CommandHandlers,
   createCommandHandlers,
   routeSnippet,
-  targetOf,
 } from './handlers.ts'
-export { type CommandStrings, commandStrings } from './locales/index.ts'
-export { type SampleOrderOptions, sampleOrderEvent } from './sample.ts'
+export {
+  type CommandStrings,
+  commandStrings,
+} from './locales/index.ts'
+export {
+  type SampleOrderOptions,
+  sampleOrderEvent,
+} from './sample.ts'
 export {
   MAX_SUBSCRIBED_CHATS,
   type ParsedKinds,
@@ -26,12 +35,11 @@ export {
   type SubscriptionChange,
   type SubscriptionKind,
   SubscriptionLimitError,
-  sameTarget,
   subscriptionOf,
   subscriptionRoutes,
   updateSubscription,
 } from './subscriptions.ts'
-export { cleanTitle, commandArgs } from './text.ts'
+
 export {
   type CommandContext,
   type CommandHandlersOptions,

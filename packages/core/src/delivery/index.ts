@@ -5,17 +5,37 @@
  * @module
  */
 
-export { type BackoffOptions, backoffDelayMs, backoffWindowMs, defaultBackoff } from './backoff.ts'
-export { type Clock, systemClock } from './clock.ts'
-export { type CoalescedBatch, type CoalesceOptions, coalesceJobs, defaultCoalesce } from './coalesce.ts'
-export { listDeadLetters, replayDeadLetters } from './dead-letters.ts'
-export { buildDeferredJobs, renderWebhookOf } from './deferred-jobs.ts'
-export { decodeJobPayload, encodeJobPayload } from './job-payload.ts'
+export {
+  type BackoffOptions,
+  backoffDelayMs,
+  backoffWindowMs,
+  defaultBackoff,
+} from './backoff.ts'
+export {
+  type Clock,
+  systemClock,
+} from './clock.ts'
+export {
+  type CoalescedBatch,
+  type CoalesceOptions,
+  coalesceJobs,
+  defaultCoalesce,
+} from './coalesce.ts'
+export {
+  listDeadLetters,
+  replayDeadLetters,
+} from './dead-letters.ts'
+export {
+  buildDeferredJobs,
+  renderWebhookOf,
+} from './deferred-jobs.ts'
+export {
+  decodeJobPayload,
+  encodeJobPayload,
+} from './job-payload.ts'
 export {
   type AcceptResult,
-  appendNotice,
   type BuildJobsExtras,
-  buildJobs,
   createNotifier,
   DEFAULT_DEDUPE_TTL_MS,
   type Notifier,
@@ -32,7 +52,10 @@ export {
   nextChatSendTime,
   recentSendTimes,
 } from './pacing.ts'
-export { splitPlainText, toPlainText } from './plain-text.ts'
+export {
+  splitPlainText,
+  toPlainText,
+} from './plain-text.ts'
 export {
   createJobRenderer,
   type JobRenderer,
@@ -56,14 +79,16 @@ export {
   routableKinds,
   ruleMatches,
   type StatusGroupName,
-  statusGroupIds,
   type ValidateRoutesOptions,
   type ValidRouteRule,
   validateRouteRules,
   type WeekdayName,
-  weekdayNames,
 } from './routes.ts'
-export { createSendWindow, type SendWindow, type SendWindowOptions } from './send-window.ts'
+export {
+  createSendWindow,
+  type SendWindow,
+  type SendWindowOptions,
+} from './send-window.ts'
 export type * from './types.ts'
 export {
   createDeliveryWorker,

@@ -11,7 +11,10 @@ export {
   type DigestStats,
 } from './compute.ts'
 export { eventRecordOf } from './event-record.ts'
-export { type FormatDigestOptions, formatDigest } from './message.ts'
+export {
+  type FormatDigestOptions,
+  formatDigest,
+} from './message.ts'
 export {
   createDigestScheduler,
   DigestConfigError,
@@ -23,10 +26,6 @@ export {
   digestPeriod,
 } from './scheduler.ts'
 export {
-  isoDate,
   isValidTimeZone,
-  previousZonedDay,
   type ZonedParts,
-  zonedDayStart,
-  zonedParts,
 } from './zoned-time.ts'

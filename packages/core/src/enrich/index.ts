@@ -11,6 +11,9 @@ export {
   type EnrichSource,
   enrichEvent,
 } from './enrich.ts'
-export { leadEnrichment, orderEnrichment, toNumber } from './map.ts'
+export {
+  leadEnrichment,
+  orderEnrichment,
+} from './map.ts'
 export { notEnrichedNote } from './note.ts'
 export type { EnrichmentResult, NotEnrichedReason } from './types.ts'

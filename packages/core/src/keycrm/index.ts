@@ -23,11 +23,17 @@ export {
   orderStatusInfo,
 } from './dictionaries.ts'
 export {
-  abortable,
   createDictionaryCache,
   type DictionaryCache,
   type DictionaryCacheOptions,
 } from './dictionary-cache.ts'
-export { isAbortError, KeycrmApiError, type KeycrmErrorKind } from './errors.ts'
-export { createRequestLimiter, type RequestLimiter, type RequestLimiterOptions } from './rate-limiter.ts'
+export {
+  KeycrmApiError,
+  type KeycrmErrorKind,
+} from './errors.ts'
+export {
+  createRequestLimiter,
+  type RequestLimiter,
+  type RequestLimiterOptions,
+} from './rate-limiter.ts'
 export type * from './types.ts'

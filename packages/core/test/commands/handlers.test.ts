@@ -2,13 +2,13 @@ import { describe, expect, it, vi } from 'vitest'
 import {
   type CommandContext,
   type CommandHandlersOptions,
-  commandArgs,
   commandList,
   createCommandHandlers,
   keygramCommandNames,
   SUBSCRIPTIONS_KEY,
   subscriptionOf,
 } from '../../src/commands/index.ts'
+import { commandArgs } from '../../src/commands/text.ts'
 import { createNotifier } from '../../src/delivery/notifier.ts'
 import type { KeygramStore } from '../../src/delivery/types.ts'
 import { validateTelegramHtml } from '../../src/format/validate.ts'

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
 import {
-  cleanTitle,
   combineRoutes,
   MAX_SUBSCRIBED_CHATS,
   parseSubscriptionKinds,
@@ -11,6 +10,7 @@ import {
   subscriptionRoutes,
   updateSubscription,
 } from '../../src/commands/index.ts'
+import { cleanTitle } from '../../src/commands/text.ts'
 import { createNotifier } from '../../src/delivery/notifier.ts'
 import { chatMigrationKey, RouteConfigError } from '../../src/delivery/routes.ts'
 import type { KeyValueStore } from '../../src/delivery/types.ts'

@@ -22,7 +22,8 @@ export function toNumber(value: unknown): number | null | Invalid {
   const text = value.trim()
   if (text === '') return null
   if (!NUMERIC.test(text)) return INVALID
-  const number = Number(text)
+  // `+ 0` turns "-0" into 0, as a JSON round trip through the queue would.
+  const number = Number(text) + 0
   return Number.isFinite(number) ? number : INVALID
 }
 

@@ -54,7 +54,9 @@ function copyObject(source: Record<string, unknown>, path: string, depth: number
 function copyValue(value: unknown, path: string, depth: number): JsonValue {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value
   if (typeof value === 'number') {
-    // JSON.parse turns 1e999 into Infinity, which a later JSON round trip would silently make null.
+    // JSON.parse turns 1e999 into Infinity, which a later JSON round trip would silently make null; and
+    // "-0" into -0, which the round trip makes 0: normalise it now so a queued event equals the parsed one.
+    if (Object.is(value, -0)) return 0
     if (Number.isFinite(value)) return value
     throw invalid(path, `${path}: expected a finite number, got ${value}`)
   }

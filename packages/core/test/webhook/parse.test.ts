@@ -401,3 +401,12 @@ describe('prototype pollution', () => {
     expect(error.code).toBe('missing_event')
   })
 })
+
+describe('negative zero', () => {
+  it('is normalised to 0 so the event survives a JSON round trip unchanged', () => {
+    const event = parseWebhookText('{"event":"custom.event","context":{"id":1,"delta":-0,"nested":[-0]}}')
+    expect(Object.is(event.context.delta, 0)).toBe(true)
+    expect(event).toEqual(JSON.parse(JSON.stringify(event)))
+    expect(Object.is((event.context.nested as number[])[0], 0)).toBe(true)
+  })
+})

@@ -17,7 +17,7 @@ const NUMERIC = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/
 /** A finite number from a number or a numeric string (trimmed); `null`, absent or `""` give `null`. */
 export function toNumber(value: unknown): number | null | Invalid {
   if (value === null || value === undefined) return null
-  if (typeof value === 'number') return Number.isFinite(value) ? value : INVALID
+  if (typeof value === 'number') return Number.isFinite(value) ? value + 0 : INVALID
   if (typeof value !== 'string') return INVALID
   const text = value.trim()
   if (text === '') return null

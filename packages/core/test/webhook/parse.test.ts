@@ -405,8 +405,12 @@ describe('prototype pollution', () => {
 describe('negative zero', () => {
   it('is normalised to 0 so the event survives a JSON round trip unchanged', () => {
     const event = parseWebhookText('{"event":"custom.event","context":{"id":1,"delta":-0,"nested":[-0]}}')
+    if (event.kind !== 'unknown') throw new Error('expected an unknown event')
     expect(Object.is(event.context.delta, 0)).toBe(true)
     expect(event).toEqual(JSON.parse(JSON.stringify(event)))
     expect(Object.is((event.context.nested as number[])[0], 0)).toBe(true)
+    const order = parseWebhookText('{"event":"order.change_order_status","context":{"id":2,"taxes":-0}}')
+    if (order.kind !== 'order_status') throw new Error('expected an order event')
+    expect(Object.is(order.context.taxes, 0)).toBe(true)
   })
 })

@@ -15,6 +15,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import {
   type FormatOptions,
   formatNotification,
@@ -26,7 +27,8 @@ import { mergeResults } from './lib/results.ts'
 import { readScale } from './lib/scale.ts'
 import { formatTable } from './lib/table.ts'
 
-const PAYLOADS_DIR = process.env.KEYCRM_PAYLOADS ?? '/work/shared/keycrm/payloads'
+const PAYLOADS_DIR =
+  process.env.KEYCRM_PAYLOADS ?? fileURLToPath(new URL('../packages/core/test/fixtures', import.meta.url))
 // What the server formats with by default (uk, UAH, Europe/Kyiv) plus the "Open in KeyCRM" button.
 const FORMAT: FormatOptions = { keycrmDomain: 'demo' }
 const FULL_SLICE_MS = 250

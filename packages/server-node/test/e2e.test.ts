@@ -6,6 +6,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { pollingLeaseName } from '@keygram/core'
 import { sqliteStore } from '@keygram/store-sqlite'
 import { createFakeBotApi, type FakeBotApi } from '@keygram/testing'
@@ -15,7 +16,8 @@ import { type KeygramChild, killIfRunning, startKeygram, terminate } from './hel
 
 const SECRET = 'e2e-webhook-secret-0123456789abcdef'
 const CHAT_ID = '700000001'
-const PAYLOADS = '/work/shared/keycrm/payloads'
+// The real KeyCRM payloads kept with the core's tests (copied from the shared reference data).
+const PAYLOADS = fileURLToPath(new URL('../../core/test/fixtures', import.meta.url))
 const LISTENING = (what: string) => new RegExp(`${what} server listening on (http://127\\.0\\.0\\.1:\\d+)`)
 
 /** POSTs `totalBytes` of body in 64 KiB chunks with chunked transfer encoding; resolves the status. */

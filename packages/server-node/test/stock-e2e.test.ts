@@ -71,7 +71,10 @@ describe('stock alerts, real processes against the fake Bot API', () => {
       plain_text: '📦 Stock alerts\n⚠️ low: 13 left (threshold 15) — a001-56',
     })
     // KeyCRM redelivering it changes nothing.
-    const shared = await readFile('/work/shared/keycrm/payloads/stock.balance-webhook.json', 'utf8')
+    const shared = await readFile(
+      new URL('../../core/test/fixtures/stock.balance-webhook.json', import.meta.url),
+      'utf8',
+    )
     expect(await post(JSON.parse(shared))).toMatchObject({ status: 'duplicate' })
 
     // 2. A 10,000-row import in which 1,000 offers fall low: accepted quickly, a few summary messages.

@@ -1,6 +1,6 @@
 /**
  * Test events built as literal objects of the event types (not via the parser), transcribed from
- * the real KeyCRM fixtures in /work/shared/keycrm/payloads/.
+ * the real KeyCRM fixtures in ../fixtures/.
  */
 import type {
   KeycrmLeadContext,

@@ -1,9 +1,10 @@
 /**
- * The suite every Telegram framework adapter runs: transport mapping against the fake Bot API, and guarded
- * polling in one process and across child processes sharing a SQLite or Redis store.
+ * The suites every Telegram framework adapter runs: transport mapping against the fake Bot API, guarded
+ * polling in one process and across child processes sharing a SQLite or Redis store, and the bot commands.
  *
  * @module
  */
+export { type CommandsAdapter, testCommandsAdapter } from './commands-suite.ts'
 export { testPollingAdapter } from './suite.ts'
 export type {
   PollingAdapterHarness,

@@ -11,7 +11,7 @@ export {
   type KeycrmWebhookErrorCode,
   type KeycrmWebhookErrorJson,
 } from './errors.ts'
-export { DEFAULT_MAX_WEBHOOK_BYTES } from './limits.ts'
+export { DEFAULT_MAX_WEBHOOK_BYTES, payloadTooLarge } from './limits.ts'
 export { type ParseWebhookTextOptions, parseWebhook, parseWebhookText } from './parse.ts'
-export { type ReadWebhookOptions, readWebhook } from './read.ts'
+export { type ReadWebhookOptions, readLimitedBody, readWebhook } from './read.ts'
 export type * from './types.ts'

@@ -36,6 +36,7 @@ export function utf8ByteLength(text: string): number {
 }
 
 /** The error for a body over `maxBytes`. */
+/** The `payload_too_large` error (HTTP 413) for a body over `maxBytes`; `detail` says how it was seen. */
 export function payloadTooLarge(maxBytes: number, detail: string): KeycrmWebhookError {
   return new KeycrmWebhookError(
     'payload_too_large',

@@ -36,7 +36,7 @@ export async function readWebhook(request: Request, options: ReadWebhookOptions 
     discard(request.body)
     throw error
   }
-  const bytes = await readLimited(request.body, maxBytes)
+  const bytes = await readLimitedBody(request.body, maxBytes)
   if (bytes.byteLength === 0) throw emptyBody()
   return parseWebhookJson(decodeUtf8(bytes))
 }
@@ -79,7 +79,17 @@ function checkDeclaredLength(header: string | null, maxBytes: number): void {
   if (declared > maxBytes) throw payloadTooLarge(maxBytes, `content-length ${text}`)
 }
 
-async function readLimited(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<Uint8Array> {
+/**
+ * Reads a body stream into bytes, refusing it with `payload_too_large` (and cancelling the stream) as soon
+ * as it passes `maxBytes`, so an oversized or endless body is never buffered. For servers that read a
+ * body themselves before parsing (e.g. to tell a stock-balance array from an event).
+ *
+ * @throws {KeycrmWebhookError} `payload_too_large`.
+ */
+export async function readLimitedBody(
+  body: ReadableStream<Uint8Array> | null,
+  maxBytes: number,
+): Promise<Uint8Array> {
   if (body === null) return new Uint8Array(0)
   const reader = body.getReader()
   const chunks: Uint8Array[] = []

@@ -16,9 +16,10 @@ import {
   KeycrmWebhookError,
   parseStockWebhookText,
   parseWebhookText,
+  payloadTooLarge,
   type StockBalanceRow,
 } from '@keygram/core'
-import { isJsonish, readLimited, tooLarge } from './read-webhook.ts'
+import { isJsonish, readLimited } from './read-webhook.ts'
 import { type JsonReply, jsonReply } from './responses.ts'
 
 /** What the fast path needs from the webhook app: the same handlers the h3 route uses. */
@@ -81,7 +82,7 @@ export function createFastPath(handlers: FastPathHandlers): FastPath {
     if (stockMaxBytes !== null && firstCharacter(text) === '[') {
       return { kind: 'stock', rows: parseStockWebhookText(text, { maxBytes: stockMaxBytes }) }
     }
-    if (bytes.byteLength > maxBytes) throw tooLarge(maxBytes, `${bytes.byteLength} bytes`)
+    if (bytes.byteLength > maxBytes) throw payloadTooLarge(maxBytes, `${bytes.byteLength} bytes`)
     return { kind: 'event', event: parseWebhookText(text, { maxBytes }) }
   }
 

@@ -13,10 +13,12 @@ import {
   KeycrmWebhookError,
   parseStockWebhookText,
   parseWebhookText,
+  payloadTooLarge,
+  readLimitedBody,
   readWebhook,
   type StockBalanceRow,
 } from '@keygram/core'
-import { isJsonish, nodeRequestOf, readLimited, readWebhookRequest, tooLarge } from './read-webhook.ts'
+import { isJsonish, nodeRequestOf, readLimited, readWebhookRequest } from './read-webhook.ts'
 
 /** A read webhook: an event, or the rows of a stock-balance webhook. */
 export type KeycrmWebhookBody =
@@ -52,9 +54,9 @@ export async function readKeycrmBody(
   if (declared !== null && /^\d+$/.test(declared) && Number(declared) > limit) {
     if (req !== null) req.resume()
     else discard(request.body)
-    throw tooLarge(limit, `content-length ${declared}`)
+    throw payloadTooLarge(limit, `content-length ${declared}`)
   }
-  const bytes = req !== null ? await readLimited(req, limit) : await readStream(request.body, limit)
+  const bytes = req !== null ? await readLimited(req, limit) : await readLimitedBody(request.body, limit)
   let text: string
   try {
     text = utf8.decode(bytes)
@@ -65,7 +67,7 @@ export async function readKeycrmBody(
   }
   if (firstCharacter(text) === '[')
     return { kind: 'stock', rows: parseStockWebhookText(text, { maxBytes: stockMaxBytes }) }
-  if (bytes.byteLength > maxBytes) throw tooLarge(maxBytes, `${bytes.byteLength} bytes`)
+  if (bytes.byteLength > maxBytes) throw payloadTooLarge(maxBytes, `${bytes.byteLength} bytes`)
   return { kind: 'event', event: parseWebhookText(text, { maxBytes }) }
 }
 
@@ -75,30 +77,6 @@ function firstCharacter(text: string): string | undefined {
     if (char !== ' ' && char !== '\n' && char !== '\r' && char !== '\t') return char
   }
   return undefined
-}
-
-async function readStream(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<Uint8Array> {
-  if (body === null) return new Uint8Array(0)
-  const reader = body.getReader()
-  const chunks: Uint8Array[] = []
-  let total = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    total += value.byteLength
-    if (total > maxBytes) {
-      reader.cancel().catch(() => {})
-      throw tooLarge(maxBytes, `more than ${maxBytes} bytes streamed`)
-    }
-    chunks.push(value)
-  }
-  const bytes = new Uint8Array(total)
-  let offset = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return bytes
 }
 
 function discard(body: ReadableStream<Uint8Array> | null): void {

@@ -9,7 +9,13 @@
  * @module
  */
 import type { IncomingMessage } from 'node:http'
-import { type KeycrmEvent, KeycrmWebhookError, parseWebhookText, readWebhook } from '@keygram/core'
+import {
+  type KeycrmEvent,
+  KeycrmWebhookError,
+  parseWebhookText,
+  payloadTooLarge,
+  readWebhook,
+} from '@keygram/core'
 
 // Fatal, so invalid UTF-8 is refused as core refuses it; a leading BOM is dropped by default.
 const utf8 = new TextDecoder('utf-8', { fatal: true })
@@ -23,7 +29,7 @@ export async function readWebhookRequest(request: Request, maxBytes: number): Pr
   const declared = req.headers['content-length']
   if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > maxBytes) {
     req.resume() // the answer closes the connection; drain what arrives meanwhile
-    throw tooLarge(maxBytes, `content-length ${declared}`)
+    throw payloadTooLarge(maxBytes, `content-length ${declared}`)
   }
   const bytes = await readLimited(req, maxBytes)
   let text: string
@@ -70,7 +76,7 @@ export function readLimited(req: IncomingMessage, maxBytes: number): Promise<Uin
         cleanup()
         // Keep reading into nothing until the 413 (with `connection: close`) ends the connection.
         req.resume()
-        reject(tooLarge(maxBytes, `more than ${maxBytes} bytes streamed`))
+        reject(payloadTooLarge(maxBytes, `more than ${maxBytes} bytes streamed`))
         return
       }
       chunks.push(chunk)
@@ -92,12 +98,4 @@ export function readLimited(req: IncomingMessage, maxBytes: number): Promise<Uin
     req.on('error', onError)
     req.on('close', onClose)
   })
-}
-
-/** The 413 error, worded as core words it. */
-export function tooLarge(maxBytes: number, detail: string): KeycrmWebhookError {
-  return new KeycrmWebhookError(
-    'payload_too_large',
-    `The webhook body is larger than the limit of ${maxBytes} bytes (${detail}).`,
-  )
 }

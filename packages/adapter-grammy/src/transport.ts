@@ -5,14 +5,12 @@
  * @module
  */
 import {
-  type ChatTarget,
   classifyTelegramFailure,
-  type OutgoingMessage,
+  createClientTransport,
+  noReplyFailure,
   redactSecret,
-  sendMessageOptions,
   type TelegramFailure,
   type TelegramResponseParameters,
-  type TelegramSuccess,
   type TelegramTransport,
 } from '@keygram/core'
 import type { Api } from 'grammy'
@@ -59,9 +57,9 @@ export function classifyGrammyError(error: unknown, token: string): TelegramFail
   }
   if (isHttpError(error)) {
     const inner = error.error
-    const description = redact(inner === undefined ? error.message : `${error.message} ${messageOf(inner)}`)
-    const timedOut = /timed out|timeout/i.test(description)
-    return { ok: false, kind: timedOut ? 'timeout' : 'network', errorCode: null, description }
+    return noReplyFailure(
+      redact(inner === undefined ? error.message : `${error.message} ${messageOf(inner)}`),
+    )
   }
   return { ok: false, kind: 'network', errorCode: null, description: redact(messageOf(error)) }
 }
@@ -77,21 +75,8 @@ export function classifyGrammyError(error: unknown, token: string): TelegramFail
  * ```
  */
 export function createGrammyTransport(api: Api): TelegramTransport {
-  return {
-    async sendMessage(
-      target: ChatTarget,
-      message: OutgoingMessage,
-    ): Promise<TelegramSuccess | TelegramFailure> {
-      try {
-        const sent = await api.sendMessage(
-          target.chatId,
-          message.text,
-          sendMessageOptions(message, target.threadId),
-        )
-        return { ok: true, messageId: sent.message_id }
-      } catch (error) {
-        return classifyGrammyError(error, api.token)
-      }
-    },
-  }
+  return createClientTransport(
+    (chatId, text, options) => api.sendMessage(chatId, text, options),
+    (error) => classifyGrammyError(error, api.token),
+  )
 }

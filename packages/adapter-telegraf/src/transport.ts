@@ -5,14 +5,12 @@
  * @module
  */
 import {
-  type ChatTarget,
   classifyTelegramFailure,
-  type OutgoingMessage,
+  createClientTransport,
+  noReplyFailure,
   redactSecret,
-  sendMessageOptions,
   type TelegramFailure,
   type TelegramResponseParameters,
-  type TelegramSuccess,
   type TelegramTransport,
 } from '@keygram/core'
 import type { Telegram } from 'telegraf'
@@ -47,10 +45,8 @@ export function classifyTelegrafError(error: unknown, token: string): TelegramFa
     const { error_code, description, parameters } = error.response
     return classifyTelegramFailure(error_code, redact(String(description ?? '')), parameters)
   }
-  const description = redact(messageOf(error))
   const type = (error as { type?: unknown } | null)?.type
-  const timedOut = type === 'request-timeout' || /timed out|timeout/i.test(description)
-  return { ok: false, kind: timedOut ? 'timeout' : 'network', errorCode: null, description }
+  return noReplyFailure(redact(messageOf(error)), type === 'request-timeout')
 }
 
 /**
@@ -63,21 +59,8 @@ export function classifyTelegrafError(error: unknown, token: string): TelegramFa
  * ```
  */
 export function createTelegrafTransport(telegram: Telegram): TelegramTransport {
-  return {
-    async sendMessage(
-      target: ChatTarget,
-      message: OutgoingMessage,
-    ): Promise<TelegramSuccess | TelegramFailure> {
-      try {
-        const sent = await telegram.sendMessage(
-          target.chatId,
-          message.text,
-          sendMessageOptions(message, target.threadId),
-        )
-        return { ok: true, messageId: sent.message_id }
-      } catch (error) {
-        return classifyTelegrafError(error, telegram.token)
-      }
-    },
-  }
+  return createClientTransport(
+    (chatId, text, options) => telegram.sendMessage(chatId, text, options),
+    (error) => classifyTelegrafError(error, telegram.token),
+  )
 }

@@ -1,9 +1,10 @@
 /**
- * The `sendMessage` parameters besides `chat_id` and `text`, shared by every transport (fetch, grammY,
- * Telegraf) and the command replies, so all of them send a message the same way.
+ * How every transport sends: the `sendMessage` parameters besides `chat_id` and `text` (shared by the
+ * fetch, grammY and Telegraf transports and the command replies) and the transport over a framework client.
  *
  * @module
  */
+import type { ChatId, TelegramFailure, TelegramSuccess, TelegramTransport } from '../delivery/types.ts'
 import type { InlineKeyboardMarkup, LinkPreviewOptions, OutgoingMessage } from './types.ts'
 
 /** `sendMessage` options built by {@link sendMessageOptions}; only the ones that are set are present. */
@@ -24,4 +25,34 @@ export function sendMessageOptions(message: OutgoingMessage, threadId?: number):
   if (message.reply_markup !== undefined) options.reply_markup = message.reply_markup
   if (message.disable_notification !== undefined) options.disable_notification = message.disable_notification
   return options
+}
+
+/**
+ * A {@link TelegramTransport} over a framework's own `sendMessage` (grammY's `bot.api`, Telegraf's
+ * `bot.telegram`): every adapter sends the same way and turns what its client rejects with into a
+ * {@link TelegramFailure} through `classify`, so the transport never throws.
+ */
+export function createClientTransport(
+  send: (chatId: ChatId, text: string, options: SendMessageOptions) => Promise<{ message_id: number }>,
+  classify: (error: unknown) => TelegramFailure,
+): TelegramTransport {
+  return {
+    async sendMessage(target, message): Promise<TelegramSuccess | TelegramFailure> {
+      try {
+        const sent = await send(target.chatId, message.text, sendMessageOptions(message, target.threadId))
+        return { ok: true, messageId: sent.message_id }
+      } catch (error) {
+        return classify(error)
+      }
+    },
+  }
+}
+
+/**
+ * The failure for a call that got no Bot API reply (connection refused or reset, timeout, unreadable
+ * body): `timeout` when `description` says so or `timedOut` is set, `network` otherwise.
+ */
+export function noReplyFailure(description: string, timedOut = false): TelegramFailure {
+  const kind = timedOut || /timed out|timeout/i.test(description) ? 'timeout' : 'network'
+  return { ok: false, kind, errorCode: null, description }
 }

@@ -14,6 +14,7 @@ import type {
   EventRecord,
   KeygramStore,
   KeyValueStore,
+  NewJob,
   QueuedJob,
   QueueStats,
   QueueStore,
@@ -34,10 +35,51 @@ interface Claim {
   readonly jobIds: ReadonlySet<string>
 }
 
+/**
+ * A queued job as kept here: the queue's own fields, and what the caller gave (message, render request...)
+ * as JSON text. The text is a snapshot, as a durable store's row is (later changes to the caller's objects
+ * do not reach it, and what cannot survive JSON does not survive here either); and a backlog of jobs is
+ * then one string each for the garbage collector to skip over, not a tree of objects to trace.
+ */
+interface StoredJob {
+  readonly id: string
+  readonly deliveryKey: string
+  chatId: ChatId
+  sequence: number
+  attempts: number
+  notBefore: number
+  readonly createdAt: number
+  lastError: string | null
+  /** The {@link NewJob} minus `chatId`, as JSON. */
+  readonly content: string
+}
+
+type JobContent = Omit<NewJob, 'chatId'>
+
+function contentOf(job: NewJob): string {
+  const { chatId: _chatId, ...content } = job
+  return JSON.stringify(content)
+}
+
+function queuedJobOf(job: StoredJob): QueuedJob {
+  const content = JSON.parse(job.content) as JobContent
+  return {
+    ...content,
+    chatId: job.chatId,
+    id: job.id,
+    deliveryKey: job.deliveryKey,
+    sequence: job.sequence,
+    attempts: job.attempts,
+    notBefore: job.notBefore,
+    createdAt: job.createdAt,
+    lastError: job.lastError,
+  }
+}
+
 interface ChatLine {
   readonly chatId: ChatId
   /** In sequence order. */
-  jobs: QueuedJob[]
+  jobs: StoredJob[]
   notBefore: number
   /** When the last claim was settled: a chat just served waits behind chats that waited longer. */
   releasedAt: number
@@ -97,7 +139,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): KeygramStore {
     return chat.claim !== null && chat.claim.expiresAt > now
   }
 
-  function append(job: QueuedJob, chatId: ChatId): void {
+  function append(job: StoredJob, chatId: ChatId): void {
     job.chatId = chatId
     job.sequence = ++sequence
     lineOf(chatId).jobs.push(job)
@@ -112,17 +154,17 @@ export function memoryStore(options: MemoryStoreOptions = {}): KeygramStore {
       deliveries.set(deliveryKey, now + dedupeTtlMs)
       const jobIds: string[] = []
       for (const newJob of jobs) {
-        // Fields assigned onto the clone rather than spread into a new object: enqueue is on the webhook's
-        // hot path, and the spread measured ~8 us per job.
-        const job = Object.assign(structuredClone(newJob) as QueuedJob, {
+        const job: StoredJob = {
           id: crypto.randomUUID(),
           deliveryKey,
+          chatId: newJob.chatId,
           sequence: 0,
           attempts: 0,
           notBefore: now,
           createdAt: now,
           lastError: null,
-        })
+          content: contentOf(newJob),
+        }
         append(job, newJob.chatId)
         jobIds.push(job.id)
       }
@@ -151,14 +193,14 @@ export function memoryStore(options: MemoryStoreOptions = {}): KeygramStore {
 
       const claimed: ClaimedChat[] = []
       for (const { chat } of ready.slice(0, maxChats)) {
-        const run: QueuedJob[] = []
+        const run: StoredJob[] = []
         for (const job of chat.jobs) {
           if (job.notBefore > now || run.length >= maxJobsPerChat) break
           run.push(job)
         }
         const token = crypto.randomUUID()
         chat.claim = { token, workerId, expiresAt: now + leaseMs, jobIds: new Set(run.map((job) => job.id)) }
-        claimed.push({ chatId: chat.chatId, claimToken: token, jobs: structuredClone(run) })
+        claimed.push({ chatId: chat.chatId, claimToken: token, jobs: run.map(queuedJobOf) })
       }
       return claimed
     },
@@ -187,7 +229,13 @@ export function memoryStore(options: MemoryStoreOptions = {}): KeygramStore {
         const job = byId.get(id)
         if (job === undefined || removed.has(id)) continue
         removed.add(id)
-        dead.push({ ...job, attempts: job.attempts + 1, lastError: error, reason, deadAt: now })
+        dead.push({
+          ...queuedJobOf(job),
+          attempts: job.attempts + 1,
+          lastError: error,
+          reason,
+          deadAt: now,
+        })
       }
 
       if (removed.size > 0)
@@ -221,8 +269,22 @@ export function memoryStore(options: MemoryStoreOptions = {}): KeygramStore {
           continue
         }
         dead.splice(index, 1)
-        const { reason: _reason, deadAt: _deadAt, ...job } = entry
-        append({ ...job, attempts: 0, notBefore: now }, job.chatId)
+        const { reason: _reason, deadAt: _deadAt, id, deliveryKey, sequence, createdAt, ...rest } = entry
+        const { attempts: _attempts, notBefore: _notBefore, lastError, ...newJob } = rest
+        append(
+          {
+            id,
+            deliveryKey,
+            chatId: entry.chatId,
+            sequence,
+            attempts: 0,
+            notBefore: now,
+            createdAt,
+            lastError,
+            content: contentOf(newJob),
+          },
+          entry.chatId,
+        )
         replayed++
       }
       return replayed
@@ -303,9 +365,12 @@ export function memoryStore(options: MemoryStoreOptions = {}): KeygramStore {
       assertOpen()
       if (recordedKeys.has(record.deliveryKey)) return false
       recordedKeys.add(record.deliveryKey)
+      // A record is flat (numbers, strings, nulls): a spread is a full copy.
+      const copy = { ...record }
       let index = eventRecords.length
       while (index > 0 && eventRecords[index - 1]!.at > record.at) index--
-      eventRecords.splice(index, 0, structuredClone(record))
+      if (index === eventRecords.length) eventRecords.push(copy)
+      else eventRecords.splice(index, 0, copy)
       return true
     },
     async range(fromMs, toMs) {

@@ -3,11 +3,10 @@
  *
  * @module
  */
-import * as v from 'valibot'
 import { describeReceived, KeycrmWebhookError } from './errors.ts'
 import { payloadTooLarge, resolveMaxBytes, utf8ByteLength } from './limits.ts'
-import { copySafeObject, isPlainObject, type JsonObject } from './safe-copy.ts'
-import { leadContextSchema, orderContextSchema } from './schemas.ts'
+import { copySafeObject, isPlainObject } from './safe-copy.ts'
+import { columnReader, LEAD_COLUMNS, ORDER_COLUMNS } from './schemas.ts'
 import type { KeycrmEvent, KeycrmLeadContext, KeycrmOrderContext } from './types.ts'
 
 /** Options of {@link parseWebhookText}. */
@@ -129,24 +128,8 @@ function readEventName(event: unknown): string {
   return event
 }
 
-function parseOrderContext(raw: JsonObject): KeycrmOrderContext {
-  return { ...validate(orderContextSchema, raw), raw }
-}
-
-function parseLeadContext(raw: JsonObject): KeycrmLeadContext {
-  return { ...validate(leadContextSchema, raw), raw }
-}
-
-function validate<TSchema extends v.GenericSchema>(schema: TSchema, raw: JsonObject): v.InferOutput<TSchema> {
-  const result = v.safeParse(schema, raw, { abortEarly: true })
-  if (result.success) return result.output
-  const issue = result.issues[0]
-  const keys = issue.path?.map((item) => String(item.key)) ?? []
-  const path = ['context', ...keys].join('.')
-  // Our columns word their own issues; valibot's own issue here is a required key that is absent.
-  const reason = issue.type === 'raw_transform' ? issue.message : 'missing, it is required'
-  throw new KeycrmWebhookError('invalid_context', `${path}: ${reason}`, path)
-}
+const parseOrderContext = columnReader<KeycrmOrderContext>(ORDER_COLUMNS)
+const parseLeadContext = columnReader<KeycrmLeadContext>(LEAD_COLUMNS)
 
 function notAnObject(body: unknown): KeycrmWebhookError {
   if (Array.isArray(body)) {

@@ -1,11 +1,15 @@
 /**
- * valibot schemas of the contexts Keygram models. Every column is optional except `id`; each one is
- * coerced by the functions in `coerce.ts`, and a present-but-unreadable value is an issue whose path
- * names the column.
+ * The modelled columns of the contexts Keygram understands, as tables of coercions. Every column is
+ * optional except `id`; each one is coerced by a function in `coerce.ts`, and a present-but-unreadable
+ * value is an error whose path names the column.
+ *
+ * Written as a table walked by one loop rather than a valibot object schema (valibot checks the rest of
+ * the project's input): this runs for every webhook on the request path, and the valibot schema of the
+ * 32 order columns (a pipe and a transform per column) measured ~13 µs per order against ~1 µs for the
+ * loop, with the same messages.
  *
  * @module
  */
-import * as v from 'valibot'
 import {
   INVALID,
   type Invalid,
@@ -16,33 +20,38 @@ import {
   toText,
   toTimestamp,
 } from './coerce.ts'
-import { describeReceived } from './errors.ts'
+import { describeReceived, KeycrmWebhookError } from './errors.ts'
+import type { KeycrmLeadContext, KeycrmOrderContext } from './types.ts'
 
-/** A column schema built from a coercion and the words describing what it expects. */
-function column<T>(expected: string, coerce: (value: unknown) => T | Invalid) {
-  return v.pipe(
-    v.unknown(),
-    v.rawTransform<unknown, T>(({ dataset, addIssue, NEVER }) => {
-      const result = coerce(dataset.value)
-      if (result !== INVALID) return result
-      addIssue({ message: `expected ${expected}, got ${describeReceived(dataset.value)}` })
-      return NEVER
-    }),
-  )
+/** One modelled column: how a received value is read, and the words naming what it must be. */
+export interface Column<T> {
+  /** Whether an absent (or `null`) value is an error rather than `null`. */
+  readonly required: boolean
+  /** What the column expects, for the error message ("a number or a numeric string"). */
+  readonly expected: string
+  /** The normalised value, or {@link INVALID}. Called with `null` for absent values of optional columns. */
+  readonly coerce: (value: unknown) => T | Invalid
 }
 
-const requiredId = column('a positive integer or a numeric string', toRequiredId)
-const id = v.optional(column('a non-negative integer or a numeric string', toId), null)
-const amount = v.optional(column('a number or a numeric string', toNumber), null)
-const flag = v.optional(column('a boolean, 0/1 or "0"/"1"', toBoolean), null)
-const text = v.optional(column('a string', toText), null)
-const timestamp = v.optional(
-  column('a UTC timestamp such as "2026-01-29T18:53:35.000000Z" or "2024-05-28 09:34:10"', toTimestamp),
-  null,
+function column<T>(expected: string, coerce: (value: unknown) => T | Invalid, required = false): Column<T> {
+  return { required, expected, coerce }
+}
+
+const requiredId = column('a positive integer or a numeric string', toRequiredId, true)
+const id = column('a non-negative integer or a numeric string', toId)
+const amount = column('a number or a numeric string', toNumber)
+const flag = column('a boolean, 0/1 or "0"/"1"', toBoolean)
+const text = column('a string', toText)
+const timestamp = column(
+  'a UTC timestamp such as "2026-01-29T18:53:35.000000Z" or "2024-05-28 09:34:10"',
+  toTimestamp,
 )
 
-/** The modelled columns of an order context (`raw` is added by the parser). */
-export const orderContextSchema = v.object({
+/** A table with one column per modelled key of `T` (all but `raw`). */
+export type ColumnTable<T> = { readonly [K in Exclude<keyof T, 'raw'>]-?: Column<T[K]> }
+
+/** The modelled columns of an order context, in the order their errors are reported. */
+export const ORDER_COLUMNS: ColumnTable<KeycrmOrderContext> = {
   id: requiredId,
   parent_id: id,
   source_id: id,
@@ -75,10 +84,10 @@ export const orderContextSchema = v.object({
   ordered_at: timestamp,
   closed_at: timestamp,
   deleted_at: timestamp,
-})
+}
 
-/** The modelled columns of a funnel card (lead) context (`raw` is added by the parser). */
-export const leadContextSchema = v.object({
+/** The modelled columns of a funnel card (lead) context, in the order their errors are reported. */
+export const LEAD_COLUMNS: ColumnTable<KeycrmLeadContext> = {
   id: requiredId,
   title: text,
   pipeline_id: id,
@@ -90,4 +99,37 @@ export const leadContextSchema = v.object({
   status_changed_at: timestamp,
   created_at: timestamp,
   updated_at: timestamp,
-})
+}
+
+/**
+ * Returns a reader of `table`'s columns: it takes a prototype-safe copy of a context (`raw`) and returns
+ * the normalised columns with `raw` itself added.
+ *
+ * @throws {KeycrmWebhookError} `invalid_context` with the path of the first column (in table order) that is
+ * missing while required or cannot be read.
+ */
+export function columnReader<T extends { raw: Record<string, unknown> }>(
+  table: ColumnTable<T>,
+): (raw: Record<string, unknown>) => T {
+  const entries = Object.entries(table) as [string, Column<unknown>][]
+  return (raw) => {
+    const context: Record<string, unknown> = {}
+    for (const [key, { required, expected, coerce }] of entries) {
+      // The copy is a plain object; no column name is also an Object.prototype member.
+      const received = raw[key]
+      if (received === undefined && required) throw invalidColumn(key, 'missing, it is required')
+      const value = coerce(received === undefined ? null : received)
+      if (value === INVALID) {
+        throw invalidColumn(key, `expected ${expected}, got ${describeReceived(received)}`)
+      }
+      context[key] = value
+    }
+    context.raw = raw
+    return context as T
+  }
+}
+
+function invalidColumn(key: string, reason: string): KeycrmWebhookError {
+  const path = `context.${key}`
+  return new KeycrmWebhookError('invalid_context', `${path}: ${reason}`, path)
+}

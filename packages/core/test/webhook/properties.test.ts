@@ -181,6 +181,36 @@ describe('timestamp properties', () => {
     )
   })
 
+  it('a KeyCRM-shaped time with any field out of range is refused in both formats', () => {
+    const two = (max: number) => fc.integer({ min: 0, max }).map((n) => String(n).padStart(2, '0'))
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1970, max: 2999 }),
+        two(13),
+        two(32),
+        two(25),
+        two(61),
+        two(61),
+        (year, month, day, hour, minute, second) => {
+          const fields = `${year}-${month}-${day}T${hour}:${minute}:${second}`
+          const asDate = new Date(`${fields}.000Z`)
+          // Date rolls over (April 31st is May 1st): a field is in range when the text survives the trip.
+          const valid = !Number.isNaN(asDate.getTime()) && asDate.toISOString() === `${fields}.000Z`
+          const keycrm = toTimestamp(`${fields}.123456Z`)
+          const mysql = toTimestamp(`${fields.replace('T', ' ')}`)
+          if (valid) {
+            expect(keycrm).toBe(`${fields}.123Z`)
+            expect(mysql).toBe(`${fields}.000Z`)
+          } else {
+            expect(typeof keycrm).toBe('symbol')
+            expect(typeof mysql).toBe('symbol')
+          }
+        },
+      ),
+      { numRuns: 2000 },
+    )
+  })
+
   it('an offset time gives the instant Date itself reads from the same ISO text', () => {
     fc.assert(
       fc.property(

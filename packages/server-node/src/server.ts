@@ -267,7 +267,8 @@ export function createKeygramServer(
     // Rendering at send time keeps formatting off the webhook's path: KeyCRM gets its answer once the
     // event is routed and durably queued, and the worker renders with the same options.
     const notifier = createNotifier({
-      store,
+      // The event log feeds digests alone: with none configured, a webhook skips the extra write.
+      store: config.digests.length > 0 ? store : { queue: store.queue, kv: store.kv },
       routes: configRoutes(config, store, resolvedRoutes),
       format: config.format,
       ...(statuses === undefined ? {} : { statuses }),

@@ -32,6 +32,8 @@ import type { KeygramMetrics } from './metrics/index.ts'
 
 /** What the apps log through; a consola instance fits. */
 export interface AppLogger {
+  /** consola's numeric level (4 is debug): below it, per-request debug lines are not even built. */
+  level?: number
   debug(message: string): void
   info(message: string): void
   warn(message: string): void
@@ -74,7 +76,7 @@ const silentLogger: AppLogger = { debug() {}, info() {}, warn() {}, error() {} }
  * Creates the webhook app.
  *
  * - `POST /webhooks/keycrm/<secret>` (or the secret in `?secret=` or the `x-keygram-secret` header):
- *   `202 {status: 'queued'|'duplicate'|'unrouted', deliveryKey}` once the event is durably queued.
+ *   `200 {status: 'queued'|'duplicate'|'unrouted', deliveryKey}` once the event is durably queued.
  *   A missing secret is `401`; a wrong one `404` (the URL does not exist for whoever lacks the secret).
  *   Then `400` (bad JSON or fields, with the field `path`), `405` (GET: pick POST in the KeyCRM trigger),
  *   `413` (body over the limit), `415` (not JSON); `503` when the store cannot take the event (KeyCRM
@@ -183,10 +185,12 @@ export function createWebhookHandlers(options: WebhookAppOptions): WebhookHandle
     try {
       const result = await notifier.accept(keycrmEvent)
       received[result.status].inc()
-      logger.debug(
-        `webhook ${keycrmEvent.event} #${keycrmEvent.context.id} ${result.status} (${result.jobs} jobs)`,
-      )
-      return jsonReply(202, { status: result.status, deliveryKey: result.deliveryKey })
+      if ((logger.level ?? 4) >= 4) {
+        logger.debug(
+          `webhook ${keycrmEvent.event} #${keycrmEvent.context.id} ${result.status} (${result.jobs} jobs)`,
+        )
+      }
+      return jsonReply(200, { status: result.status, deliveryKey: result.deliveryKey })
     } catch (error) {
       metrics.webhooksRejected.inc({ reason: 'store_unavailable' })
       logger.error(`webhook ${keycrmEvent.event} #${keycrmEvent.context.id} could not be queued`, error)
@@ -208,7 +212,7 @@ export function createWebhookHandlers(options: WebhookAppOptions): WebhookHandle
           'a KeyCRM stock-balance webhook arrived but no stock alerts are configured: set KEYGRAM_STOCK_LOW (with KEYGRAM_CHAT_ID) or stockRules in keygram.config.ts',
         )
       }
-      return json(202, { status: 'unrouted', deliveryKey: null, rows: rows.length })
+      return json(200, { status: 'unrouted', deliveryKey: null, rows: rows.length })
     }
     try {
       const started = performance.now()
@@ -217,7 +221,7 @@ export function createWebhookHandlers(options: WebhookAppOptions): WebhookHandle
       logger.debug(
         `stock webhook: ${result.rows} rows, ${result.offers} offers watched, ${result.crossings} crossings, ${result.status} (${result.jobs} messages) in ${(performance.now() - started).toFixed(0)} ms`,
       )
-      return json(202, {
+      return json(200, {
         status: result.status,
         deliveryKey: result.deliveryKey,
         rows: result.rows,

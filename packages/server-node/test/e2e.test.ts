@@ -97,7 +97,7 @@ describe('keygram serve, real processes against the fake Bot API', () => {
         headers: { 'content-type': 'application/json' },
         body,
       })
-      expect(response.status).toBe(202)
+      expect(response.status).toBe(200)
       expect(((await response.json()) as { status: string }).status).toBe('queued')
     }
 
@@ -223,8 +223,8 @@ describe('demo mode', () => {
     const sender = startKeygram(['send-test'], { ...env, KEYGRAM_URL: url }, dir)
     const { code } = await sender.exited
     expect(code).toBe(0)
-    expect(sender.stdout()).toMatch(/✔ order status changed: 202 queued/)
-    expect(sender.stdout()).toMatch(/✔ lead status changed: 202 queued/)
+    expect(sender.stdout()).toMatch(/✔ order status changed: 200 queued/)
+    expect(sender.stdout()).toMatch(/✔ lead status changed: 200 queued/)
 
     await server.waitFor(/Лід #13898/)
     const printed = server.stdout()

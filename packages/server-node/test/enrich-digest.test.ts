@@ -85,7 +85,7 @@ const textsTo = (chatId: string) =>
 describe('enrichment at send time', () => {
   it('delivers an order webhook with the buyer, the products and the status name from KeyCRM', async () => {
     const url = await startServer(undefined, { KEYGRAM_CHAT_ID: CHAT_ID })
-    expect((await postOrder(url, 67526, 24)).status).toBe(202)
+    expect((await postOrder(url, 67526, 24)).status).toBe(200)
     await expect.poll(() => textsTo(CHAT_ID).length, { timeout: 10_000 }).toBe(1)
     const text = textsTo(CHAT_ID)[0]!
     expect(text).toContain('Олена Кравченко')
@@ -104,7 +104,7 @@ describe('enrichment at send time', () => {
     const url = await startServer(undefined, { KEYGRAM_CHAT_ID: CHAT_ID, KEYCRM_BUDGET_MS: '800' })
     keycrm.fault({ kind: 'slow', delayMs: 10_000 })
     const slow = await postOrder(url, 67526, 24)
-    expect(slow.status).toBe(202)
+    expect(slow.status).toBe(200)
     // The webhook answers without waiting for the 800 ms budget, let alone KeyCRM's 10 s.
     expect(slow.ms).toBeLessThan(400)
     await expect.poll(() => textsTo(CHAT_ID).length, { timeout: 10_000 }).toBe(1)
@@ -114,7 +114,7 @@ describe('enrichment at send time', () => {
     keycrm.clearFaults()
     keycrm.fault({ kind: 'down' })
     const down = await postOrder(url, 67527, 24)
-    expect(down.status).toBe(202)
+    expect(down.status).toBe(200)
     expect(down.ms).toBeLessThan(400)
     await expect.poll(() => textsTo(CHAT_ID).length, { timeout: 10_000 }).toBe(2)
     expect(textsTo(CHAT_ID)[1]).toMatch(
@@ -132,8 +132,8 @@ describe('status names in routes', () => {
         { chatId: OTHER_CHAT_ID, statusNames: ['canceled'] },
       ],
     })
-    expect((await postOrder(url, 67526, 24)).status).toBe(202)
-    expect((await postOrder(url, 67528, 19)).status).toBe(202)
+    expect((await postOrder(url, 67526, 24)).status).toBe(200)
+    expect((await postOrder(url, 67528, 19)).status).toBe(200)
     await expect.poll(() => bot.sent.length, { timeout: 10_000 }).toBe(2)
     expect(textsTo(CHAT_ID)).toHaveLength(1)
     expect(textsTo(CHAT_ID)[0]).toContain('67526')
@@ -181,7 +181,7 @@ describe('digests', () => {
     await expect.poll(() => textsTo(OTHER_CHAT_ID).length, { timeout: 10_000 }).toBe(1)
     expect(textsTo(OTHER_CHAT_ID)[0]).toMatch(/^📊 <b>Summary for /)
 
-    expect((await postOrder(url, 67529, 1)).status).toBe(202)
+    expect((await postOrder(url, 67529, 1)).status).toBe(200)
     await expect.poll(() => textsTo(CHAT_ID).length, { timeout: 10_000 }).toBe(1)
     // Today's digest, as if it were tomorrow's run: the new order counts, in the digest's currency.
     const result = await server!.digests()!.runNow(0, Date.now() + 86_400_000)

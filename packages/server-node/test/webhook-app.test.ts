@@ -58,36 +58,36 @@ describe('webhook app', () => {
     ctx = setup()
   })
 
-  it('answers 202 queued only once the jobs are in the store, then 202 duplicate for a redelivery', async () => {
+  it('answers 200 queued only once the jobs are in the store, then 200 duplicate for a redelivery', async () => {
     const { path, init } = post(ORDER)
     const first = await ctx.app.request(path, init)
-    expect(first.status).toBe(202)
+    expect(first.status).toBe(200)
     const body = (await first.json()) as { status: string; deliveryKey: string }
     expect(body.status).toBe('queued')
     expect(body.deliveryKey).toContain('23196')
     expect((await ctx.store.queue.stats(Date.now())).pending).toBe(1)
 
     const again = await ctx.app.request(path, { ...init, body: ORDER })
-    expect(again.status).toBe(202)
+    expect(again.status).toBe(200)
     expect(await again.json()).toEqual({ status: 'duplicate', deliveryKey: body.deliveryKey })
     expect((await ctx.store.queue.stats(Date.now())).pending).toBe(1)
   })
 
   it('accepts the secret in the query and in the header too', async () => {
     const query = await ctx.app.request(`/webhooks/keycrm?secret=${SECRET}`, post(ORDER).init)
-    expect(query.status).toBe(202)
+    expect(query.status).toBe(200)
     const header = await ctx.app.request('/webhooks/keycrm', {
       ...post(ORDER.replace('23196', '23197')).init,
       headers: { 'content-type': 'application/json', 'x-keygram-secret': SECRET },
     })
-    expect(header.status).toBe(202)
+    expect(header.status).toBe(200)
     expect(((await header.json()) as { status: string }).status).toBe('queued')
   })
 
-  it('answers 202 unrouted when no route takes the event', async () => {
+  it('answers 200 unrouted when no route takes the event', async () => {
     const unrouted = setup({ routes: [] })
     const response = await unrouted.app.request(post(ORDER).path, post(ORDER).init)
-    expect(response.status).toBe(202)
+    expect(response.status).toBe(200)
     expect(((await response.json()) as { status: string }).status).toBe('unrouted')
   })
 
@@ -247,7 +247,7 @@ describe('webhook app with a running worker', () => {
     worker.start()
     try {
       const response = await app.request(post(ORDER).path, post(ORDER).init)
-      expect(response.status).toBe(202)
+      expect(response.status).toBe(200)
       await expect.poll(() => sent.length, { timeout: 3000 }).toBe(1)
       expect(sent[0]).toMatch(/^42424242:.*23196/s)
     } finally {

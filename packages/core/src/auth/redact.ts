@@ -7,13 +7,17 @@
 /** What a redacted secret is replaced with. */
 export const REDACTED = '[redacted]'
 
-// A Telegram bot token: the bot id, a colon, and a 35-character key (30+ to be safe).
-const BOT_TOKEN = String.raw`\d{5,}:[A-Za-z0-9_-]{30,}`
+// A Telegram bot token: the bot id, a colon, and a 35-character key (30+ to be safe). Also a token some
+// library half-redacted already, keeping the id: Telegraf rewrites `/bot<id>:<key>/` in fetch errors to
+// `/bot<id>:[REDACTED]/`. Either is replaced whole, id included.
+const BOT_TOKEN = String.raw`\d{5,}:(?:[A-Za-z0-9_-]{30,}|\[(?:REDACTED|redacted)\])`
 
 /**
  * Replaces every occurrence of each secret (one string or a list) in `text`, also in its
  * percent-encoded forms as URLs carry it, and anything shaped like a Telegram bot token by
- * `[redacted]`. Empty secrets are ignored. Use it on URLs and error messages before logging them.
+ * `[redacted]`: the whole token, bot id included, also when a library already hid the key half
+ * (`bot123456789:[REDACTED]` becomes `bot[redacted]`). Empty secrets are ignored. Use it on URLs and
+ * error messages before logging them.
  */
 export function redactSecret(text: string, secrets: string | readonly string[]): string {
   const variants = new Set<string>()

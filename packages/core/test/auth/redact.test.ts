@@ -27,6 +27,23 @@ describe('redactSecret', () => {
     )
   })
 
+  it('redacts the whole token, bot id included, when a library already hid the key (Telegraf)', () => {
+    const telegraf = 'FetchError: request to https://api.telegram.org/bot123456789:[REDACTED]/getMe failed'
+    for (const secrets of [[], [TOKEN]]) {
+      const redacted = redactSecret(telegraf, secrets)
+      expect(redacted).toBe('FetchError: request to https://api.telegram.org/bot[redacted]/getMe failed')
+      expect(redacted).not.toContain('123456789')
+    }
+    expect(redactSecret('user123456789:[redacted]/x', [])).toBe('user[redacted]/x')
+  })
+
+  it('leaves numbers and colons that are no token alone', () => {
+    expect(redactSecret('order 123456789: [REDACTED] at 12:30', [])).toBe(
+      'order 123456789: [REDACTED] at 12:30',
+    )
+    expect(redactSecret('chat 1234:[REDACTED]', [])).toBe('chat 1234:[REDACTED]')
+  })
+
   it('replaces a secret containing another one whole, and never re-redacts the marker', () => {
     expect(redactSecret('x abcdef y', ['abc', 'abcdef'])).toBe('x [redacted] y')
     expect(redactSecret('red act', ['red', 'act', 'e'])).toBe('[redacted] [redacted]')

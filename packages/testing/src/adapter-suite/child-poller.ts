@@ -3,20 +3,22 @@
  * a bot that appends every handled update id to a file, waits for "go" on stdin, then polls under the
  * store's guard. Reports as JSON lines on stdout; stops gracefully on SIGTERM.
  *
- * Run as `node --import tsx child-poller.ts '<ChildConfig JSON>'`, with a cwd inside the workspace so tsx
- * maps `@keygram/*` to the sources.
+ * Run as `node child-poller.mjs '<ChildConfig JSON>'` from the published package, or as
+ * `node --import tsx child-poller.ts '<ChildConfig JSON>'` from the workspace sources (see `processes.ts`).
+ * It imports nothing at run time but Node built-ins and the harness module, so it runs wherever the
+ * package is installed.
  *
  * @module
  */
 import { appendFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
-import { pathToFileURL } from 'node:url'
 import type { PollingLogFields, PollingStatus } from '@keygram/core'
 import type { ProcessHarness } from './types.ts'
 
 /** The child's configuration, passed as its first argument. */
 export interface ChildConfig {
-  harness: string
+  /** The module the child imports (a `file:` URL), and the export holding the harness (default: the module itself). */
+  harness: { url: string; exportName?: string }
   store: { kind: 'sqlite'; path: string } | { kind: 'redis'; url: string; prefix: string }
   apiRoot: string
   token: string
@@ -40,8 +42,22 @@ function emit(event: Unstamped<ChildEvent>): void {
   process.stdout.write(`${JSON.stringify({ ...event, at: Date.now() })}\n`)
 }
 
+const HARNESS_FUNCTIONS = ['createBot', 'startPolling', 'sqliteStore', 'redisStore'] as const
+
+/** Imports the harness and checks its shape, so a wrong module or export name fails with a clear message. */
+async function loadHarness({ url, exportName }: ChildConfig['harness']): Promise<ProcessHarness<unknown>> {
+  const module = (await import(url)) as Record<string, unknown>
+  const harness = (exportName === undefined ? module : module[exportName]) as
+    | Record<string, unknown>
+    | undefined
+  const where = exportName === undefined ? url : `export "${exportName}" of ${url}`
+  const missing = HARNESS_FUNCTIONS.filter((name) => typeof harness?.[name] !== 'function')
+  if (missing.length > 0) throw new TypeError(`${where} is not a process harness: no ${missing.join(', ')}`)
+  return harness as unknown as ProcessHarness<unknown>
+}
+
 const config = JSON.parse(process.argv[2] ?? '') as ChildConfig
-const harness = (await import(pathToFileURL(config.harness).href)) as ProcessHarness<unknown>
+const harness = await loadHarness(config.harness)
 const store =
   config.store.kind === 'sqlite'
     ? harness.sqliteStore({ path: config.store.path })

@@ -4,13 +4,42 @@
  * @module
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { dirname } from 'node:path'
+import { dirname, extname, isAbsolute } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { ChildConfig, ChildEvent } from './child-poller.ts'
 
-const childScript = fileURLToPath(new URL('./child-poller.ts', import.meta.url))
+/**
+ * The child's entry. In the published package it is `dist/child-poller.mjs`, built next to the bundle this
+ * module ends up in; in the workspace this module runs from source and the entry is the `.ts` beside it.
+ */
+export function childPollerEntry(): string {
+  const built = fileURLToPath(new URL('./child-poller.mjs', import.meta.url))
+  if (existsSync(built)) return built
+  const source = fileURLToPath(new URL('./child-poller.ts', import.meta.url))
+  if (existsSync(source)) return source
+  throw new Error(`the polling child is missing: neither ${built} nor ${source} exists`)
+}
+
+/**
+ * The Node flags the child needs: tsx only when the entry is TypeScript (running from the workspace
+ * sources), so a consumer of the published package needs no tsx; then the caller's own flags (a loader
+ * for a TypeScript `processModule`, say).
+ */
+export function childExecArgv(entry: string, extra: readonly string[] = []): string[] {
+  if (extname(entry) !== '.ts') return [...extra]
+  const tsx = pathToFileURL(createRequire(entry).resolve('tsx')).href
+  return ['--import', tsx, ...extra]
+}
+
+/** The `file:` URL of a harness module given as an absolute path, a `file:` URL string or a URL. */
+export function harnessModuleUrl(module: string | URL): string {
+  if (typeof module !== 'string') return module.href
+  if (module.startsWith('file:')) return module
+  if (!isAbsolute(module)) throw new TypeError(`processModule must be absolute or a file: URL, got ${module}`)
+  return pathToFileURL(module).href
+}
 
 /** A running polling child. */
 export interface PollingChild {
@@ -29,14 +58,17 @@ export interface PollingChild {
   handled(): number[]
 }
 
-/** Spawns `node --import tsx child-poller.ts` with `config`, its cwd next to the harness (inside the workspace). */
-export function spawnPollingChild(config: ChildConfig): PollingChild {
-  const tsx = pathToFileURL(createRequire(config.harness).resolve('tsx')).href
+/**
+ * Spawns the child poller (see {@link childPollerEntry}) with `config` and `execArgv` (Node flags added
+ * after those {@link childExecArgv} picks), its cwd the harness module's folder.
+ */
+export function spawnPollingChild(config: ChildConfig, execArgv: readonly string[] = []): PollingChild {
+  const entry = childPollerEntry()
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', tsx, childScript, JSON.stringify(config)],
+    [...childExecArgv(entry, execArgv), entry, JSON.stringify(config)],
     {
-      cwd: dirname(config.harness),
+      cwd: dirname(fileURLToPath(config.harness.url)),
       stdio: ['pipe', 'pipe', 'pipe'],
     },
   )

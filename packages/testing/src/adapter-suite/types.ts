@@ -29,10 +29,16 @@ export interface ProcessHarness<B> extends PollingAdapterHarness<B> {
 /** Options of `testPollingAdapter`. */
 export interface PollingAdapterSuiteOptions<B> extends ProcessHarness<B> {
   /**
-   * Absolute path of a module exporting the same functions as this object ({@link ProcessHarness}), with
-   * imports by relative path (vitest aliases do not apply in child processes). Child processes load it.
+   * The module child processes load to get the same functions as this object ({@link ProcessHarness}): an
+   * absolute path or a `file:` URL (`new URL('./harness.mjs', import.meta.url)`). The children run in plain
+   * Node, without vitest's transforms and aliases: the module and its imports must load there (JavaScript,
+   * or TypeScript on a Node that strips types or with a loader in {@link processExecArgv}).
    */
-  processModule: string
+  processModule: string | URL
+  /** The export of {@link processModule} holding the harness. Default: the module's own named exports. */
+  processExport?: string
+  /** Extra Node flags for the child processes, e.g. `['--import', 'tsx']` for a TypeScript harness on Node 20. */
+  processExecArgv?: readonly string[]
   /** Redis for the multi-process tests. Default `redis://127.0.0.1:6379`; tests fail when it is down. */
   redisUrl?: string
 }

@@ -6,7 +6,7 @@
 import { describeReceived, KeycrmWebhookError } from './errors.ts'
 import { payloadTooLarge, resolveMaxBytes, utf8ByteLength } from './limits.ts'
 import { copySafeObject, isPlainObject } from './safe-copy.ts'
-import { columnReader, LEAD_COLUMNS, ORDER_COLUMNS } from './schemas.ts'
+import { readLeadContext, readOrderContext } from './schemas.ts'
 import type { KeycrmEvent, KeycrmLeadContext, KeycrmOrderContext } from './types.ts'
 
 /** Options of {@link parseWebhookText}. */
@@ -53,11 +53,11 @@ export function parseWebhook(body: unknown): KeycrmEvent {
   const raw = copySafeObject(context, 'context')
   switch (event) {
     case 'order.change_order_status':
-      return { kind: 'order_status', event, context: parseOrderContext(raw) }
+      return { kind: 'order_status', event, context: readOrderContext(raw) }
     case 'order.change_payment_status':
-      return { kind: 'payment_status', event, context: parseOrderContext(raw) }
+      return { kind: 'payment_status', event, context: readOrderContext(raw) }
     case 'lead.change_lead_status':
-      return { kind: 'lead_status', event, context: parseLeadContext(raw) }
+      return { kind: 'lead_status', event, context: readLeadContext(raw) }
     default:
       return { kind: 'unknown', event, context: raw }
   }
@@ -127,9 +127,6 @@ function readEventName(event: unknown): string {
   }
   return event
 }
-
-const parseOrderContext = columnReader<KeycrmOrderContext>(ORDER_COLUMNS)
-const parseLeadContext = columnReader<KeycrmLeadContext>(LEAD_COLUMNS)
 
 function notAnObject(body: unknown): KeycrmWebhookError {
   if (Array.isArray(body)) {

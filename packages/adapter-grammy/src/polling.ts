@@ -22,7 +22,8 @@ type GrammySignal = Parameters<Bot['api']['getUpdates']>[1]
 
 /**
  * The {@link PollingDriver} of a grammY bot: `getUpdates`/`deleteWebhook` through `bot.api` (so API
- * transformers apply), updates through `bot.handleUpdate`, `bot.init()` before the first update.
+ * transformers apply), updates through `bot.handleUpdate`, the bot info fetched with one `getMe` per set-up
+ * attempt before the first update (unless given to the constructor).
  */
 export function createGrammyPollingDriver<C extends Context>(bot: Bot<C>): PollingDriver {
   const token = bot.token
@@ -40,14 +41,17 @@ export function createGrammyPollingDriver<C extends Context>(bot: Bot<C>): Polli
         signal as GrammySignal,
       )
     },
-    async deleteWebhook(dropPendingUpdates) {
-      await bot.api.deleteWebhook({ drop_pending_updates: dropPendingUpdates })
+    async deleteWebhook(dropPendingUpdates, signal) {
+      await bot.api.deleteWebhook({ drop_pending_updates: dropPendingUpdates }, signal as GrammySignal)
     },
     handleUpdate(update) {
       return bot.handleUpdate(update as Update)
     },
     async prepare(signal) {
-      if (!bot.isInited()) await bot.init(signal as GrammySignal)
+      // Not `bot.init()`: it retries `getMe` by itself, silently, with delays growing to 20 minutes, so an
+      // unreachable API or a refused token would leave the poller `starting` with nothing to report. One
+      // attempt here lets the poller report the failure, back off, and stop for good on a 401.
+      if (!bot.isInited()) bot.botInfo = await bot.api.getMe(signal as GrammySignal)
     },
     classify: (error) => classifyGrammyError(error, token),
     redact: (text) => redactSecret(text, token),

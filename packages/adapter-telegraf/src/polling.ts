@@ -20,9 +20,9 @@ import { classifyTelegrafError } from './transport.ts'
 type TelegrafSignal = NonNullable<Parameters<Telegraf['telegram']['callApi']>[2]>['signal']
 
 /**
- * The {@link PollingDriver} of a Telegraf bot: `getUpdates` through `telegram.callApi` with an abort signal,
- * `deleteWebhook` through `bot.telegram`, updates through `bot.handleUpdate`, `bot.botInfo` fetched with
- * `getMe` before the first update when missing.
+ * The {@link PollingDriver} of a Telegraf bot: `getUpdates`, `deleteWebhook` and `getMe` through
+ * `telegram.callApi` with an abort signal (Telegraf's own methods take none, and its requests wait up to
+ * 500 s), updates through `bot.handleUpdate`, `bot.botInfo` fetched before the first update when missing.
  */
 export function createTelegrafPollingDriver<C extends Context>(bot: Telegraf<C>): PollingDriver {
   const token = bot.telegram.token
@@ -39,14 +39,18 @@ export function createTelegrafPollingDriver<C extends Context>(bot: Telegraf<C>)
       // Telegraf types the signal with the abort-controller polyfill; node-fetch takes a web AbortSignal.
       return bot.telegram.callApi('getUpdates', payload, { signal: signal as TelegrafSignal })
     },
-    async deleteWebhook(dropPendingUpdates) {
-      await bot.telegram.deleteWebhook({ drop_pending_updates: dropPendingUpdates })
+    async deleteWebhook(dropPendingUpdates, signal) {
+      await bot.telegram.callApi(
+        'deleteWebhook',
+        { drop_pending_updates: dropPendingUpdates },
+        { signal: signal as TelegrafSignal },
+      )
     },
     handleUpdate(update) {
       return bot.handleUpdate(update as Update)
     },
-    async prepare() {
-      bot.botInfo ??= await bot.telegram.getMe()
+    async prepare(signal) {
+      bot.botInfo ??= await bot.telegram.callApi('getMe', {}, { signal: signal as TelegrafSignal })
     },
     classify: (error) => classifyTelegrafError(error, token),
     redact: (text) => redactSecret(text, token),

@@ -11,9 +11,12 @@ describe('pollingHealth', () => {
     ['polling', 0, true],
     ['standby', 0, true],
     ['starting', 0, true],
+    ['starting', 59_000, true], // getMe retried while Telegram is briefly unreachable
+    ['starting', 61_000, false], // it cannot start: unreachable, 5xx, or no answer
     ['conflict', 5_000, true], // a redeploy's overlap
     ['conflict', 61_000, false], // persistent: someone outside the guard polls
     ['stopped', 0, false],
+    ['failed', 0, false], // Telegram refused the bot token
   ] as const)('%s for %i ms is healthy: %s', (state, lasting, healthy) => {
     expect(pollingHealth({ state, since: NOW - lasting }, NOW, 60_000).healthy).toBe(healthy)
   })
@@ -63,6 +66,34 @@ describe('bot app', () => {
     expect(text).not.toContain(TOKEN)
     expect(JSON.parse(text)).toMatchObject({ status: 'unhealthy', state: 'conflict', conflicts: 40 })
     expect(JSON.parse(text).reason).toMatch(/another process polls this bot token/)
+  })
+
+  it('answers 503 with the redacted reason when the poller cannot start past the grace period', async () => {
+    const lastError = `the Telegram Bot API cannot be reached: FetchError: request to https://api.telegram.org/bot${TOKEN}/getMe failed`
+    const early = await appWith({ state: 'starting', since: NOW - 30_000, lastError }).request('/healthz')
+    expect(early.status).toBe(200)
+    const late = await appWith({ state: 'starting', since: NOW - 90_000, lastError }).request('/healthz')
+    expect(late.status).toBe(503)
+    const text = await late.text()
+    expect(text).not.toContain(TOKEN)
+    const body = JSON.parse(text)
+    expect(body).toMatchObject({ status: 'unhealthy', state: 'starting' })
+    expect(body.reason).toMatch(/has not been able to start for 90 s: the Telegram Bot API cannot be reached/)
+    expect(body.lastError).toMatch(/cannot be reached/)
+  })
+
+  it('answers 503 at once when Telegram refused the bot token, saying so', async () => {
+    const response = await appWith({
+      state: 'failed',
+      since: NOW,
+      lastError: 'Telegram refused the bot token (401)',
+    }).request('/healthz')
+    expect(response.status).toBe(503)
+    expect(await response.json()).toMatchObject({
+      status: 'unhealthy',
+      state: 'failed',
+      reason: 'the poller stopped for good: Telegram refused the bot token (401)',
+    })
   })
 
   it('answers 503 when stopped', async () => {

@@ -19,6 +19,8 @@ import {
   pollingBackoffDelayMs,
   resolvePollingBackoff,
 } from './backoff.ts'
+import { createFailureLog, type PollingStep } from './failure-log.ts'
+import { failureHeadline, permanentFailure } from './failures.ts'
 import type {
   GuardedPoller,
   GuardedPollerOptions,
@@ -36,6 +38,8 @@ export const CONFLICT_HINT =
 const DEFAULT_TTL_MS = 15_000
 const DEFAULT_TIMEOUT_SECONDS = 30
 const DEFAULT_CONFIRM_TIMEOUT_MS = 5000
+const DEFAULT_SETUP_TIMEOUT_MS = 30_000
+const DEFAULT_FAILURE_LOG_INTERVAL_MS = 60_000
 // How long a stop lets a just-sent poll travel before aborting it, so Telegram receives its offset.
 const RECEIPT_GRACE_MS = 250
 // Telegram clamps longer long polls to 50 s.
@@ -58,6 +62,8 @@ interface ResolvedOptions {
   standbyRetry: number
   timeoutSeconds: number
   confirmTimeout: number
+  setupTimeout: number
+  failureLogInterval: number
   conflictBackoff: Required<PollingBackoffOptions>
   errorBackoff: Required<PollingBackoffOptions>
 }
@@ -68,6 +74,8 @@ function resolveOptions(options: GuardedPollerOptions): ResolvedOptions {
   const standbyRetry = options.standbyRetryMs ?? Math.min(1000, ttl / 3)
   const timeoutSeconds = options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS
   const confirmTimeout = options.confirmTimeoutMs ?? DEFAULT_CONFIRM_TIMEOUT_MS
+  const setupTimeout = options.setupTimeoutMs ?? DEFAULT_SETUP_TIMEOUT_MS
+  const failureLogInterval = options.failureLogIntervalMs ?? DEFAULT_FAILURE_LOG_INTERVAL_MS
   const where = `createGuardedPoller(${options.name})`
   if (typeof options.name !== 'string' || options.name === '') {
     throw new TypeError('createGuardedPoller: name is required')
@@ -82,12 +90,18 @@ function resolveOptions(options: GuardedPollerOptions): ResolvedOptions {
   }
   if (!(confirmTimeout > 0))
     throw new RangeError(`${where}: confirmTimeoutMs must be > 0, got ${confirmTimeout}`)
+  if (!(setupTimeout > 0)) throw new RangeError(`${where}: setupTimeoutMs must be > 0, got ${setupTimeout}`)
+  if (!(failureLogInterval >= 0)) {
+    throw new RangeError(`${where}: failureLogIntervalMs must be >= 0, got ${failureLogInterval}`)
+  }
   return {
     ttl,
     renewEvery,
     standbyRetry,
     timeoutSeconds,
     confirmTimeout,
+    setupTimeout,
+    failureLogInterval,
     conflictBackoff: resolvePollingBackoff(
       `${where}: conflictBackoff`,
       options.conflictBackoff,
@@ -119,18 +133,28 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | 
   })
 }
 
+/** How a set-up ended: ready to poll, interrupted (stop or lease loss), or impossible for good. */
+type SetupResult =
+  | { outcome: 'ready' }
+  | { outcome: 'aborted' }
+  | { outcome: 'failed'; failure: TelegramFailure }
+
 /**
  * Creates a poller that long-polls Telegram through `driver` only while it holds the lease `name` of
  * `guard`.
  *
- * Life cycle: stand by until the lease is granted; `deleteWebhook` (dropping pending updates only on a cold
- * start); poll `getUpdates` and hand each update to `driver.handleUpdate` in order, advancing the offset
- * (a failing handler is logged, never stops polling). A 409 sets state `conflict`, logs one warning per
- * episode naming the likely cause and backs off with jitter; 5xx and network errors back off too; a 429
- * waits `retry_after`. When the lease is lost the poll in flight is aborted at once and the poller stands
- * by again. On stop the poll in flight is aborted at once; updates handled since the last poll was sent are
- * confirmed with one `getUpdates` carrying a new offset and `timeout: 0` while the lease is still held, and
- * only then is the lease released.
+ * Life cycle: stand by until the lease is granted; prepare the bot (`getMe`) and `deleteWebhook` (dropping
+ * pending updates only on a cold start), retrying with back-off while that fails (state `starting`,
+ * `lastError` set, each attempt bounded by `setupTimeoutMs`); poll `getUpdates` and hand each update to
+ * `driver.handleUpdate` in order, advancing the offset (a failing handler is logged, never stops polling).
+ * A 409 sets state `conflict`, logs one warning per episode naming the likely cause and backs off with
+ * jitter; 5xx and network errors back off too; a 429 waits `retry_after`. A repeating failure is logged
+ * once, then at most once per `failureLogIntervalMs`. A refused token (401, or 404 for a malformed one) is
+ * permanent: the poller logs one error, releases the lease and ends in state `failed` instead of retrying.
+ * When the lease is lost the poll in flight is aborted at once and the poller stands by again. On stop the
+ * poll in flight is aborted at once; updates handled since the last poll was sent are confirmed with one
+ * `getUpdates` carrying a new offset and `timeout: 0` while the lease is still held, and only then is the
+ * lease released.
  *
  * @example
  * ```ts
@@ -146,6 +170,7 @@ export function createGuardedPoller(options: GuardedPollerOptions): GuardedPolle
   const clock: Clock = options.clock ?? systemClock
   const random = options.random ?? Math.random
   const logger = options.logger ?? consolePollingLogger
+  const failureLog = createFailureLog({ logger, name, clock, intervalMs: resolved.failureLogInterval })
   const dropPendingUpdates = options.dropPendingUpdates ?? true
   const allowedUpdates =
     options.allowedUpdates === undefined ? {} : { allowed_updates: options.allowedUpdates }
@@ -196,27 +221,76 @@ export function createGuardedPoller(options: GuardedPollerOptions): GuardedPolle
     }
   }
 
-  /** Retries `step` with the error back-off until it succeeds; `false` when `signal` aborted first. */
-  async function retrying(what: string, signal: AbortSignal, step: () => Promise<void>): Promise<boolean> {
-    for (let attempt = 1; !signal.aborted; attempt++) {
-      try {
-        await untilAborted(step(), signal)
-        return !signal.aborted
-      } catch (error) {
-        if (signal.aborted) return false
-        const failure = classify(error)
-        setStatus({ lastError: failure.description })
-        const delay = pollingBackoffDelayMs(attempt, resolved.errorBackoff, random)
-        logger.warn(`polling: ${what} failed; retrying`, {
-          name,
-          attempt,
-          delayMs: delay,
-          error: failure.description,
-        })
-        await clock.sleep(delay, signal)
-      }
+  /** The status' `lastError` for a failure that will be retried. */
+  function retryableError(failure: TelegramFailure): string {
+    return `${failureHeadline(failure)}: ${failure.description}`
+  }
+
+  /** The wait before retrying after `failure`: `retry_after` for a 429, else the error back-off. */
+  function retryDelay(failure: TelegramFailure, attempt: number): number {
+    if (failure.kind === 'rate_limited' && failure.retryAfter !== undefined) return failure.retryAfter * 1000
+    return pollingBackoffDelayMs(attempt, resolved.errorBackoff, random)
+  }
+
+  /** One set-up attempt within its deadline: its failure, or `undefined` if it worked or `signal` aborted. */
+  async function trySetUp(signal: AbortSignal, drop: boolean): Promise<TelegramFailure | undefined> {
+    const deadline = new AbortController()
+    const settled = new AbortController()
+    void clock.sleep(resolved.setupTimeout, settled.signal).then(() => {
+      if (!settled.signal.aborted) deadline.abort()
+    })
+    const attemptSignal = AbortSignal.any([signal, deadline.signal])
+    const timedOut: TelegramFailure = {
+      ok: false,
+      kind: 'timeout',
+      errorCode: null,
+      description: `no answer within ${resolved.setupTimeout} ms`,
     }
-    return false
+    try {
+      const attempt = (async () => {
+        await driver.prepare?.(attemptSignal)
+        await driver.deleteWebhook(drop, attemptSignal)
+      })()
+      await untilAborted(attempt, attemptSignal)
+      return deadline.signal.aborted && !signal.aborted ? timedOut : undefined
+    } catch (error) {
+      if (signal.aborted) return undefined
+      return deadline.signal.aborted ? timedOut : classify(error)
+    } finally {
+      settled.abort()
+    }
+  }
+
+  /**
+   * Prepares the bot and deletes the webhook, retrying with the error back-off until that works, the lease is
+   * lost or the poller stops. A refused token ends it at once: no retry can cure it.
+   */
+  async function setUp(signal: AbortSignal, drop: boolean): Promise<SetupResult> {
+    for (let attempt = 1; !signal.aborted; attempt++) {
+      const failure = await trySetUp(signal, drop)
+      if (signal.aborted) break
+      if (failure === undefined) {
+        failureLog.recovered('setup')
+        return { outcome: 'ready' }
+      }
+      if (permanentFailure(failure) !== null) return { outcome: 'failed', failure }
+      const delay = retryDelay(failure, attempt)
+      setStatus({ lastError: retryableError(failure) })
+      failureLog.failed('setup', failure, delay)
+      await clock.sleep(delay, signal)
+    }
+    return { outcome: 'aborted' }
+  }
+
+  /** Logs the one line of a permanent failure and returns the reason to show as the status' `lastError`. */
+  function giveUp(step: PollingStep, failure: TelegramFailure): string {
+    const reason = permanentFailure(failure) ?? retryableError(failure)
+    logger.error(`polling: ${reason}; polling stopped for good: fix the bot token and restart`, {
+      name,
+      step,
+      error: failure.description,
+    })
+    return reason
   }
 
   /** Waits after a failed `getUpdates`, by the kind of failure. */
@@ -237,25 +311,10 @@ export function createGuardedPoller(options: GuardedPollerOptions): GuardedPolle
       await clock.sleep(pollingBackoffDelayMs(streaks.conflict, resolved.conflictBackoff, random), signal)
       return
     }
-    setStatus({ lastError: failure.description })
-    if (failure.kind === 'rate_limited' && failure.retryAfter !== undefined) {
-      logger.warn('polling: getUpdates rate limited; waiting retry_after', {
-        name,
-        retryAfterS: failure.retryAfter,
-      })
-      await clock.sleep(failure.retryAfter * 1000, signal)
-      return
-    }
-    streaks.error++
-    const delay = pollingBackoffDelayMs(streaks.error, resolved.errorBackoff, random)
-    const log = failure.kind === 'unauthorized' ? logger.error : logger.warn
-    log('polling: getUpdates failed; retrying', {
-      name,
-      kind: failure.kind,
-      attempt: streaks.error,
-      delayMs: delay,
-      error: failure.description,
-    })
+    setStatus({ lastError: retryableError(failure) })
+    if (!(failure.kind === 'rate_limited' && failure.retryAfter !== undefined)) streaks.error++
+    const delay = retryDelay(failure, streaks.error)
+    failureLog.failed('getUpdates', failure, delay)
     await clock.sleep(delay, signal)
   }
 
@@ -301,18 +360,22 @@ export function createGuardedPoller(options: GuardedPollerOptions): GuardedPolle
     }
   }
 
-  /** Polls while `lease` is held and `stop` is not aborted. */
-  async function pollWhileHolding(lease: Lease, stop: AbortSignal, coldStart: boolean): Promise<void> {
+  /**
+   * Polls while `lease` is held and `stop` is not aborted. Resolves `null`, or the reason polling can never
+   * work (a refused token), already logged.
+   */
+  async function pollWhileHolding(
+    lease: Lease,
+    stop: AbortSignal,
+    coldStart: boolean,
+  ): Promise<string | null> {
     const signal = AbortSignal.any([lease.signal, stop])
     setStatus({ state: 'starting', leaseHolder: lease.holder, fencingToken: lease.fencingToken })
     logger.info('polling: lease acquired', { name, holder: lease.holder, fencingToken: lease.fencingToken })
-    const drop = coldStart && dropPendingUpdates
-    const ready = await retrying('setup (deleteWebhook)', signal, async () => {
-      await driver.prepare?.(signal)
-      await driver.deleteWebhook(drop)
-    })
-    if (!ready) return
-    setStatus({ state: 'polling' })
+    const setup = await setUp(signal, coldStart && dropPendingUpdates)
+    if (setup.outcome === 'failed') return giveUp('setup', setup.failure)
+    if (setup.outcome === 'aborted') return null
+    setStatus({ state: 'polling', lastError: null })
 
     // `offset` is the next update to ask for; `sentOffset` what the last poll sent carried. A poll the server
     // received confirms every update below its offset, so the two differing means handled, unconfirmed work.
@@ -338,6 +401,8 @@ export function createGuardedPoller(options: GuardedPollerOptions): GuardedPolle
         if (signal.aborted) break
         const failure = classify(error)
         if (failure.errorCode !== null) seenOffset = sentOffset
+        // Nothing handled since the last poll can be confirmed with a refused token: just stop.
+        if (permanentFailure(failure) !== null) return giveUp('getUpdates', failure)
         await backOff(failure, streaks, signal)
         continue
       } finally {
@@ -346,6 +411,7 @@ export function createGuardedPoller(options: GuardedPollerOptions): GuardedPolle
       seenOffset = sentOffset
       if (signal.aborted) break
       if (status.state === 'conflict') logger.info('polling: the conflict is over; polling again', { name })
+      failureLog.recovered('getUpdates')
       streaks.conflict = 0
       streaks.error = 0
       setStatus({ state: 'polling', lastSuccessfulPollAt: clock.now(), lastError: null })
@@ -372,12 +438,15 @@ export function createGuardedPoller(options: GuardedPollerOptions): GuardedPolle
         })
       }
     }
+    return null
   }
 
   async function run(stop: AbortSignal): Promise<void> {
     let terms = 0
     let sawOtherHolder = false
     let guardFailures = 0
+    // Set when Telegram refused the token: the poller ends in state `failed` with this as `lastError`.
+    let failedFor: string | null = null
     const standBy = (current: LeaseInfo | null) => {
       if (current !== null) sawOtherHolder = true
       setStatus({
@@ -396,7 +465,7 @@ export function createGuardedPoller(options: GuardedPollerOptions): GuardedPolle
             guardFailures = 0
             const coldStart = terms === 0 && !sawOtherHolder
             terms++
-            await pollWhileHolding(lease, stop, coldStart)
+            failedFor = await pollWhileHolding(lease, stop, coldStart)
           },
           {
             ttl: resolved.ttl,
@@ -407,7 +476,8 @@ export function createGuardedPoller(options: GuardedPollerOptions): GuardedPolle
           },
         )
       } catch (error) {
-        if (stop.aborted) break
+        // A guard error while releasing after a refused token must not start it all over again.
+        if (stop.aborted || failedFor !== null) break
         guardFailures++
         const text = describe(error)
         const delay = pollingBackoffDelayMs(guardFailures, resolved.errorBackoff, random)
@@ -421,12 +491,18 @@ export function createGuardedPoller(options: GuardedPollerOptions): GuardedPolle
         await clock.sleep(delay, stop)
         continue
       }
+      if (failedFor !== null) break
       if (!stop.aborted) {
         logger.warn('polling: lease lost; standing by', { name })
         setStatus({ state: 'standby', leaseHolder: null, fencingToken: null })
       }
     }
-    setStatus({ state: 'stopped', leaseHolder: null, fencingToken: null })
+    setStatus({
+      state: failedFor === null ? 'stopped' : 'failed',
+      leaseHolder: null,
+      fencingToken: null,
+      ...(failedFor === null ? {} : { lastError: failedFor }),
+    })
   }
 
   return {

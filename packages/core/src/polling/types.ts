@@ -35,15 +35,20 @@ export interface PollingDriver {
    * and on lease loss). Rejections are passed to {@link PollingDriver.classify}.
    */
   getUpdates(params: GetUpdatesParams, signal: AbortSignal): Promise<PollingUpdate[]>
-  /** Calls `deleteWebhook` with `drop_pending_updates`. */
-  deleteWebhook(dropPendingUpdates: boolean): Promise<void>
+  /**
+   * Calls `deleteWebhook` with `drop_pending_updates`. Should reject when `signal` aborts (the poller gives
+   * each set-up attempt a deadline); a driver that ignores it is abandoned at the deadline instead.
+   */
+  deleteWebhook(dropPendingUpdates: boolean, signal?: AbortSignal): Promise<void>
   /** Runs the bot's middleware for one update. A rejection is logged and the update counts as handled. */
   handleUpdate(update: PollingUpdate): Promise<void>
   /** Turns a rejection of a driver call into a {@link TelegramFailure} (409 is `conflict`). */
   classify(error: unknown): TelegramFailure
   /**
-   * Optional one-time preparation once the lease is held and before polling, retried until it succeeds
-   * (grammY's `bot.init()`, Telegraf's `botInfo`), so no update is handled by a bot that cannot handle it.
+   * Optional one-time preparation once the lease is held and before polling (fetching the bot's `getMe`
+   * info), so no update is handled by a bot that cannot handle it. One attempt per call: it must reject on
+   * failure, not retry by itself, so the poller can report the failure, back off, and stop for good on a
+   * refused token. Should reject when `signal` aborts.
    */
   prepare?(signal: AbortSignal): Promise<void>
   /** Removes secrets (the bot token) from text before it is logged or reported. */
@@ -52,13 +57,16 @@ export interface PollingDriver {
 
 /**
  * Where a poller is:
- * - `starting`: holds the lease, deleting the webhook before the first poll;
+ * - `starting`: holds the lease, preparing the bot (`getMe`) and deleting the webhook before the first poll;
+ *   while that fails (Telegram unreachable, 5xx) it retries with back-off and `lastError` says why;
  * - `polling`: holds the lease and long-polls;
  * - `conflict`: holds the lease but Telegram answers 409 (someone outside the guard polls this token);
  * - `standby`: waits for the lease;
- * - `stopped`: not running.
+ * - `stopped`: not running;
+ * - `failed`: not running because Telegram refused the bot token (401, or 404 for a malformed token), which
+ *   no retry can cure; `lastError` says so. Fix the token and start again.
  */
-export type PollingState = 'starting' | 'polling' | 'conflict' | 'standby' | 'stopped'
+export type PollingState = 'starting' | 'polling' | 'conflict' | 'standby' | 'stopped' | 'failed'
 
 /** A snapshot of a poller, for health endpoints and logs. */
 export interface PollingStatus {
@@ -127,10 +135,24 @@ export interface GuardedPollerOptions {
   allowedUpdates?: readonly string[]
   /** Back-off after a 409. Default base 1000 ms, cap 60000 ms, jitter 0.5. */
   conflictBackoff?: PollingBackoffOptions
-  /** Back-off after other failures (5xx, network, guard errors). Default base 1000 ms, cap 30000 ms, jitter 0.5. */
+  /**
+   * Back-off after other failures (5xx, network, timeouts, guard errors), also between set-up attempts.
+   * Default base 1000 ms, cap 30000 ms, jitter 0.5.
+   */
   errorBackoff?: PollingBackoffOptions
   /** How long the confirming `getUpdates` on stop may take, in ms. Default 5000. */
   confirmTimeoutMs?: number
+  /**
+   * How long one set-up attempt (`prepare`, then `deleteWebhook`) may take before it counts as a `timeout`
+   * failure and is retried, in ms. Default 30000. Keeps a start-up against an API that never answers from
+   * hanging in `starting` with nothing to show.
+   */
+  setupTimeoutMs?: number
+  /**
+   * While the same kind of failure repeats (the API unreachable, 5xx, ...), its warning is logged once and
+   * then at most once per this many ms, with the number of retries in between. Default 60000.
+   */
+  failureLogIntervalMs?: number
   /** Log lines. Default: warnings and errors to `console`, info dropped. */
   logger?: PollingLogger
   /** Time and waiting (tests). Default: the system clock. */
@@ -156,7 +178,8 @@ export interface AdapterPollingOptions extends Omit<GuardedPollerOptions, 'drive
 export interface GuardedPoller {
   /**
    * Runs until stopped: stands by for the lease, polls while holding it, stands by again if it is lost.
-   * Resolves once stopped and the lease released; never rejects. Calling it while running returns the
+   * Resolves once stopped and the lease released, or once it failed for good (state `failed`: Telegram
+   * refused the token); never rejects. Calling it while running returns the
    * running promise. `signal` stops it like {@link GuardedPoller.stop}.
    */
   start(signal?: AbortSignal): Promise<void>

@@ -9,7 +9,7 @@ import {
   type PollingState,
   pollingBackoffDelayMs,
 } from '../../src/polling/index.ts'
-import { failure, memoryLogger, scriptedDriver } from './scripted-driver.ts'
+import { failure, memoryLogger, scriptedDriver, scriptedError } from './scripted-driver.ts'
 
 const fast = {
   ttlMs: 600,
@@ -309,6 +309,122 @@ describe('createGuardedPoller', () => {
     expect(p.status().state).toBe('stopped')
   })
 
+  it('a set-up that fails says so in the status, warns once per failure kind, backs off and recovers', async () => {
+    const driver = scriptedDriver()
+    const script = [
+      failure('network', null),
+      failure('network', null),
+      failure('server_error', 502),
+      failure('server_error', 502),
+    ]
+    const attempts: { at: number; state: string; lastError: string | null }[] = []
+    const logger = memoryLogger()
+    const p = poller({ driver, guard: memoryGuard(), logger })
+    driver.prepare = async () => {
+      const { state, lastError } = p.status()
+      attempts.push({ at: performance.now(), state, lastError })
+      const next = script.shift()
+      if (next !== undefined) throw scriptedError(next)
+    }
+    void p.start()
+    await waitForState(p, 'polling')
+    expect(attempts.map((a) => [a.state, a.lastError])).toEqual([
+      ['starting', null],
+      ['starting', 'the Telegram Bot API cannot be reached: network (null)'],
+      ['starting', 'the Telegram Bot API cannot be reached: network (null)'],
+      ['starting', 'the Telegram Bot API answered 502: server_error (502)'],
+      ['starting', 'the Telegram Bot API answered 502: server_error (502)'],
+    ])
+    // errorBackoff 20 ms doubling to 80 ms, half of it random: the floors are 10, 20, 40, 40 ms.
+    const gaps = attempts.slice(1).map((a, i) => a.at - attempts[i]!.at)
+    for (const [i, gap] of gaps.entries()) expect(gap).toBeGreaterThanOrEqual([10, 20, 40, 40][i]! - 2)
+    const warnings = logger.lines.filter((l) => l.level === 'warn')
+    expect(warnings.map((l) => [l.message, l.fields?.kind])).toEqual([
+      ['polling: cannot start: the Telegram Bot API cannot be reached; retrying with back-off', 'network'],
+      ['polling: cannot start: the Telegram Bot API answered 502; retrying with back-off', 'server_error'],
+    ])
+    expect(logger.lines.some((l) => l.level === 'info' && l.message.includes('started after 4 failed'))).toBe(
+      true,
+    )
+    expect(p.status()).toMatchObject({ state: 'polling', lastError: null })
+    driver.push()
+    await vi.waitFor(() => expect(driver.handled).toEqual([1]))
+  })
+
+  it('a set-up attempt that never answers times out, is reported and retried', async () => {
+    const driver = scriptedDriver()
+    const seen: (string | null)[] = []
+    const p = poller({ driver, guard: memoryGuard(), setupTimeoutMs: 100 })
+    driver.prepare = () => {
+      seen.push(p.status().lastError)
+      // The first attempt hangs and ignores its signal, like a request into a half-open connection.
+      return seen.length === 1 ? new Promise<void>(() => {}) : Promise.resolve()
+    }
+    void p.start()
+    await waitForState(p, 'polling')
+    expect(seen).toEqual([null, 'the Telegram Bot API did not answer in time: no answer within 100 ms'])
+  })
+
+  it.each([
+    [401, 'Telegram refused the bot token (401)'],
+    [404, 'Telegram does not know this bot token (404 Not Found): it is malformed, or the API root is wrong'],
+  ])('a %i at set-up fails for good: one error line, no retry, lease released', async (code, reason) => {
+    const driver = scriptedDriver()
+    const guard = memoryGuard()
+    const logger = memoryLogger()
+    let prepared = 0
+    driver.prepare = async () => {
+      prepared++
+      throw scriptedError(failure('unauthorized', code))
+    }
+    const states: PollingState[] = []
+    const p = poller({ driver, guard, logger, onStateChange: (s) => states.push(s.state) })
+    await p.start()
+    expect(p.status()).toMatchObject({ state: 'failed', lastError: reason, leaseHolder: null })
+    expect(states).toEqual(['standby', 'starting', 'failed'])
+    expect(prepared).toBe(1)
+    expect(driver.calls).toEqual([])
+    expect(await guard.inspect('polling:1')).toBeNull()
+    expect(logger.lines.filter((l) => l.level !== 'info')).toEqual([
+      {
+        level: 'error',
+        message: `polling: ${reason}; polling stopped for good: fix the bot token and restart`,
+        fields: { name: 'polling:1', step: 'setup', error: `unauthorized (${code})` },
+      },
+    ])
+    // stop() afterwards keeps the verdict.
+    await p.stop()
+    expect(p.status().state).toBe('failed')
+  })
+
+  it('a 401 on getUpdates (token revoked while polling) fails for good without retrying', async () => {
+    const driver = scriptedDriver()
+    const guard = memoryGuard()
+    const p = poller({ driver, guard })
+    driver.failNext(failure('unauthorized', 401))
+    await p.start()
+    expect(p.status()).toMatchObject({ state: 'failed', lastError: 'Telegram refused the bot token (401)' })
+    expect(driver.calls.filter((c) => c.method === 'getUpdates')).toHaveLength(1)
+    expect(await guard.inspect('polling:1')).toBeNull()
+  })
+
+  it('repeating getUpdates failures are logged once, then recovered with one info line', async () => {
+    const driver = scriptedDriver()
+    const logger = memoryLogger()
+    const p = poller({ driver, guard: memoryGuard(), logger })
+    driver.failNext(...Array.from({ length: 5 }, () => failure('network', null)))
+    void p.start()
+    await vi.waitFor(() => expect(driver.calls.some((c) => c.method === 'getUpdates')).toBe(true))
+    driver.push()
+    await vi.waitFor(() => expect(driver.handled).toEqual([1]), { timeout: 3000 })
+    expect(logger.lines.filter((l) => l.level === 'warn').map((l) => l.message)).toEqual([
+      'polling: getUpdates failed: the Telegram Bot API cannot be reached; retrying with back-off',
+    ])
+    expect(
+      logger.lines.some((l) => l.message === 'polling: getUpdates works again after 5 failed attempt(s)'),
+    ).toBe(true)
+  })
+
   it('redacts token-shaped text in errors it reports', async () => {
     const driver = scriptedDriver()
     const token = '123456789:AAbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb'
@@ -335,6 +451,8 @@ describe('createGuardedPoller', () => {
     expect(() => createGuardedPoller({ ...base, timeoutSeconds: 51 })).toThrow(RangeError)
     expect(() => createGuardedPoller({ ...base, conflictBackoff: { jitter: 2 } })).toThrow(RangeError)
     expect(() => createGuardedPoller({ ...base, name: '' })).toThrow(TypeError)
+    expect(() => createGuardedPoller({ ...base, setupTimeoutMs: 0 })).toThrow(RangeError)
+    expect(() => createGuardedPoller({ ...base, failureLogIntervalMs: -1 })).toThrow(RangeError)
   })
 })
 

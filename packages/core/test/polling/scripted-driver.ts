@@ -22,6 +22,9 @@ class ScriptedError extends Error {
   }
 }
 
+/** An error the scripted driver's `classify` turns into exactly `failure` (for scripted `prepare` steps). */
+export const scriptedError = (failure: TelegramFailure): Error => new ScriptedError(failure)
+
 export interface ScriptedDriver extends PollingDriver {
   readonly calls: DriverCall[]
   readonly handled: number[]

@@ -303,6 +303,9 @@ export function testPollingAdapter<B>(name: string, options: PollingAdapterSuite
             ttlMs: 3000,
             standbyRetryMs: 50,
             timeoutSeconds: 30,
+            // Updates are pushed from before the start: a cold start's drop would lose the first ones
+            // whenever getMe + deleteWebhook take longer than one push interval (a loaded machine).
+            dropPendingUpdates: false,
             logger: quiet,
             onStateChange: (status) => states[who].push({ state: status.state, at: Date.now() }),
           })
@@ -454,6 +457,114 @@ export function testPollingAdapter<B>(name: string, options: PollingAdapterSuite
         expect(a.status()).toMatchObject({ state: 'standby', leaseHolder: 'b' })
       } finally {
         await Promise.all([a.stop(), b?.stop()])
+        await fake.close()
+      }
+    })
+  })
+
+  describe(`${name} adapter: a poller that cannot start says so`, () => {
+    it('Telegram down, then 500s at start-up: the status says why, one warning per kind, then it polls', async () => {
+      const first = await createFakeBotApi({ limits: { enabled: false } })
+      const { url, token } = first
+      // Refused connections: nothing listens on the port until the API "comes back" on it.
+      await first.close()
+      const logger = recordingLogger()
+      const handled: number[] = []
+      const poller = options.startPolling(
+        options.createBot(url, token, (update) => {
+          handled.push(update.update_id)
+        }),
+        {
+          guard: memoryGuard(),
+          ttlMs: 3000,
+          timeoutSeconds: 30,
+          errorBackoff: { baseMs: 100, capMs: 400, jitter: 0.5 },
+          logger,
+        },
+      )
+      let fake: FakeBotApi | undefined
+      try {
+        await vi.waitFor(() => expect(poller.status().lastError).not.toBeNull(), { timeout: 2000 })
+        const unreachable = poller.status()
+        expect(unreachable.state).toBe('starting')
+        expect(unreachable.lastError).toMatch(/^the Telegram Bot API cannot be reached: /)
+        await sleep(1000)
+
+        fake = await createFakeBotApi({
+          token,
+          port: Number(new URL(url).port),
+          limits: { enabled: false },
+        })
+        fake.fail('*', { status: 500, times: Number.POSITIVE_INFINITY })
+        await vi.waitFor(() => expect(poller.status().lastError).toMatch(/answered 500/), { timeout: 2000 })
+        const erroring = poller.status()
+        expect(erroring.state).toBe('starting')
+        await sleep(1000)
+        const getMeWhileErroring = fake.countCalls('getMe')
+        fake.clearFaults()
+
+        await vi.waitFor(() => expect(poller.status().state).toBe('polling'), { timeout: 5000 })
+        expect(poller.status().lastError).toBeNull()
+        const update = fake.pushMessage({ chat: 4242, text: 'back' })
+        await vi.waitFor(() => expect(handled).toEqual([update?.update_id]), { timeout: 5000 })
+
+        // Backed off (floors 50, 100, 200, 200... ms), not a retry loop: a few getMe calls in a second of 500s.
+        expect(getMeWhileErroring).toBeGreaterThanOrEqual(1)
+        expect(getMeWhileErroring).toBeLessThanOrEqual(8)
+        const warnings = logger.lines.filter((line) => line.level !== 'info').map((line) => line.message)
+        expect(warnings).toEqual([
+          'polling: cannot start: the Telegram Bot API cannot be reached; retrying with back-off',
+          'polling: cannot start: the Telegram Bot API answered 500; retrying with back-off',
+        ])
+        expect(
+          logger.lines.some((line) => /^polling: started after \d+ failed attempt/.test(line.message)),
+        ).toBe(true)
+        const reported = JSON.stringify({ unreachable, erroring, logs: logger.lines })
+        expect(tokenParts(token).filter((part) => reported.includes(part))).toEqual([])
+        console.info(
+          `[${name}] start-up outage: ${getMeWhileErroring} getMe calls during ~1 s of 500s, ` +
+            `${warnings.length} warnings for 2 failure kinds`,
+        )
+      } finally {
+        await poller.stop()
+        await fake?.close()
+      }
+    })
+
+    it('a refused token (401): state failed with the reason, one error line, no retries, lease released', async () => {
+      const fake = await createFakeBotApi({ limits: { enabled: false } })
+      const [botId] = tokenParts(fake.token)
+      const refused = `${botId}:AA${'y'.repeat(33)}`
+      const guard = memoryGuard()
+      const logger = recordingLogger()
+      const poller = options.startPolling(
+        options.createBot(fake.url, refused, () => {}),
+        { guard, ttlMs: 3000, timeoutSeconds: 30, errorBackoff: { baseMs: 100, capMs: 400 }, logger },
+      )
+      try {
+        // start() returns the running promise: it settles once the poller gave up.
+        await poller.start()
+        expect(poller.status()).toMatchObject({
+          state: 'failed',
+          lastError: 'Telegram refused the bot token (401)',
+          leaseHolder: null,
+        })
+        expect(await guard.inspect(pollingLeaseName(refused))).toBeNull()
+        await sleep(3000)
+        // One getMe, refused; nothing after it. A poller retrying with back-off would make ~6 calls here.
+        expect(fake.countCalls('getMe')).toBe(1)
+        expect(fake.calls).toHaveLength(1)
+        expect(logger.lines.filter((line) => line.level !== 'info')).toEqual([
+          {
+            level: 'error',
+            message:
+              'polling: Telegram refused the bot token (401); polling stopped for good: fix the bot token and restart',
+          },
+        ])
+        const reported = JSON.stringify({ status: poller.status(), logs: logger.lines })
+        expect(tokenParts(refused).filter((part) => reported.includes(part))).toEqual([])
+      } finally {
+        await poller.stop()
         await fake.close()
       }
     })

@@ -1,0 +1,88 @@
+/**
+ * Log lines for failures that repeat: the first of each kind is logged at once, then at most one line per
+ * interval while it lasts (with the number of retries in between), and one line when the step works again.
+ * An outage of minutes is a handful of lines, not one per retry.
+ *
+ * @module
+ */
+import type { Clock } from '../delivery/clock.ts'
+import type { TelegramFailure } from '../delivery/types.ts'
+import { failureHeadline } from './failures.ts'
+import type { PollingLogger } from './types.ts'
+
+/** The poller steps whose failures are reported: set-up (`getMe`, `deleteWebhook`) and the long poll. */
+export type PollingStep = 'setup' | 'getUpdates'
+
+/** Options of {@link createFailureLog}. */
+export interface FailureLogOptions {
+  logger: PollingLogger
+  /** The lease name, in every line. */
+  name: string
+  clock: Clock
+  /** Smallest gap between two lines about the same step and failure kind, in ms. */
+  intervalMs: number
+}
+
+/** Reports failures of poller steps without flooding the log. */
+export interface FailureLog {
+  /** A step failed and will be retried after `delayMs`. */
+  failed(step: PollingStep, failure: TelegramFailure, delayMs: number): void
+  /** The step succeeded: one info line if its failures were reported, and the episode is over. */
+  recovered(step: PollingStep): void
+}
+
+interface Episode {
+  startedAt: number
+  attempts: number
+  /** Per failure kind: when it was last logged, and how many of it were not logged since. */
+  kinds: Map<string, { loggedAt: number; unlogged: number }>
+}
+
+const lead: Record<PollingStep, string> = {
+  setup: 'polling: cannot start',
+  getUpdates: 'polling: getUpdates failed',
+}
+
+/** Creates a {@link FailureLog} writing to `options.logger`. */
+export function createFailureLog(options: FailureLogOptions): FailureLog {
+  const { logger, name, clock, intervalMs } = options
+  const episodes = new Map<PollingStep, Episode>()
+
+  return {
+    failed(step, failure, delayMs) {
+      const now = clock.now()
+      let episode = episodes.get(step)
+      if (episode === undefined) {
+        episode = { startedAt: now, attempts: 0, kinds: new Map() }
+        episodes.set(step, episode)
+      }
+      episode.attempts++
+      const seen = episode.kinds.get(failure.kind)
+      if (seen !== undefined && now - seen.loggedAt < intervalMs) {
+        seen.unlogged++
+        return
+      }
+      episode.kinds.set(failure.kind, { loggedAt: now, unlogged: 0 })
+      logger.warn(`${lead[step]}: ${failureHeadline(failure)}; retrying with back-off`, {
+        name,
+        kind: failure.kind,
+        error: failure.description,
+        attempt: episode.attempts,
+        delayMs,
+        failingForS: Math.round((now - episode.startedAt) / 1000),
+        unloggedRetries: seen?.unlogged ?? 0,
+      })
+    },
+
+    recovered(step) {
+      const episode = episodes.get(step)
+      if (episode === undefined) return
+      episodes.delete(step)
+      const what = step === 'setup' ? 'started' : 'getUpdates works again'
+      logger.info(`polling: ${what} after ${episode.attempts} failed attempt(s)`, {
+        name,
+        failedForS: Math.round((clock.now() - episode.startedAt) / 1000),
+      })
+    },
+  }
+}

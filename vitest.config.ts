@@ -12,6 +12,7 @@ export const alias = {
   '@keygram/server-node': src('server-node'),
   '@keygram/store-sqlite': src('store-sqlite'),
   '@keygram/store-redis': src('store-redis'),
+  '@keygram/store-postgres': src('store-postgres'),
 }
 
 export default defineConfig({

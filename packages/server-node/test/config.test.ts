@@ -5,10 +5,12 @@ import { afterEach, describe, expect, it } from 'vitest'
 import {
   ConfigError,
   DEMO_WEBHOOK_SECRET,
+  describeStore,
   loadConfig,
   parseStoreUrl,
   resolveConfig,
 } from '../src/config/index.ts'
+import { configSecrets } from '../src/logging/secrets.ts'
 
 const TOKEN = '123456789:AAEhBOweik6ad9r_QXMENQjcrGbqCr4K-Sk'
 const SECRET = 'f3a9c1d27b8e4f60a1b2c3d4e5f60718'
@@ -96,7 +98,7 @@ describe('resolveConfig', () => {
         },
         {
           TELEGRAM_BOT_TOKEN: TOKEN,
-          KEYGRAM_STORE: 'postgres://u:p@db/keygram',
+          KEYGRAM_STORE: 'mongodb://u:p@db/keygram',
           KEYGRAM_LOCALE: 'de',
           WEBHOOK_PORT: '99999',
           KEYGRAM_TIME_ZONE: 'Mars/Olympus',
@@ -109,7 +111,7 @@ describe('resolveConfig', () => {
     expect(problems).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^KEYGRAM_WEBHOOK_SECRET is required when TELEGRAM_BOT_TOKEN is set/),
-        expect.stringMatching(/^KEYGRAM_STORE: PostgreSQL is not supported yet/),
+        expect.stringMatching(/^KEYGRAM_STORE: unknown store scheme "mongodb:"/),
         expect.stringMatching(/^KEYGRAM_LOCALE must be one of uk, en, ru/),
         expect.stringMatching(/^WEBHOOK_PORT must be a whole number from 0 to 65535/),
         expect.stringMatching(/^KEYGRAM_TIME_ZONE must be an IANA time zone/),
@@ -128,7 +130,7 @@ describe('resolveConfig', () => {
       resolveConfig(undefined, {
         TELEGRAM_BOT_TOKEN: badToken,
         KEYGRAM_WEBHOOK_SECRET: 'short secret!',
-        KEYGRAM_STORE: 'postgres://user:hunter2hunter2@db/keygram',
+        KEYGRAM_STORE: 'postgres://user:hunter2hunter2@db:no-port/keygram',
       }),
     )
     const text = problems.join('\n')
@@ -144,7 +146,7 @@ describe('resolveConfig', () => {
 })
 
 describe('parseStoreUrl', () => {
-  it('knows sqlite, redis and memory, and refuses the rest clearly', () => {
+  it('knows sqlite, redis, postgres and memory, and refuses the rest clearly', () => {
     expect(parseStoreUrl('sqlite:./data/keygram.db')).toEqual({
       ok: true,
       store: { kind: 'sqlite', path: './data/keygram.db' },
@@ -164,10 +166,30 @@ describe('parseStoreUrl', () => {
       ok: false,
       problem: expect.stringMatching(/unknown store scheme "mongodb:"/),
     })
-    expect(parseStoreUrl('postgresql://x')).toMatchObject({
-      ok: false,
-      problem: expect.stringMatching(/not supported yet/),
+    expect(parseStoreUrl('postgres://keygram:pw@db:5432/keygram?sslmode=require')).toEqual({
+      ok: true,
+      store: { kind: 'postgres', url: 'postgres://keygram:pw@db:5432/keygram?sslmode=require' },
     })
+    expect(parseStoreUrl('postgresql://x')).toEqual({
+      ok: true,
+      store: { kind: 'postgres', url: 'postgresql://x' },
+    })
+    const malformed = parseStoreUrl('postgres://u:hunter2hunter2@db:no-port/x')
+    expect(malformed).toMatchObject({
+      ok: false,
+      problem: expect.stringMatching(/PostgreSQL URL is malformed/),
+    })
+    expect(JSON.stringify(malformed)).not.toContain('hunter2hunter2')
+  })
+
+  it('is read from KEYGRAM_STORE, and a postgres URL is described without its password', () => {
+    const config = resolveConfig(undefined, { KEYGRAM_STORE: 'postgresql://keygram:s3cret@db/keygram' })
+    expect(config.store).toEqual({ kind: 'postgres', url: 'postgresql://keygram:s3cret@db/keygram' })
+    expect(describeStore(config.store)).toBe('postgresql://keygram:***@db/keygram')
+    expect(describeStore({ kind: 'postgres', url: 'postgres://db/k?password=s3cret&sslmode=require' })).toBe(
+      'postgres://db/k?password=***&sslmode=require',
+    )
+    expect(configSecrets(config)).toContain('s3cret')
   })
 })
 
@@ -213,14 +235,21 @@ describe('loadConfig', () => {
 })
 
 describe('ENV_VARIABLES', () => {
-  it('lists exactly the variables the loader reads, and the README documents each', async () => {
+  it('lists exactly the variables the loader reads, each with its field, and the README documents each', async () => {
     const { readFile } = await import('node:fs/promises')
     const { ENV_VARIABLES } = await import('../src/config/index.ts')
-    const source =
-      (await readFile(new URL('../src/config/resolve.ts', import.meta.url), 'utf8')) +
-      (await readFile(new URL('../src/config/load.ts', import.meta.url), 'utf8'))
-    const read = new Set([...source.matchAll(/(?:input\('|env\.)([A-Z][A-Z_]+)/g)].map((match) => match[1]))
+    const { ENV_NAMES } = await import('../src/config/sources.ts')
+    const loader = await readFile(new URL('../src/config/load.ts', import.meta.url), 'utf8')
+    const read = new Set([
+      ...Object.values(ENV_NAMES),
+      ...[...loader.matchAll(/env\.([A-Z][A-Z_]+)/g)].map((match) => match[1]),
+    ])
     expect(new Set(ENV_VARIABLES.map((variable) => variable.name))).toEqual(read)
+    for (const variable of ENV_VARIABLES) {
+      const field = Object.entries(ENV_NAMES).find(([, name]) => name === variable.name)?.[0]
+      // KEYGRAM_RATE_LIMIT has no field of its own: it sets limits.globalPerSecond.
+      if (field !== undefined && field !== 'rateLimit') expect(variable.field).toBe(field)
+    }
     const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8')
     for (const variable of ENV_VARIABLES)
       expect(readme).toMatch(new RegExp(`^\\| \`${variable.name}\` +\\|`, 'm'))

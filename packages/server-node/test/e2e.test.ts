@@ -248,7 +248,7 @@ describe('demo mode', () => {
       ['serve'],
       {
         TELEGRAM_BOT_TOKEN: token,
-        KEYGRAM_STORE: 'postgres://u:p@db/x',
+        KEYGRAM_STORE: 'mongodb://u:p@db/x',
         WEBHOOK_PORT: 'abc',
         KEYGRAM_HOST: '127.0.0.1',
       },
@@ -259,7 +259,7 @@ describe('demo mode', () => {
     const err = child.stderr()
     expect(err).toMatch(/Invalid Keygram configuration \(3 problems\)/)
     expect(err).toMatch(/- KEYGRAM_WEBHOOK_SECRET is required/)
-    expect(err).toMatch(/- KEYGRAM_STORE: PostgreSQL is not supported yet/)
+    expect(err).toMatch(/- KEYGRAM_STORE: unknown store scheme "mongodb:"/)
     expect(err).toMatch(/- WEBHOOK_PORT must be a whole number/)
     expect(err + child.stdout()).not.toContain(token)
     expect(child.stdout()).not.toMatch(/listening/)

@@ -41,7 +41,7 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
   {
     name: 'KEYGRAM_STORE',
     field: 'store',
-    description: 'sqlite:<path>, redis://host:6379 or memory:',
+    description: 'sqlite:<path>, redis://host:6379, postgres://host/database or memory:',
     default: 'sqlite:./data/keygram.db',
     secret: false,
   },

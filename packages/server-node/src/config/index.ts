@@ -6,7 +6,8 @@
 export { ENV_VARIABLES, type EnvVariable } from './env.ts'
 export { ConfigError } from './errors.ts'
 export { defineKeygramConfig, type LoadConfigOptions, loadConfig } from './load.ts'
-export { DEMO_WEBHOOK_SECRET, type EnvRecord, type ResolveConfigContext, resolveConfig } from './resolve.ts'
+export { DEMO_WEBHOOK_SECRET, type ResolveConfigContext, resolveConfig } from './resolve.ts'
+export type { EnvRecord } from './sources.ts'
 export {
   DEFAULT_STORE_URL,
   describeStore,

@@ -8,6 +8,7 @@
 export type StoreLocation =
   | { kind: 'sqlite'; path: string }
   | { kind: 'redis'; url: string }
+  | { kind: 'postgres'; url: string }
   | { kind: 'memory' }
 
 /** The default store: an embedded SQLite file in `./data`. */
@@ -16,12 +17,16 @@ export const DEFAULT_STORE_URL = 'sqlite:./data/keygram.db'
 /** The outcome of {@link parseStoreUrl}: the location, or one problem sentence. */
 export type StoreUrlResult = { ok: true; store: StoreLocation } | { ok: false; problem: string }
 
-const SUPPORTED = 'use sqlite:./data/keygram.db (default), redis://host:6379 or memory:'
+const SUPPORTED =
+  'use sqlite:./data/keygram.db (default), redis://host:6379, postgres://user:password@host:5432/database or memory:'
+
+// The tables' schema, `?schema=` in a PostgreSQL URL (the convention Prisma and others follow).
+const POSTGRES_SCHEMA = /^[a-z_][a-z0-9_]{0,62}$/
 
 /**
  * Parses a store URL: `sqlite:<path>` (also `sqlite://<path>` and `file:<path>`), `redis://...` or
- * `rediss://...`, `memory:`. `postgres://` is recognised and refused as not supported yet. Problems
- * never echo the URL, which may carry a password.
+ * `rediss://...`, `postgres://...` or `postgresql://...` (`?schema=` names the tables' schema, default
+ * `public`), `memory:`. Problems never echo the URL, which may carry a password.
  */
 export function parseStoreUrl(text: string): StoreUrlResult {
   const value = text.trim()
@@ -49,16 +54,40 @@ export function parseStoreUrl(text: string): StoreUrlResult {
       return { ok: true, store: { kind: 'memory' } }
     case 'postgres':
     case 'postgresql':
-      return {
-        ok: false,
-        problem: `PostgreSQL is not supported yet by @keygram/server-node; ${SUPPORTED}`,
+      try {
+        const schema = new URL(value).searchParams.get('schema')
+        if (schema !== null && !POSTGRES_SCHEMA.test(schema)) {
+          return {
+            ok: false,
+            problem: `the PostgreSQL URL's schema= must be a lower-case identifier ([a-z_][a-z0-9_]*, at most 63 characters)`,
+          }
+        }
+      } catch {
+        return {
+          ok: false,
+          problem:
+            'the PostgreSQL URL is malformed; expected postgres://[user[:password]@]host[:5432]/database[?schema=keygram]',
+        }
       }
+      return { ok: true, store: { kind: 'postgres', url: value } }
     default:
       return { ok: false, problem: `unknown store scheme${scheme ? ` "${scheme}:"` : ''}; ${SUPPORTED}` }
   }
 }
 
-/** A log-safe description of a store location (Redis passwords hidden). */
+/** The URL with its password (in the user part, or PostgreSQL's `?password=`) replaced by `***`. */
+function withoutPassword(text: string): string | null {
+  try {
+    const url = new URL(text)
+    if (url.password) url.password = '***'
+    if (url.searchParams.has('password')) url.searchParams.set('password', '***')
+    return url.toString()
+  } catch {
+    return null
+  }
+}
+
+/** A log-safe description of a store location (Redis and PostgreSQL passwords hidden). */
 export function describeStore(store: StoreLocation): string {
   switch (store.kind) {
     case 'sqlite':
@@ -66,12 +95,8 @@ export function describeStore(store: StoreLocation): string {
     case 'memory':
       return 'memory: (nothing survives a restart)'
     case 'redis':
-      try {
-        const url = new URL(store.url)
-        if (url.password) url.password = '***'
-        return url.toString()
-      } catch {
-        return 'redis://<unparseable>'
-      }
+      return withoutPassword(store.url) ?? 'redis://<unparseable>'
+    case 'postgres':
+      return withoutPassword(store.url) ?? 'postgres://<unparseable>'
   }
 }

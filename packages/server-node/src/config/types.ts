@@ -12,19 +12,21 @@ import type {
   RouteRule,
   StockRule,
 } from '@keygram/core'
+import type * as v from 'valibot'
+import type { botFrameworkSchema, logFormatSchema, logLevelSchema } from './fields.ts'
 import type { StoreLocation } from './store-url.ts'
 
 /** Which processes `serve` runs: the webhook server (9000), the Telegram bot (9001), or both. */
 export type ServerRole = 'webhook' | 'bot' | 'all'
 
 /** The Telegram framework the bot role polls with. */
-export type BotFramework = 'grammy' | 'telegraf'
+export type BotFramework = v.InferOutput<typeof botFrameworkSchema>
 
 /** How log lines look: coloured for people, JSON lines for collectors. */
-export type LogFormat = 'pretty' | 'json'
+export type LogFormat = v.InferOutput<typeof logFormatSchema>
 
 /** Log levels, quietest last. */
-export type LogLevelName = 'debug' | 'info' | 'warn' | 'error' | 'silent'
+export type LogLevelName = v.InferOutput<typeof logLevelSchema>
 
 /**
  * What `keygram.config.ts` (or `.mjs`, `.json`...) may export. Environment variables override it field by

@@ -1,0 +1,47 @@
+import type { KeygramStore } from '@keygram/core'
+import { testGuard, testStore } from '@keygram/testing'
+import type pg from 'pg'
+import { afterAll, beforeAll } from 'vitest'
+import { postgresStore } from '../src/index.ts'
+import { connect, dropSchema, POSTGRES_URL, uniqueSchema } from './helpers.ts'
+
+// One schema for the whole file: every factory call is another replica (own pool) on the same tables.
+const schema = uniqueSchema()
+let admin: pg.Pool
+
+beforeAll(async () => {
+  // Fails the file at once when PostgreSQL is unreachable, instead of letting each test time out.
+  admin = await connect()
+})
+
+afterAll(async () => {
+  await dropSchema(admin, schema)
+  await admin.end()
+})
+
+/** A store that owns its pool (the `url` path), as a deployed replica would. */
+function replica(): KeygramStore {
+  return postgresStore({ url: POSTGRES_URL, schema })
+}
+
+testStore('postgres', async () => {
+  const store = replica()
+  const reopened: KeygramStore[] = []
+  return {
+    store,
+    async reopen() {
+      const next = replica()
+      reopened.push(next)
+      return next
+    },
+    async cleanup() {
+      await store.close()
+      for (const next of reopened) await next.close()
+    },
+  }
+})
+
+testGuard('postgres', async () => {
+  const store = replica()
+  return { guard: store.guard, cleanup: () => store.close() }
+})

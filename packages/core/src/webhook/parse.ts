@@ -5,7 +5,7 @@
  */
 import { describeReceived, KeycrmWebhookError } from './errors.ts'
 import { payloadTooLarge, resolveMaxBytes, utf8ByteLength } from './limits.ts'
-import { copySafeObject, isPlainObject } from './safe-copy.ts'
+import { copySafeObject, isPlainObject, isSafeJsonObject, type JsonObject } from './safe-copy.ts'
 import { readLeadContext, readOrderContext } from './schemas.ts'
 import type { KeycrmEvent, KeycrmLeadContext, KeycrmOrderContext } from './types.ts'
 
@@ -33,6 +33,14 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/
  * or `invalid_context` (with the field path, e.g. `context.status_id`).
  */
 export function parseWebhook(body: unknown): KeycrmEvent {
+  return parseBody(body, false)
+}
+
+/**
+ * `fresh`: `body` came from `JSON.parse` here and nobody else holds it, so a context that is already safe
+ * (the usual case) is kept as it is instead of copied.
+ */
+function parseBody(body: unknown, fresh: boolean): KeycrmEvent {
   if (!isPlainObject(body)) throw notAnObject(body)
   const event = readEventName(body.event)
   const context = body.context
@@ -50,7 +58,8 @@ export function parseWebhook(body: unknown): KeycrmEvent {
       'context',
     )
   }
-  const raw = copySafeObject(context, 'context')
+  const raw =
+    fresh && isSafeJsonObject(context) ? (context as JsonObject) : copySafeObject(context, 'context')
   switch (event) {
     case 'order.change_order_status':
       return { kind: 'order_status', event, context: readOrderContext(raw) }
@@ -92,7 +101,7 @@ export function parseWebhookJson(text: string): KeycrmEvent {
       cause: error,
     })
   }
-  return parseWebhook(body)
+  return parseBody(body, true)
 }
 
 /** The error for a body with no content. */

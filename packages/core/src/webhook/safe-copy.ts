@@ -40,6 +40,34 @@ export function copySafeObject(value: Record<string, unknown>, path: string): Js
   return copyObject(value, path, 0)
 }
 
+/**
+ * Whether `value`, fresh from `JSON.parse`, is already what {@link copySafeObject} would make of it: no
+ * {@link DROPPED_KEYS}, no non-finite number or `-0`, no nesting past {@link MAX_CONTEXT_DEPTH}. Checking
+ * allocates nothing, so the usual clean webhook skips the copy; anything else is copied (and refused where the
+ * copy refuses it).
+ */
+export function isSafeJsonObject(value: Record<string, unknown>): boolean {
+  return isSafeObject(value, 0)
+}
+
+function isSafeObject(source: Record<string, unknown>, depth: number): boolean {
+  for (const key in source) {
+    if (DROPPED_KEYS.has(key) || !isSafeValue(source[key], depth + 1)) return false
+  }
+  return true
+}
+
+function isSafeValue(value: unknown, depth: number): boolean {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true
+  if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0)
+  if (depth > MAX_CONTEXT_DEPTH) return false
+  if (Array.isArray(value)) {
+    for (const item of value) if (!isSafeValue(item, depth + 1)) return false
+    return true
+  }
+  return isPlainObject(value) && isSafeObject(value, depth)
+}
+
 function copyObject(source: Record<string, unknown>, path: string, depth: number): JsonObject {
   const copy: JsonObject = {}
   for (const key of Object.keys(source)) {

@@ -72,6 +72,32 @@ describe('parser properties', () => {
     }
   })
 
+  it('a text parses as its JSON value does (the text path skips the copy of a clean context)', () => {
+    const outcome = (parse: () => unknown) => {
+      try {
+        return { ok: parse() }
+      } catch (error) {
+        if (!(error instanceof KeycrmWebhookError)) throw error
+        return { code: error.code, path: error.path }
+      }
+    }
+    // Texts JSON.stringify never writes: -0, a number JSON.parse makes Infinity, pollution keys deep down.
+    const spiced = fc.tuple(webhook, fc.constantFrom('', '-0', '1e999', '{"__proto__":{"x":1}}', '[1,-0]'))
+    fc.assert(
+      fc.property(spiced, ([body, extra]) => {
+        const base = JSON.stringify(body)
+        const text =
+          extra === '' || !base.includes('"context":{"')
+            ? base
+            : base.replace('"context":{', `"context":{"spice":${extra},`)
+        const fromText = outcome(() => parseWebhookText(text))
+        expect(fromText).toEqual(outcome(() => parseWebhook(JSON.parse(text))))
+        if ('ok' in fromText) expect(JSON.stringify(fromText.ok)).not.toContain('__proto__')
+      }),
+      { numRuns: 3000 },
+    )
+  })
+
   it('webhook-shaped bodies parse or name a context field in the error', () => {
     fc.assert(
       fc.property(webhook, (body) => {

@@ -473,18 +473,24 @@ export function stockAlerterOf(
   })
 }
 
-/** The poller's log lines, through consola, fields as `key=value`. */
+/**
+ * The poller's log lines, through consola, fields as `key=value`, each led by `polling: `. Core's poller
+ * already leads its messages with it; only the others get it, so no line reads `polling: polling: `.
+ */
 function pollingLogger(logger: ConsolaInstance): PollingLogger {
-  const line = (message: string, fields?: Record<string, unknown>) =>
-    fields === undefined || Object.keys(fields).length === 0
-      ? message
-      : `${message} ${Object.entries(fields)
+  const prefix = 'polling: '
+  const line = (message: string, fields?: Record<string, unknown>) => {
+    const text = message.startsWith(prefix) ? message : `${prefix}${message}`
+    return fields === undefined || Object.keys(fields).length === 0
+      ? text
+      : `${text} ${Object.entries(fields)
           .map(([key, value]) => `${key}=${String(value)}`)
           .join(' ')}`
+  }
   return {
-    info: (message, fields) => logger.info(`polling: ${line(message, fields)}`),
-    warn: (message, fields) => logger.warn(`polling: ${line(message, fields)}`),
-    error: (message, fields) => logger.error(`polling: ${line(message, fields)}`),
+    info: (message, fields) => logger.info(line(message, fields)),
+    warn: (message, fields) => logger.warn(line(message, fields)),
+    error: (message, fields) => logger.error(line(message, fields)),
   }
 }
 

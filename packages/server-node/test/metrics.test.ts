@@ -1,3 +1,4 @@
+import type { PollingState } from '@keygram/core'
 import { describe, expect, it } from 'vitest'
 import { createKeygramMetrics, createMetricsRegistry } from '../src/metrics/index.ts'
 import { parsePrometheus, sampleValue } from './helpers/prometheus.ts'
@@ -73,5 +74,26 @@ describe('metrics registry', () => {
     expect(sampleValue(samples, 'keygram_queue_depth', '{state="pending"}')).toBe(4)
     expect(sampleValue(samples, 'keygram_queue_depth', '{state="dead"}')).toBe(2)
     expect(sampleValue(samples, 'keygram_queue_oldest_pending_seconds')).toBe(3)
+  })
+
+  it.each(['starting', 'polling', 'standby', 'conflict', 'stopped', 'failed'] satisfies PollingState[])(
+    'shows the poller state %s as the one hot polling-state sample',
+    async (state) => {
+      const metrics = createKeygramMetrics()
+      metrics.watchPolling(() => ({ state, conflicts: 2 }))
+      const { samples } = parsePrometheus(await metrics.registry.render())
+      const stateSamples = samples.filter((sample) => sample.name === 'keygram_polling_state')
+      expect(sampleValue(samples, 'keygram_polling_state', `{state="${state}"}`)).toBe(1)
+      expect(stateSamples.reduce((sum, sample) => sum + sample.value, 0)).toBe(1)
+      expect(sampleValue(samples, 'keygram_polling_conflicts')).toBe(2)
+    },
+  )
+
+  it('shows a process without a poller as disabled', async () => {
+    const metrics = createKeygramMetrics()
+    metrics.watchPolling(() => null)
+    const { samples } = parsePrometheus(await metrics.registry.render())
+    expect(sampleValue(samples, 'keygram_polling_state', '{state="disabled"}')).toBe(1)
+    expect(sampleValue(samples, 'keygram_polling_state', '{state="failed"}')).toBe(0)
   })
 })

@@ -1,4 +1,5 @@
 import { memoryStore } from '@keygram/core'
+import { createFakeBotApi } from '@keygram/testing'
 import { describe, expect, it } from 'vitest'
 import { resolveConfig } from '../src/config/index.ts'
 import { createKeygramServer } from '../src/server.ts'
@@ -118,5 +119,31 @@ describe('createKeygramServer', () => {
     const second = createKeygramServer({ ...config, webhookPort: port }, { role: 'webhook', logger })
     await expect(second.start()).rejects.toThrow(/port is in use \(set WEBHOOK_PORT\)/)
     await first.stop()
+  })
+
+  it("leads the poller's log lines with one 'polling: ', not two", async () => {
+    const fake = await createFakeBotApi()
+    const config = resolveConfig(undefined, {
+      TELEGRAM_BOT_TOKEN: fake.token,
+      TELEGRAM_API_ROOT: fake.url,
+      KEYGRAM_WEBHOOK_SECRET: 'server-test-webhook-secret-0123456789',
+      KEYGRAM_HOST: '127.0.0.1',
+      BOT_PORT: '0',
+      KEYGRAM_STORE: 'memory:',
+    })
+    const { logger, lines } = captureLogger([fake.token, 'server-test-webhook-secret-0123456789'])
+    const server = createKeygramServer(config, { role: 'bot', logger })
+    try {
+      await server.start()
+      await expect
+        .poll(() => lines.some((line) => line.includes('lease acquired')), { timeout: 10_000 })
+        .toBe(true)
+    } finally {
+      await server.stop()
+      await fake.close()
+    }
+    const polling = lines.filter((line) => line.includes('polling: '))
+    expect(polling.some((line) => line.includes('polling: lease acquired'))).toBe(true)
+    expect(polling.filter((line) => line.includes('polling: polling: '))).toEqual([])
   })
 })

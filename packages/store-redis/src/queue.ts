@@ -46,7 +46,12 @@ export class RedisQueueStore implements QueueStore {
 
   /** {@inheritDoc QueueStore.claim} */
   async claim(input: ClaimInput): Promise<ClaimedChat[]> {
-    if (input.maxChats < 1 || input.maxJobsPerChat < 1) return []
+    // The same refusal as the other stores: a zero or NaN limit is a caller bug, not an empty queue.
+    if (!(input.maxChats >= 1) || !(input.maxJobsPerChat >= 1)) {
+      throw new RangeError(
+        `claim: maxChats and maxJobsPerChat must be >= 1, got ${input.maxChats}, ${input.maxJobsPerChat}`,
+      )
+    }
     const claimed = await this.#redis.keygramClaim(
       this.#prefix,
       input.now,

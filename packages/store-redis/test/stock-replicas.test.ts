@@ -76,7 +76,7 @@ describe('stock alerts with replicas on one Redis', () => {
     }
   })
 
-  it('accepts a 10 000-row import quickly and coalesces its alerts', async () => {
+  it('accepts a 10 000-row import and coalesces its alerts', async () => {
     const store = redisStore({ url: REDIS_URL, prefix: `${prefix}big:` })
     try {
       const alerter = createStockAlerter({ store, rules: [{ low: 3, chats: [{ chatId: '-100654' }] }] })
@@ -86,15 +86,10 @@ describe('stock alerts with replicas on one Redis', () => {
         in_stock: index % 10 === 0 ? 2 : 40,
         in_reserve: 0,
       }))
-      const started = performance.now()
+      // Its speed is measured in bench/, not here: no timed assertions in tests.
       const result = await alerter.accept(rows)
-      const elapsed = performance.now() - started
       expect(result).toMatchObject({ status: 'queued', crossings: 1000 })
       expect(result.jobs).toBeLessThanOrEqual(5)
-      expect(elapsed).toBeLessThan(5000)
-      console.info(
-        `stock on Redis: 10 000 rows, 1 000 crossings, ${result.jobs} messages in ${elapsed.toFixed(0)} ms`,
-      )
       expect(await drainTexts(store)).toHaveLength(result.jobs)
     } finally {
       await store.close()

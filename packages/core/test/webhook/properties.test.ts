@@ -92,7 +92,12 @@ describe('parser properties', () => {
             : base.replace('"context":{', `"context":{"spice":${extra},`)
         const fromText = outcome(() => parseWebhookText(text))
         expect(fromText).toEqual(outcome(() => parseWebhook(JSON.parse(text))))
-        if ('ok' in fromText) expect(JSON.stringify(fromText.ok)).not.toContain('__proto__')
+        // The copy path drops pollution keys; equality above says the text path did too.
+        if ('ok' in fromText && extra.includes('__proto__')) {
+          const spice = (fromText.ok as { context: { raw?: Record<string, unknown> } }).context
+          const raw = spice.raw ?? (spice as Record<string, unknown>)
+          expect(Object.hasOwn((raw.spice ?? {}) as object, '__proto__')).toBe(false)
+        }
       }),
       { numRuns: 3000 },
     )

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { DeliveryEvent, QueueStore } from '@keygram/core'
+import type { DeliveryEvent, PollingState, QueueStore } from '@keygram/core'
 import { type Counter, createMetricsRegistry, type Histogram, type MetricsRegistry } from './registry.ts'
 
 /** The metrics of one process. */
@@ -32,7 +32,20 @@ export interface KeygramMetrics {
 
 /** Delivery latency buckets in seconds: Telegram sends take ~0.1-1 s; retries and pacing push into minutes. */
 const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800]
-const POLLING_STATES = ['starting', 'polling', 'standby', 'conflict', 'stopped', 'disabled']
+/**
+ * Every state core's poller reports. Core has no runtime list, so this is a record keyed by its type: a state
+ * added to {@link PollingState} fails the typecheck here until it is listed, instead of reading all zeros.
+ */
+const POLLER_STATES: Record<PollingState, true> = {
+  starting: true,
+  polling: true,
+  standby: true,
+  conflict: true,
+  stopped: true,
+  failed: true,
+}
+/** The gauge's label values: the poller's states plus `disabled` for a process that runs no poller. */
+const POLLING_STATES: readonly string[] = [...Object.keys(POLLER_STATES), 'disabled']
 
 /** Creates the metrics on a fresh registry. */
 export function createKeygramMetrics(): KeygramMetrics {

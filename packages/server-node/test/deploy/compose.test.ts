@@ -52,6 +52,26 @@ function dependencies(target: ComposeService): Record<string, string> {
     : Object.fromEntries(Object.entries(dependsOn).map(([name, { condition }]) => [name, condition]))
 }
 
+/** What a filled-in `.env` holds, for interpolating `${VAR}` references the way Compose does. */
+const SAMPLE_ENV: Record<string, string> = {
+  TELEGRAM_BOT_TOKEN: '123456789:sample-token',
+  KEYGRAM_WEBHOOK_SECRET: 'sample-webhook-secret',
+  POSTGRES_PASSWORD: '0123456789abcdef0123456789abcdef',
+}
+
+/**
+ * Compose's interpolation of `${VAR}`, `${VAR:-default}` and `${VAR:?error}`: throws with the error message
+ * when a required variable is unset or empty, as `docker compose up` refuses to start then.
+ */
+function interpolate(value: string, env: Record<string, string>): string {
+  return value.replace(/\$\{([A-Z_][A-Z0-9_]*)(?:(:-|:\?)([^}]*))?\}/g, (_, name: string, op, rest) => {
+    const found = env[name] ?? ''
+    if (found !== '') return found
+    if (op === ':?') throw new Error(`${name}: ${rest}`)
+    return op === ':-' ? rest : ''
+  })
+}
+
 /** The names of the `.env.example` lines, commented-out ones included. */
 function envExampleNames(): string[] {
   const text = readFileSync(join(composeDir, '.env.example'), 'utf8')
@@ -69,6 +89,7 @@ const HEALTH = {
 describe.each([
   ['docker-compose.yml', 'sqlite'],
   ['docker-compose.redis.yml', 'redis'],
+  ['docker-compose.postgres.yml', 'postgres'],
 ] as const)('%s', (file, storeKind) => {
   const compose = loadCompose(file)
 
@@ -123,7 +144,7 @@ describe.each([
 
   it(`uses the ${storeKind} store`, () => {
     for (const name of ['webhook-server', 'telegram-bot']) {
-      const url = service(compose, name).environment?.KEYGRAM_STORE ?? ''
+      const url = interpolate(service(compose, name).environment?.KEYGRAM_STORE ?? '', SAMPLE_ENV)
       const parsed = parseStoreUrl(url)
       expect(parsed.ok && parsed.store.kind, name).toBe(storeKind)
     }
@@ -217,6 +238,56 @@ describe('docker-compose.redis.yml (two replicas)', () => {
     expect(redis.volumes).toContain('redis-data:/data')
     expect(compose.volumes).toHaveProperty('redis-data')
     expect(redis.healthcheck?.test).toEqual(['CMD', 'redis-cli', 'ping'])
+  })
+})
+
+describe('docker-compose.postgres.yml (two replicas)', () => {
+  const compose = loadCompose('docker-compose.postgres.yml')
+  const postgres = service(compose, 'postgres')
+
+  it('has the two roles, PostgreSQL and nginx', () => {
+    expect(Object.keys(compose.services).sort()).toEqual([
+      'nginx',
+      'postgres',
+      'telegram-bot',
+      'webhook-server',
+    ])
+  })
+
+  it('runs two replicas of each role on the postgres service, started once it is healthy', () => {
+    for (const name of ['webhook-server', 'telegram-bot']) {
+      const target = service(compose, name)
+      expect(target.deploy?.replicas, name).toBe(2)
+      const url = new URL(interpolate(target.environment?.KEYGRAM_STORE ?? '', SAMPLE_ENV))
+      expect(`${url.protocol}//${url.username}@${url.host}${url.pathname}`, name).toBe(
+        'postgres://keygram@postgres:5432/keygram',
+      )
+      // A fixed host port cannot be bound twice; nginx reaches the replicas by service name.
+      expect(target.ports, name).toBeUndefined()
+      expect(dependencies(target).postgres, name).toBe('service_healthy')
+    }
+  })
+
+  it('keeps the database password in .env, the same for the database and the store URL', () => {
+    expect(postgres.environment?.POSTGRES_PASSWORD).toMatch(/^\$\{POSTGRES_PASSWORD:\?.+\}$/)
+    expect(() => interpolate(postgres.environment?.POSTGRES_PASSWORD ?? '', {})).toThrow(/POSTGRES_PASSWORD/)
+    for (const name of ['webhook-server', 'telegram-bot']) {
+      const url = new URL(interpolate(service(compose, name).environment?.KEYGRAM_STORE ?? '', SAMPLE_ENV))
+      expect(url.password, name).toBe(SAMPLE_ENV.POSTGRES_PASSWORD)
+    }
+    expect(postgres.environment?.POSTGRES_USER).toBe('keygram')
+    expect(postgres.environment?.POSTGRES_DB).toBe('keygram')
+  })
+
+  it('runs postgres:17 on a volume, unpublished, with a pg_isready health check over TCP', () => {
+    expect(postgres.image).toBe('postgres:17')
+    expect(postgres.volumes).toContain('postgres-data:/var/lib/postgresql/data')
+    expect(compose.volumes).toHaveProperty('postgres-data')
+    expect(postgres.ports).toBeUndefined()
+    const test = postgres.healthcheck?.test ?? []
+    expect(test.slice(0, 2)).toEqual(['CMD', 'pg_isready'])
+    expect(test.join(' ')).toContain('-h 127.0.0.1 -U keygram -d keygram')
+    expect(postgres.healthcheck?.retries).toBeGreaterThanOrEqual(1)
   })
 })
 

@@ -289,6 +289,23 @@ export function testStore(name: string, factory: StoreFactory, options: StoreSui
         expect(texts((await claimOne(store, now + 3, chat)).jobs)).toEqual(['#1'])
       })
 
+      it('refuses maxChats or maxJobsPerChat below 1 with a RangeError and claims nothing', async () => {
+        const store = await openDrained()
+        const chat = chatId()
+        const now = Date.now()
+        await add(store, now, newJob(chat, '#1'))
+        for (const limits of [
+          { maxChats: 0 },
+          { maxJobsPerChat: 0 },
+          { maxChats: -1, maxJobsPerChat: -1 },
+          { maxChats: Number.NaN },
+        ]) {
+          await expect(claim(store, now + 1, limits), JSON.stringify(limits)).rejects.toThrow(RangeError)
+        }
+        // Nothing was claimed on the way: the job is still there for a valid claim.
+        expect(texts((await claimOne(store, now + 1, chat)).jobs)).toEqual(['#1'])
+      })
+
       it('claims the chats that waited longest first', async () => {
         const store = await openDrained()
         const [early, middle, late] = [chatId(), chatId(), chatId()]

@@ -59,7 +59,10 @@ export class SubscriptionLimitError extends Error {
 
 /** Every valid subscription in the store; an absent or malformed record reads as none. */
 export async function readSubscriptions(kv: Pick<KeyValueStore, 'get'>): Promise<Subscription[]> {
-  const record = v.safeParse(recordSchema, await kv.get(SUBSCRIPTIONS_KEY))
+  const stored = await kv.get(SUBSCRIPTIONS_KEY)
+  // Nobody subscribed (the usual case, read once per webhook): valibot would build an issue and its message.
+  if (stored === null) return []
+  const record = v.safeParse(recordSchema, stored)
   if (!record.success) return []
   const subscriptions: Subscription[] = []
   for (const entry of record.output.chats) {

@@ -38,8 +38,8 @@ export async function readResults(file: string = RESULTS_FILE): Promise<BenchRes
 }
 
 /**
- * Merges `entries` into the results file (top-level keys replace, other keys stay), sets `machine` and
- * writes the file atomically, so a bench that dies mid-write never leaves half a file for the next one.
+ * Merges `entries` into the results file (top-level keys replace, other keys stay), stamps each entry and
+ * the file's `machine` (the last writer's) and writes the file atomically, so a bench that dies mid-write never leaves half a file for the next one.
  *
  * @returns The merged results as written.
  */
@@ -48,7 +48,14 @@ export async function mergeResults(
   file: string = RESULTS_FILE,
 ): Promise<BenchResults> {
   // Read right before writing: another bench may have merged its keys while this one ran.
-  const merged: BenchResults = { ...(await readResults(file)), ...entries, machine: machineDescription() }
+  // Each entry carries its own machine: benches are rerun one at a time, sometimes on another machine.
+  const machine = machineDescription()
+  const stamped: BenchResults = {}
+  for (const [key, value] of Object.entries(entries)) {
+    stamped[key] =
+      value !== null && typeof value === 'object' && !Array.isArray(value) ? { ...value, machine } : value
+  }
+  const merged: BenchResults = { ...(await readResults(file)), ...stamped, machine }
   const temporary = `${file}.${process.pid}.tmp`
   await writeFile(temporary, `${JSON.stringify(merged, null, 2)}\n`)
   await rename(temporary, file)

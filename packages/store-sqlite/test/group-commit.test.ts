@@ -1,5 +1,4 @@
 import { join } from 'node:path'
-import type { KeygramStore, NewJob } from '@keygram/core'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openDatabase } from '../src/database.ts'
@@ -28,15 +27,6 @@ function walFrames(path: string): number {
     reader.close()
   }
 }
-
-const renderJob = (chatId: string, id: number): NewJob => ({
-  ...job(chatId, `order #${id}`),
-  render: {
-    webhook: { event: 'order.change_order_status', context: { id, status_id: 4, note: 'Київ <b>' } },
-    locale: 'uk',
-    disableNotification: true,
-  },
-})
 
 describe('sqlite group commit', () => {
   it('commits webhooks that arrive together in one transaction, each durable when its enqueue resolves', async () => {
@@ -112,36 +102,5 @@ describe('sqlite group commit', () => {
     const outcomes = await Promise.allSettled([group.run(() => 1), group.run(() => 2)])
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected'])
     blocker.exec('ROLLBACK')
-  })
-
-  it('keeps a job rendered at send time (its render request) through enqueue, claim and dead letters', async () => {
-    const files = fixture()
-    const store: KeygramStore = files.open()
-    await store.queue.enqueue({
-      deliveryKey: 'r',
-      dedupeTtlMs: 60_000,
-      jobs: [renderJob('-100', 1), job('-100', 'ready')],
-      now: T0,
-    })
-    // Read back through a second connection, as the bot process would.
-    const reader = files.open()
-    const [claim] = await reader.queue.claim({
-      workerId: 'w',
-      now: T0,
-      leaseMs: 1000,
-      maxChats: 1,
-      maxJobsPerChat: 5,
-    })
-    expect(claim!.jobs[0]!.render).toEqual(renderJob('-100', 1).render)
-    expect(claim!.jobs[0]!.message).toEqual(renderJob('-100', 1).message)
-    expect(claim!.jobs[1]!.render).toBeUndefined()
-    expect(claim!.jobs[1]!.message.text).toBe('ready')
-    await reader.queue.settle('-100', claim!.claimToken, {
-      dead: [{ id: claim!.jobs[0]!.id, reason: 'forbidden', error: 'x' }],
-      done: [claim!.jobs[1]!.id],
-      now: T0,
-    })
-    const [dead] = await reader.queue.listDead()
-    expect(dead!.render).toEqual(renderJob('-100', 1).render)
   })
 })

@@ -4,4 +4,5 @@
  * @module
  */
 export { type GuardFactory, type GuardHandle, type GuardSuiteOptions, testGuard } from './guard-suite.ts'
+export { type ReplicaFactory, type ReplicaSet, testStoreReplicas } from './replica-suite.ts'
 export { type StoreFactory, type StoreHandle, type StoreSuiteOptions, testStore } from './store-suite.ts'

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
@@ -78,8 +78,23 @@ function envExampleNames(): string[] {
   return [...text.matchAll(/^#?\s*([A-Z][A-Z0-9_]*)=/gm)].map((match) => match[1] ?? '')
 }
 
-const knownVariables = new Set(ENV_VARIABLES.map((variable) => variable.name))
-const secretVariables = ENV_VARIABLES.filter((variable) => variable.secret).map((variable) => variable.name)
+/** Variables a compose file itself reads (`${NAME}`), such as the PostgreSQL variant's password. */
+function composeOnlyVariables(): string[] {
+  const names = new Set<string>()
+  for (const file of readdirSync(composeDir).filter((name) => /^docker-compose.*\.yml$/.test(name))) {
+    const text = readFileSync(join(composeDir, file), 'utf8')
+    for (const match of text.matchAll(/\$\{([A-Z][A-Z0-9_]*)/g)) names.add(match[1] ?? '')
+  }
+  for (const variable of ENV_VARIABLES) names.delete(variable.name)
+  return [...names]
+}
+
+const knownVariables = new Set([...ENV_VARIABLES.map((variable) => variable.name), ...composeOnlyVariables()])
+const secretVariables = [
+  ...ENV_VARIABLES.filter((variable) => variable.secret).map((variable) => variable.name),
+  // The compose files read only passwords of their own.
+  ...composeOnlyVariables(),
+]
 
 const HEALTH = {
   'webhook-server': { port: '9000', interval: '60s', start_period: '30s', retries: 5 },
@@ -294,7 +309,7 @@ describe('docker-compose.postgres.yml (two replicas)', () => {
 describe('.env.example', () => {
   const text = readFileSync(join(composeDir, '.env.example'), 'utf8')
 
-  it('names only variables the server reads, and the required ones', () => {
+  it('names only variables the server or a compose file reads, and the required ones', () => {
     const names = envExampleNames()
     expect(names).toEqual(
       expect.arrayContaining(['TELEGRAM_BOT_TOKEN', 'KEYGRAM_WEBHOOK_SECRET', 'KEYGRAM_CHAT_ID']),

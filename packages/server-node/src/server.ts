@@ -377,6 +377,7 @@ export function createKeygramServer(
         polling: current,
         metrics,
         conflictGraceMs: config.conflictGraceMs,
+        startGraceMs: config.botStartGraceMs,
         redact,
       })
       const listening = await listen(app, config.botPort, 'bot server')

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createBotApp, type PollingStatusLike, pollingHealth } from '../src/bot-app.ts'
+import { createBotApp, type PollingStatusLike, pollingHealth, stalePollThresholdMs } from '../src/bot-app.ts'
 import { createKeygramMetrics } from '../src/metrics/index.ts'
 import { parsePrometheus, sampleValue } from './helpers/prometheus.ts'
 
@@ -21,13 +21,49 @@ describe('pollingHealth', () => {
     expect(pollingHealth({ state, since: NOW - lasting }, NOW, 60_000).healthy).toBe(healthy)
   })
 
+  it.each([
+    [30, 90_000], // the default long poll: 2 × 30 s + 30 s
+    [0, 90_000], // short polling keeps the floor
+    [50, 130_000], // Telegram's longest long poll
+  ])('a long poll of %i s is stale after %i ms without a successful poll', (timeoutSeconds, threshold) => {
+    expect(stalePollThresholdMs(timeoutSeconds)).toBe(threshold)
+  })
+
+  it.each([
+    ['a poll answered just now', NOW - 600_000, NOW, true],
+    ['the last poll answered 89 s ago', NOW - 600_000, NOW - 89_000, true],
+    ['no poll answered for 91 s', NOW - 600_000, NOW - 91_000, false],
+    ['polling began 30 s ago, no poll answered yet', NOW - 30_000, null, true],
+    ['polling began 120 s ago, no poll ever answered', NOW - 120_000, null, false],
+    // A success from an earlier lease term must not make a new term look stale.
+    ['a new term began 10 s ago, the last success is from an old term', NOW - 10_000, NOW - 3_600_000, true],
+  ] as const)('polling with %s is healthy: %s', (_, since, lastSuccessfulPollAt, healthy) => {
+    const health = pollingHealth(
+      { state: 'polling', since, lastSuccessfulPollAt },
+      NOW,
+      60_000,
+      60_000,
+      90_000,
+    )
+    expect(health).toMatchObject({ healthy, state: 'polling' })
+  })
+
+  it('uses the start grace it is given', () => {
+    expect(pollingHealth({ state: 'starting', since: NOW - 100_000 }, NOW, 60_000, 120_000).healthy).toBe(
+      true,
+    )
+    expect(pollingHealth({ state: 'starting', since: NOW - 100_000 }, NOW, 60_000, 90_000).healthy).toBe(
+      false,
+    )
+  })
+
   it('is healthy when polling is off (demo mode)', () => {
     expect(pollingHealth(null, NOW, 60_000)).toEqual({ healthy: true, state: 'disabled', reason: null })
   })
 })
 
 describe('bot app', () => {
-  function appWith(status: PollingStatusLike | null) {
+  function appWith(status: PollingStatusLike | null, options: { pollTimeoutSeconds?: number } = {}) {
     const metrics = createKeygramMetrics()
     const holder = status === null ? null : { status: () => status }
     metrics.watchPolling(() => holder?.status() ?? null)
@@ -35,6 +71,7 @@ describe('bot app', () => {
       polling: holder,
       metrics,
       conflictGraceMs: 60_000,
+      ...options,
       clock: () => NOW,
       redact: (text) => text.replaceAll(TOKEN, '[redacted]'),
     })
@@ -80,6 +117,44 @@ describe('bot app', () => {
     expect(body).toMatchObject({ status: 'unhealthy', state: 'starting' })
     expect(body.reason).toMatch(/has not been able to start for 90 s: the Telegram Bot API cannot be reached/)
     expect(body.lastError).toMatch(/cannot be reached/)
+  })
+
+  it('answers 503 with a redacted reason while polling but no getUpdates succeeds, and 200 once one does', async () => {
+    const lastError = `the Telegram Bot API answered 502: Bad Gateway at https://api.telegram.org/bot${TOKEN}/getUpdates`
+    // A scripted poller: polling since 10 min ago, its last success 2 min ago, every poll since failing.
+    const status: PollingStatusLike = {
+      state: 'polling',
+      since: NOW - 600_000,
+      lastSuccessfulPollAt: NOW - 120_000,
+      lastError,
+    }
+    const app = appWith(status)
+    const stale = await app.request('/healthz')
+    expect(stale.status).toBe(503)
+    const text = await stale.text()
+    expect(text).not.toContain(TOKEN)
+    const body = JSON.parse(text)
+    expect(body).toMatchObject({ status: 'unhealthy', state: 'polling', lastSuccessfulPollAt: NOW - 120_000 })
+    expect(body.reason).toMatch(/^no getUpdates has succeeded for 120 s: the Telegram Bot API answered 502/)
+    expect(body.reason).toContain('[redacted]')
+
+    // Telegram answers again: the poller stamps the success and clears the error.
+    status.lastSuccessfulPollAt = NOW - 2_000
+    status.lastError = null
+    const fresh = await app.request('/healthz')
+    expect(fresh.status).toBe(200)
+    expect(await fresh.json()).toMatchObject({
+      status: 'ok',
+      state: 'polling',
+      reason: null,
+      lastError: null,
+    })
+  })
+
+  it('derives the stale-poll threshold from the long-poll timeout', async () => {
+    const status = { state: 'polling', since: NOW - 600_000, lastSuccessfulPollAt: NOW - 120_000 }
+    expect((await appWith(status).request('/healthz')).status).toBe(503) // 30 s polls: stale after 90 s
+    expect((await appWith(status, { pollTimeoutSeconds: 50 }).request('/healthz')).status).toBe(200) // 130 s
   })
 
   it('answers 503 at once when Telegram refused the bot token, saying so', async () => {

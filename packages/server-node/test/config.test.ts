@@ -138,6 +138,30 @@ describe('resolveConfig', () => {
     for (const secret of [badToken, 'short secret!', 'hunter2hunter2']) expect(text).not.toContain(secret)
   })
 
+  it('reads the bot start grace from KEYGRAM_BOT_START_GRACE_SECONDS or the file, 60 s by default', () => {
+    expect(resolveConfig(undefined, {}).botStartGraceMs).toBe(60_000)
+    expect(resolveConfig(undefined, { KEYGRAM_BOT_START_GRACE_SECONDS: '180' }).botStartGraceMs).toBe(180_000)
+    expect(resolveConfig(undefined, { KEYGRAM_BOT_START_GRACE_SECONDS: '0' }).botStartGraceMs).toBe(0)
+    expect(resolveConfig({ botStartGraceSeconds: 3600 }, {}).botStartGraceMs).toBe(3_600_000)
+  })
+
+  it.each(['3601', '-5', '1.5', 'soon'])(
+    'refuses KEYGRAM_BOT_START_GRACE_SECONDS=%s, naming the variable',
+    (value) => {
+      expect(problemsOf(() => resolveConfig(undefined, { KEYGRAM_BOT_START_GRACE_SECONDS: value }))).toEqual([
+        'KEYGRAM_BOT_START_GRACE_SECONDS must be a whole number from 0 to 3600',
+      ])
+    },
+  )
+
+  it('refuses a bad botStartGraceSeconds in the config file, naming the field', () => {
+    expect(
+      problemsOf(() =>
+        resolveConfig({ botStartGraceSeconds: 7200 }, {}, { configFileLabel: 'keygram.config.ts' }),
+      ),
+    ).toEqual(['keygram.config.ts: botStartGraceSeconds must be a whole number from 0 to 3600'])
+  })
+
   it('refuses the same port for both servers', () => {
     expect(problemsOf(() => resolveConfig(undefined, { WEBHOOK_PORT: '9100', BOT_PORT: '9100' }))[0]).toMatch(
       /both 9100/,

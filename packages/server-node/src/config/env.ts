@@ -174,6 +174,14 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
     secret: false,
   },
   {
+    name: 'KEYGRAM_BOT_START_GRACE_SECONDS',
+    field: 'botStartGraceSeconds',
+    description:
+      'How long the poller may keep failing to start (Telegram unreachable, 5xx) before the bot /healthz answers 503',
+    default: '60',
+    secret: false,
+  },
+  {
     name: 'KEYGRAM_URL',
     field: 'url',
     description: 'Base URL of the running webhook server, for send-test',

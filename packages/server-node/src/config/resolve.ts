@@ -110,6 +110,7 @@ function toKeygramConfig(fields: ConfigFields, context: ResolveConfigContext): K
       maxBodyBytes: fields.maxStockBodyBytes,
     },
     conflictGraceMs: fields.conflictGraceSeconds * 1000,
+    botStartGraceMs: fields.botStartGraceSeconds * 1000,
     url: fields.url ?? `http://127.0.0.1:${fields.webhookPort === 0 ? 9000 : fields.webhookPort}`,
     log: { format: fields.logFormat ?? (context.isTTY ? 'pretty' : 'json'), level: fields.logLevel },
     configFile: context.configFile ?? null,

@@ -69,6 +69,8 @@ const fieldEntries = {
   stockLow: v.optional(stockLow),
   maxStockBodyBytes: v.optional(wholeNumber(1024, 64 * 1_048_576), DEFAULT_MAX_STOCK_WEBHOOK_BYTES),
   conflictGraceSeconds: v.optional(wholeNumber(0, 86_400), 60),
+  // An hour is far past any real start-up; more would hide a bot that never starts.
+  botStartGraceSeconds: v.optional(wholeNumber(0, 3600), 60),
   url: v.optional(httpUrl),
   logFormat: v.optional(logFormatSchema),
   logLevel: v.optional(logLevelSchema, 'info'),

@@ -33,6 +33,7 @@ export const ENV_NAMES = {
   stockLow: 'KEYGRAM_STOCK_LOW',
   maxStockBodyBytes: 'KEYGRAM_MAX_STOCK_BODY_BYTES',
   conflictGraceSeconds: 'KEYGRAM_CONFLICT_GRACE_SECONDS',
+  botStartGraceSeconds: 'KEYGRAM_BOT_START_GRACE_SECONDS',
   url: 'KEYGRAM_URL',
   logFormat: 'LOG_FORMAT',
   logLevel: 'LOG_LEVEL',

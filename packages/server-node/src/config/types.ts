@@ -94,6 +94,12 @@ export interface KeygramUserConfig {
   maxStockBodyBytes?: number
   /** Seconds a polling conflict may last before the bot's `/healthz` turns 503 (`KEYGRAM_CONFLICT_GRACE_SECONDS`). */
   conflictGraceSeconds?: number
+  /**
+   * Seconds the poller may stay `starting` (it holds the lease but cannot reach Telegram, or Telegram answers
+   * 5xx) before the bot's `/healthz` turns 503 (`KEYGRAM_BOT_START_GRACE_SECONDS`), 0-3600, default 60 (the
+   * compose file's `start_period`).
+   */
+  botStartGraceSeconds?: number
   /** Base URL of the running webhook server for `send-test` (`KEYGRAM_URL`). */
   url?: string
   /** Log format (`LOG_FORMAT`), default pretty in a terminal, JSON otherwise. */
@@ -138,6 +144,8 @@ export interface KeygramConfig {
    */
   stock: { rules: StockRule[]; low: number | null; maxBodyBytes: number }
   conflictGraceMs: number
+  /** How long the poller may stay `starting` before the bot's `/healthz` turns 503, in ms. */
+  botStartGraceMs: number
   /** Base URL `send-test` posts to, e.g. `http://127.0.0.1:9000`. */
   url: string
   log: { format: LogFormat; level: LogLevelName }

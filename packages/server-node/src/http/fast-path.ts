@@ -11,14 +11,8 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import {
-  type KeycrmEvent,
-  KeycrmWebhookError,
-  parseStockWebhookText,
-  parseWebhookText,
-  payloadTooLarge,
-  type StockBalanceRow,
-} from '@keygram/core'
+import { type KeycrmEvent, KeycrmWebhookError, type StockBalanceRow } from '@keygram/core'
+import { type KeycrmWebhookBody, parseKeycrmBody } from './read-keycrm-body.ts'
 import { isJsonish, readLimited } from './read-webhook.ts'
 import { type JsonReply, jsonReply } from './responses.ts'
 
@@ -45,18 +39,17 @@ export interface FastPathHandlers {
 /** Takes a request (and answers it) or returns `false` without touching it. */
 export type FastPath = (req: IncomingMessage, res: ServerResponse) => boolean
 
-const utf8 = new TextDecoder('utf-8', { fatal: true })
-
 /** Creates the fast path over the webhook app's handlers. */
 export function createFastPath(handlers: FastPathHandlers): FastPath {
   const prefix = `${handlers.pathPrefix}/`
   const { maxBytes, stockMaxBytes } = handlers
+  const limits = { maxBytes, stockMaxBytes }
   const readLimit = stockMaxBytes === null ? maxBytes : Math.max(maxBytes, stockMaxBytes)
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let body: { kind: 'event'; event: KeycrmEvent } | { kind: 'stock'; rows: StockBalanceRow[] }
+    let body: KeycrmWebhookBody
     try {
-      body = parseBody(await readLimited(req, readLimit))
+      body = parseKeycrmBody(await readLimited(req, readLimit), limits)
     } catch (error) {
       if (error instanceof KeycrmWebhookError) {
         await writeResponse(res, handlers.refuse(error, clientOf(req)))
@@ -65,25 +58,6 @@ export function createFastPath(handlers: FastPathHandlers): FastPath {
     }
     if (body.kind === 'stock') await writeResponse(res, await handlers.acceptStock(body.rows))
     else writeReply(res, await handlers.acceptEvent(body.event))
-  }
-
-  // As `readKeycrmBody` decides: one read up to the larger limit, told apart by the first character.
-  function parseBody(
-    bytes: Uint8Array,
-  ): { kind: 'event'; event: KeycrmEvent } | { kind: 'stock'; rows: StockBalanceRow[] } {
-    let text: string
-    try {
-      text = utf8.decode(bytes)
-    } catch (error) {
-      throw new KeycrmWebhookError('invalid_encoding', 'The webhook body is not valid UTF-8 text.', null, {
-        cause: error,
-      })
-    }
-    if (stockMaxBytes !== null && firstCharacter(text) === '[') {
-      return { kind: 'stock', rows: parseStockWebhookText(text, { maxBytes: stockMaxBytes }) }
-    }
-    if (bytes.byteLength > maxBytes) throw payloadTooLarge(maxBytes, `${bytes.byteLength} bytes`)
-    return { kind: 'event', event: parseWebhookText(text, { maxBytes }) }
   }
 
   return (req, res) => {
@@ -125,14 +99,6 @@ async function writeResponse(res: ServerResponse, response: Response): Promise<v
     headers[name] = value
   })
   writeReply(res, { status: response.status, body: await response.text(), headers })
-}
-
-function firstCharacter(text: string): string | undefined {
-  for (let index = 0; index < text.length; index++) {
-    const char = text[index]!
-    if (char !== ' ' && char !== '\n' && char !== '\r' && char !== '\t') return char
-  }
-  return undefined
 }
 
 function clientOf(req: IncomingMessage): string {

@@ -10,7 +10,6 @@
  */
 import {
   type KeycrmEvent,
-  KeycrmWebhookError,
   parseStockWebhookText,
   parseWebhookText,
   payloadTooLarge,
@@ -18,7 +17,7 @@ import {
   readWebhook,
   type StockBalanceRow,
 } from '@keygram/core'
-import { isJsonish, nodeRequestOf, readLimited, readWebhookRequest } from './read-webhook.ts'
+import { decodeUtf8Body, isJsonish, nodeRequestOf, readLimited, readWebhookRequest } from './read-webhook.ts'
 
 /** A read webhook: an event, or the rows of a stock-balance webhook. */
 export type KeycrmWebhookBody =
@@ -32,8 +31,6 @@ export interface ReadKeycrmBodyLimits {
   /** Largest stock-balance webhook, in bytes; `null`: arrays are not accepted (refused as core refuses them). */
   stockMaxBytes: number | null
 }
-
-const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 /**
  * Reads, checks and parses a webhook request of either kind, with core's checks and errors (405, 415,
@@ -57,15 +54,17 @@ export async function readKeycrmBody(
     throw payloadTooLarge(limit, `content-length ${declared}`)
   }
   const bytes = req !== null ? await readLimited(req, limit) : await readLimitedBody(request.body, limit)
-  let text: string
-  try {
-    text = utf8.decode(bytes)
-  } catch (error) {
-    throw new KeycrmWebhookError('invalid_encoding', 'The webhook body is not valid UTF-8 text.', null, {
-      cause: error,
-    })
-  }
-  if (firstCharacter(text) === '[')
+  return parseKeycrmBody(bytes, limits)
+}
+
+/**
+ * Decodes and parses a body read up to the larger limit, told apart by its first character: an array is
+ * a stock-balance webhook (when `stockMaxBytes` allows them), anything else an event within `maxBytes`.
+ */
+export function parseKeycrmBody(bytes: Uint8Array, limits: ReadKeycrmBodyLimits): KeycrmWebhookBody {
+  const { maxBytes, stockMaxBytes } = limits
+  const text = decodeUtf8Body(bytes)
+  if (stockMaxBytes !== null && firstCharacter(text) === '[')
     return { kind: 'stock', rows: parseStockWebhookText(text, { maxBytes: stockMaxBytes }) }
   if (bytes.byteLength > maxBytes) throw payloadTooLarge(maxBytes, `${bytes.byteLength} bytes`)
   return { kind: 'event', event: parseWebhookText(text, { maxBytes }) }

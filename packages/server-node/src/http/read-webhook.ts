@@ -31,16 +31,18 @@ export async function readWebhookRequest(request: Request, maxBytes: number): Pr
     req.resume() // the answer closes the connection; drain what arrives meanwhile
     throw payloadTooLarge(maxBytes, `content-length ${declared}`)
   }
-  const bytes = await readLimited(req, maxBytes)
-  let text: string
+  return parseWebhookText(decodeUtf8Body(await readLimited(req, maxBytes)), { maxBytes })
+}
+
+/** The body's text, or core's `invalid_encoding` error (400) when it is not valid UTF-8. */
+export function decodeUtf8Body(bytes: Uint8Array): string {
   try {
-    text = utf8.decode(bytes)
+    return utf8.decode(bytes)
   } catch (error) {
     throw new KeycrmWebhookError('invalid_encoding', 'The webhook body is not valid UTF-8 text.', null, {
       cause: error,
     })
   }
-  return parseWebhookText(text, { maxBytes })
 }
 
 /** The Node request behind an srvx request (`request.runtime.node.req`), or `null`. */

@@ -6,8 +6,8 @@
 import * as v from 'valibot'
 import { INVALID, type Invalid, toNumber, toRequiredId, toText } from '../webhook/coerce.ts'
 import { describeReceived, KeycrmWebhookError } from '../webhook/errors.ts'
-import { payloadTooLarge, resolveMaxBytes, utf8ByteLength } from '../webhook/limits.ts'
-import { emptyBody } from '../webhook/parse.ts'
+import { assertTextWithin, resolveMaxBytes } from '../webhook/limits.ts'
+import { parseJsonBody } from '../webhook/parse.ts'
 import { isPlainObject } from '../webhook/safe-copy.ts'
 import type { StockBalanceRow } from './types.ts'
 
@@ -102,23 +102,8 @@ export function parseStockWebhookText(
   options: ParseStockWebhookTextOptions = {},
 ): StockBalanceRow[] {
   const maxBytes = resolveMaxBytes(options.maxBytes ?? DEFAULT_MAX_STOCK_WEBHOOK_BYTES)
-  // Every UTF-16 unit is at least one UTF-8 byte, so only texts near the limit need counting.
-  if (text.length > maxBytes) throw payloadTooLarge(maxBytes, `at least ${text.length} bytes`)
-  if (text.length * 3 > maxBytes) {
-    const bytes = utf8ByteLength(text)
-    if (bytes > maxBytes) throw payloadTooLarge(maxBytes, `${bytes} bytes`)
-  }
-  let body: unknown
-  try {
-    body = JSON.parse(text)
-  } catch (error) {
-    if (text.trim() === '') throw emptyBody()
-    const detail = error instanceof Error ? error.message.slice(0, 120) : 'unreadable'
-    throw new KeycrmWebhookError('invalid_json', `The webhook body is not valid JSON: ${detail}`, null, {
-      cause: error,
-    })
-  }
-  return parseStockWebhook(body)
+  assertTextWithin(text, maxBytes)
+  return parseStockWebhook(parseJsonBody(text))
 }
 
 /** Whether a parsed JSON body is a stock-balance webhook (an array) rather than an event object. */

@@ -43,3 +43,13 @@ export function payloadTooLarge(maxBytes: number, detail: string): KeycrmWebhook
     `The webhook body is larger than the limit of ${maxBytes} bytes (${detail}).`,
   )
 }
+
+/** Throws {@link payloadTooLarge} when `text` takes more than `maxBytes` in UTF-8. */
+export function assertTextWithin(text: string, maxBytes: number): void {
+  // Every UTF-16 unit is at least one UTF-8 byte, so only texts near the limit need counting.
+  if (text.length > maxBytes) throw payloadTooLarge(maxBytes, `at least ${text.length} bytes`)
+  if (text.length * 3 > maxBytes) {
+    const bytes = utf8ByteLength(text)
+    if (bytes > maxBytes) throw payloadTooLarge(maxBytes, `${bytes} bytes`)
+  }
+}

@@ -4,7 +4,7 @@
  * @module
  */
 import { describeReceived, KeycrmWebhookError } from './errors.ts'
-import { payloadTooLarge, resolveMaxBytes, utf8ByteLength } from './limits.ts'
+import { assertTextWithin, resolveMaxBytes } from './limits.ts'
 import { copySafeObject, isPlainObject, isSafeJsonObject, type JsonObject } from './safe-copy.ts'
 import { readLeadContext, readOrderContext } from './schemas.ts'
 import type { KeycrmEvent, KeycrmLeadContext, KeycrmOrderContext } from './types.ts'
@@ -80,20 +80,19 @@ function parseBody(body: unknown, fresh: boolean): KeycrmEvent {
  */
 export function parseWebhookText(text: string, options: ParseWebhookTextOptions = {}): KeycrmEvent {
   const maxBytes = resolveMaxBytes(options.maxBytes)
-  // Every UTF-16 unit is at least one UTF-8 byte, so only texts near the limit need counting.
-  if (text.length > maxBytes) throw payloadTooLarge(maxBytes, `at least ${text.length} bytes`)
-  if (text.length * 3 > maxBytes) {
-    const bytes = utf8ByteLength(text)
-    if (bytes > maxBytes) throw payloadTooLarge(maxBytes, `${bytes} bytes`)
-  }
+  assertTextWithin(text, maxBytes)
   return parseWebhookJson(text)
 }
 
 /** {@link parseWebhookText} without the size check, for callers that counted the bytes already. */
 export function parseWebhookJson(text: string): KeycrmEvent {
-  let body: unknown
+  return parseBody(parseJsonBody(text), true)
+}
+
+/** A body's JSON value, or the `empty_body` / `invalid_json` error naming what is wrong with it. */
+export function parseJsonBody(text: string): unknown {
   try {
-    body = JSON.parse(text)
+    return JSON.parse(text)
   } catch (error) {
     if (text.trim() === '') throw emptyBody()
     const detail = error instanceof Error ? error.message.slice(0, 120) : 'unreadable'
@@ -101,7 +100,6 @@ export function parseWebhookJson(text: string): KeycrmEvent {
       cause: error,
     })
   }
-  return parseBody(body, true)
 }
 
 /** The error for a body with no content. */

@@ -154,7 +154,8 @@ type SetupResult =
  * When the lease is lost the poll in flight is aborted at once and the poller stands by again. On stop the
  * poll in flight is aborted at once; updates handled since the last poll was sent are confirmed with one
  * `getUpdates` carrying a new offset and `timeout: 0` while the lease is still held, and only then is the
- * lease released.
+ * lease released. `status().lastSuccessfulPollAt` belongs to the current lease term: it is cleared when the
+ * lease is taken (again) or the poller is started again, and set by that term's successful polls.
  *
  * @example
  * ```ts
@@ -370,7 +371,13 @@ export function createGuardedPoller(options: GuardedPollerOptions): GuardedPolle
     coldStart: boolean,
   ): Promise<string | null> {
     const signal = AbortSignal.any([lease.signal, stop])
-    setStatus({ state: 'starting', leaseHolder: lease.holder, fencingToken: lease.fencingToken })
+    // A new term: a success from an earlier one says nothing about this one (health checks, metrics).
+    setStatus({
+      state: 'starting',
+      leaseHolder: lease.holder,
+      fencingToken: lease.fencingToken,
+      lastSuccessfulPollAt: null,
+    })
     logger.info('polling: lease acquired', { name, holder: lease.holder, fencingToken: lease.fencingToken })
     const setup = await setUp(signal, coldStart && dropPendingUpdates)
     if (setup.outcome === 'failed') return giveUp('setup', setup.failure)
@@ -455,7 +462,8 @@ export function createGuardedPoller(options: GuardedPollerOptions): GuardedPolle
         fencingToken: current?.fencingToken ?? null,
       })
     }
-    setStatus({ state: 'standby', leaseHolder: null, fencingToken: null })
+    // A start after a stop: nothing of the previous run counts, not even while standing by.
+    setStatus({ state: 'standby', leaseHolder: null, fencingToken: null, lastSuccessfulPollAt: null })
     while (!stop.aborted) {
       try {
         await runExclusive(

@@ -71,7 +71,13 @@ export type PollingState = 'starting' | 'polling' | 'conflict' | 'standby' | 'st
 /** A snapshot of a poller, for health endpoints and logs. */
 export interface PollingStatus {
   state: PollingState
-  /** Epoch ms of the last `getUpdates` that answered without error, or `null`. */
+  /**
+   * Epoch ms of the last `getUpdates` that answered without error in the current lease term, or `null` while
+   * the term has had none. Cleared when a term begins (the lease is taken, again after a loss too) and when
+   * `start()` runs again after a stop, so a success from an earlier term never makes a fresh one look
+   * alive; set again by the term's first successful poll. Between terms (standing by after a lost lease,
+   * stopped) it still tells when the term that ended last polled successfully.
+   */
   lastSuccessfulPollAt: number | null
   /** Holder of the lease: this poller while it holds it, the other holder while standing by, or `null`. */
   leaseHolder: string | null

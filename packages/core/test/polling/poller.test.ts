@@ -7,6 +7,7 @@ import {
   type GuardedPoller,
   type GuardedPollerOptions,
   type PollingState,
+  type PollingStatus,
   pollingBackoffDelayMs,
 } from '../../src/polling/index.ts'
 import { failure, memoryLogger, scriptedDriver, scriptedError } from './scripted-driver.ts'
@@ -257,6 +258,66 @@ describe('createGuardedPoller', () => {
     expect(deletes.map((c) => c.dropPendingUpdates)).toEqual([true, false])
     expect(p.status().fencingToken).toBe(3)
     expect(other.calls).toHaveLength(0)
+  })
+
+  it('a retaken lease reports no success time until its own first successful poll', async () => {
+    let skew = 0
+    const guard = memoryGuard({ clock: () => Date.now() + skew })
+    const driver = scriptedDriver()
+    const seen: PollingStatus[] = []
+    const p = poller({ driver, guard, ttlMs: 5000, onStateChange: (s) => seen.push(s) })
+    void p.start()
+    await waitForState(p, 'polling')
+    driver.push()
+    await vi.waitFor(() => expect(driver.handled).toEqual([1]))
+    const firstTermSuccess = p.status().lastSuccessfulPollAt
+    expect(firstTermSuccess).toEqual(expect.any(Number))
+    await vi.waitFor(() => expect(driver.inFlight).toBe(1))
+    // Lose the lease to an intruder whose short lease then lapses: the poller takes it again.
+    skew += 6000
+    await guard.acquire({ name: 'polling:1', ttl: 300, holder: 'intruder' })
+    await waitForState(p, 'standby')
+    const lostAt = seen.length
+    await waitForState(p, 'polling')
+    await vi.waitFor(() => expect(driver.inFlight).toBe(1))
+    // The new term's first long poll is waiting: no success in this term yet, whatever the last one did.
+    expect(p.status()).toMatchObject({ state: 'polling', fencingToken: 3, lastSuccessfulPollAt: null })
+    const newTerm = seen.slice(lostAt).filter((s) => s.state !== 'standby')
+    expect(newTerm.map((s) => [s.state, s.lastSuccessfulPollAt])).toEqual([
+      ['starting', null],
+      ['polling', null],
+    ])
+    const beforeSuccess = Date.now()
+    driver.push()
+    await vi.waitFor(() => expect(driver.handled).toEqual([1, 2]))
+    expect(p.status().lastSuccessfulPollAt).toBeGreaterThanOrEqual(beforeSuccess)
+  })
+
+  it('a start after a stop reports no success time until its own first successful poll', async () => {
+    const driver = scriptedDriver()
+    const seen: PollingStatus[] = []
+    const p = poller({ driver, guard: memoryGuard(), onStateChange: (s) => seen.push(s) })
+    void p.start()
+    await waitForState(p, 'polling')
+    driver.push()
+    await vi.waitFor(() => expect(driver.handled).toEqual([1]))
+    expect(p.status().lastSuccessfulPollAt).toEqual(expect.any(Number))
+    await p.stop()
+    const restartedAt = seen.length
+    void p.start()
+    await waitForState(p, 'polling')
+    await vi.waitFor(() => expect(driver.inFlight).toBe(1))
+    expect(p.status().lastSuccessfulPollAt).toBeNull()
+    // Not even while standing by for the lease or setting up.
+    expect(seen.slice(restartedAt).map((s) => [s.state, s.lastSuccessfulPollAt])).toEqual([
+      ['standby', null],
+      ['starting', null],
+      ['polling', null],
+    ])
+    const beforeSuccess = Date.now()
+    driver.push()
+    await vi.waitFor(() => expect(driver.handled).toEqual([1, 2]))
+    expect(p.status().lastSuccessfulPollAt).toBeGreaterThanOrEqual(beforeSuccess)
   })
 
   it('does not confirm after losing the lease (the successor may be polling)', async () => {

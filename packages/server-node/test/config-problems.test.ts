@@ -66,6 +66,25 @@ describe('configuration problems', () => {
     ])
   })
 
+  it('reports every problem of every route rule, one line each, not just the first of a rule', () => {
+    expect(
+      problemsOf({
+        routes: [
+          { chatId: -100123 },
+          { chatId: 'sales', kind: ['order_status'], chatID: -100456 },
+          { threadId: 2, topic: 'orders' },
+        ],
+      }),
+    ).toEqual([
+      'keygram.config.ts: routes[1].chatId: expected a numeric chat id or @username',
+      'keygram.config.ts: routes[1].kind: Invalid key: Expected never but received "kind"',
+      'keygram.config.ts: routes[1].chatID: Invalid key: Expected never but received "chatID"',
+      'keygram.config.ts: routes[2].topic: Invalid key: Expected never but received "topic"',
+      'keygram.config.ts: routes[2]: a rule needs chatId or chats',
+      'keygram.config.ts: routes[2]: threadId needs chatId',
+    ])
+  })
+
   it("runs the digest scheduler's own checks once the schedules are well formed", () => {
     expect(
       problemsOf({ digests: [{ chatId: -100123 }, { chatId: '@x', cron: 'nope', threadId: 1.5 }] }),

@@ -129,14 +129,26 @@ const timeZoneSchema = v.pipe(
     (issue) => `unknown time zone "${String(issue.input)}" (expected IANA, e.g. Europe/Kyiv)`,
   ),
 )
+const quietHoursEntries = {
+  from: clockTime,
+  to: clockTime,
+  timeZone: v.optional(timeZoneSchema),
+  days: v.optional(v.array(v.picklist(weekdayNames, `expected one of ${weekdayNames.join(', ')}`))),
+}
+// Objects here are `v.object`, not `v.strictObject`: the strict one reports only the first unknown key of an
+// object, so `ruleProblems` reports them all instead.
 const quietHoursSchema = v.pipe(
-  v.strictObject({
-    from: clockTime,
-    to: clockTime,
-    timeZone: v.optional(timeZoneSchema),
-    days: v.optional(v.array(v.picklist(weekdayNames, `expected one of ${weekdayNames.join(', ')}`))),
-  }),
+  v.object(quietHoursEntries),
   v.check((window) => window.from !== window.to, 'from and to are equal: the window would be empty'),
+)
+// One window or a list. Picked by the input's shape rather than with a union, whose single "expected Object
+// or Array" issue would hide what is wrong inside the window.
+const quietHoursField = v.lazy((input) =>
+  Array.isArray(input)
+    ? v.array(quietHoursSchema)
+    : isObjectLike(input)
+      ? quietHoursSchema
+      : v.union([quietHoursSchema, v.array(quietHoursSchema)]),
 )
 const groupNames = Object.keys(statusGroupIds) as StatusGroupName[]
 const statusGroupSchema = v.union(
@@ -150,30 +162,77 @@ const statusGroupSchema = v.union(
   `expected a status group 1-6 or one of ${groupNames.join(', ')}`,
 )
 
-const routeRuleSchema = v.pipe(
-  v.strictObject({
-    chatId: v.optional(chatIdSchema),
-    threadId: v.optional(threadIdSchema),
-    chats: v.optional(
-      v.pipe(
-        v.array(v.strictObject({ chatId: chatIdSchema, threadId: v.optional(threadIdSchema) })),
-        v.minLength(1, 'expected at least one chat'),
-      ),
-    ),
-    kinds: v.optional(v.array(v.picklist(routableKinds, `expected one of ${routableKinds.join(', ')}`))),
-    statusIds: v.optional(positiveIds),
-    statusNames: v.optional(v.array(v.pipe(v.string(), v.trim(), v.nonEmpty('expected a status name')))),
-    statusGroups: v.optional(v.array(statusGroupSchema)),
-    paymentStatuses: v.optional(v.array(v.pipe(v.string(), v.nonEmpty()))),
-    sourceIds: v.optional(positiveIds),
-    managerIds: v.optional(positiveIds),
-    quietHours: v.optional(v.union([quietHoursSchema, v.array(quietHoursSchema)])),
-    disableNotification: v.optional(v.boolean()),
-    locale: v.optional(v.picklist(routeLocales, `expected one of ${routeLocales.join(', ')}`)),
-  }),
-  v.check((rule) => rule.chatId !== undefined || rule.chats !== undefined, 'a rule needs chatId or chats'),
-  v.check((rule) => rule.threadId === undefined || rule.chatId !== undefined, 'threadId needs chatId'),
-)
+const chatEntries = { chatId: chatIdSchema, threadId: v.optional(threadIdSchema) }
+const statusNamesSchema = v.array(v.pipe(v.string(), v.trim(), v.nonEmpty('expected a status name')))
+
+const routeRuleEntries = {
+  chatId: v.optional(chatIdSchema),
+  threadId: v.optional(threadIdSchema),
+  chats: v.optional(v.pipe(v.array(v.object(chatEntries)), v.minLength(1, 'expected at least one chat'))),
+  kinds: v.optional(v.array(v.picklist(routableKinds, `expected one of ${routableKinds.join(', ')}`))),
+  statusIds: v.optional(positiveIds),
+  statusNames: v.optional(statusNamesSchema),
+  statusGroups: v.optional(v.array(statusGroupSchema)),
+  paymentStatuses: v.optional(v.array(v.pipe(v.string(), v.nonEmpty()))),
+  sourceIds: v.optional(positiveIds),
+  managerIds: v.optional(positiveIds),
+  quietHours: v.optional(quietHoursField),
+  disableNotification: v.optional(v.boolean()),
+  locale: v.optional(v.picklist(routeLocales, `expected one of ${routeLocales.join(', ')}`)),
+}
+// Unknown keys and the checks across fields are reported by `ruleProblems`, for every rule.
+const routeRuleSchema = v.object(routeRuleEntries)
+
+function isObjectLike(value: unknown): value is Record<string, unknown> {
+  // What valibot's object schemas accept as an object.
+  return typeof value === 'object' && value !== null
+}
+
+/** `routes[1].kinds[0]: expected ...` for each issue, `where` naming the value that was parsed. */
+function issueProblems(issues: readonly v.BaseIssue<unknown>[], where: string): string[] {
+  return issues.map((issue) => {
+    const path = (issue.path ?? [])
+      .map((item) => (typeof item.key === 'number' ? `[${item.key}]` : `.${String(item.key)}`))
+      .join('')
+    return `${where}${path}: ${issue.message}`
+  })
+}
+
+/** One problem per key of `input` that `known` lacks, in the order written, worded as valibot words it. */
+function unknownKeys(input: unknown, known: object, where: string): string[] {
+  if (!isObjectLike(input)) return []
+  return Object.keys(input)
+    .filter((key) => !Object.hasOwn(known, key))
+    .map((key) => `${where}.${key}: Invalid key: Expected never but received "${key}"`)
+}
+
+/**
+ * What the schema of one rule does not see: every unknown key (of the rule, its chats and its quiet hours;
+ * a typo in a key name is the likeliest mistake) and the checks across fields. Empty for a non-object rule,
+ * which the schema reports.
+ */
+function ruleProblems(rule: unknown, where: string): string[] {
+  if (!isObjectLike(rule)) return []
+  const problems = unknownKeys(rule, routeRuleEntries, where)
+  if (Array.isArray(rule.chats)) {
+    rule.chats.forEach((chat, index) => {
+      problems.push(...unknownKeys(chat, chatEntries, `${where}.chats[${index}]`))
+    })
+  }
+  if (Array.isArray(rule.quietHours)) {
+    rule.quietHours.forEach((window, index) => {
+      problems.push(...unknownKeys(window, quietHoursEntries, `${where}.quietHours[${index}]`))
+    })
+  } else {
+    problems.push(...unknownKeys(rule.quietHours, quietHoursEntries, `${where}.quietHours`))
+  }
+  // By presence, not validity: a chatId that is given but wrong is reported as such, not as missing.
+  if (rule.chatId === undefined && rule.chats === undefined)
+    problems.push(`${where}: a rule needs chatId or chats`)
+  if (rule.threadId !== undefined && rule.chatId === undefined)
+    problems.push(`${where}: threadId needs chatId`)
+  return problems
+}
 
 /**
  * A rule after validation: chat ids are strings, status groups ids, quiet hours a list with their time
@@ -243,27 +302,75 @@ function knownNames(statuses: StatusDictionary): string {
 }
 
 /**
+ * The problems of a rule's `statusNames` (names without a status list, unknown names) and the ids they name.
+ * `names` is `undefined` when the rule has none, or when they are malformed (the schema reports that).
+ */
+function resolveStatusNames(
+  names: readonly string[] | undefined,
+  statuses: StatusDictionary | undefined,
+  where: string,
+): { problems: string[]; named?: { order: number[]; lead: number[] } } {
+  if (names === undefined) return { problems: [] }
+  if (statuses === undefined) {
+    return {
+      problems: [
+        `${where}.statusNames: names need KeyCRM's status list; configure the KeyCRM API key or use statusIds`,
+      ],
+    }
+  }
+  const problems: string[] = []
+  const named = { order: [] as number[], lead: [] as number[] }
+  names.forEach((name, nameIndex) => {
+    const order = idsNamed(statuses.order, name)
+    const lead = idsNamed(statuses.lead, name)
+    if (order.length === 0 && lead.length === 0) {
+      problems.push(
+        `${where}.statusNames[${nameIndex}]: no KeyCRM status is named "${name}" (known: ${knownNames(statuses)})`,
+      )
+    }
+    named.order.push(...order)
+    named.lead.push(...lead)
+  })
+  return { problems, named }
+}
+
+/** The `statusNames` of a rule that failed its schema, if they themselves are well formed. */
+function wellFormedStatusNames(rule: unknown): string[] | undefined {
+  if (!isObjectLike(rule) || rule.statusNames === undefined) return undefined
+  const parsed = v.safeParse(statusNamesSchema, rule.statusNames)
+  return parsed.success ? parsed.output : undefined
+}
+
+/**
  * Checks routing rules, normalises chat ids to strings and status groups to ids, and resolves status
  * names against `options.statuses`.
  *
+ * Every rule is checked in full, so one error lists every problem of every rule, in a stable order: by rule,
+ * and within a rule its invalid fields (in field order: `chatId`, `threadId`, `chats`, `kinds`, ...), its
+ * unknown keys (the rule's, then those of its chats and quiet hours, each as written), the checks across
+ * fields (`chatId` or `chats`; `threadId` needs `chatId`), then its status names.
+ *
  * @throws {RouteConfigError} listing every invalid field (unknown keys included, to catch typos), every
- *   unknown status name (with the known ones), and status names given without a status list.
+ *   unknown status name (with the known ones), and status names given without a status list; each problem
+ *   names its rule and field, e.g. `routes[2].chatId: ...`.
  */
 export function validateRouteRules(rules: unknown, options: ValidateRoutesOptions = {}): ValidRouteRule[] {
-  const result = v.safeParse(v.array(routeRuleSchema), rules)
-  if (!result.success) {
-    const problems = result.issues.map((issue) => {
-      const path = (issue.path ?? [])
-        .map((item) => (typeof item.key === 'number' ? `[${item.key}]` : `.${String(item.key)}`))
-        .join('')
-      return `routes${path}: ${issue.message}`
-    })
-    throw new RouteConfigError(problems)
-  }
+  const list = v.safeParse(v.array(v.unknown()), rules)
+  if (!list.success) throw new RouteConfigError(issueProblems(list.issues, 'routes'))
   const problems: string[] = []
   const defaultZone = options.timeZone ?? DEFAULT_ROUTE_TIME_ZONE
-  const valid = result.output.map((parsed, index) => {
-    const { quietHours, ...rest } = parsed
+  const valid: ValidRouteRule[] = []
+  list.output.forEach((input, index) => {
+    const where = `routes[${index}]`
+    const parsed = v.safeParse(routeRuleSchema, input)
+    if (!parsed.success) problems.push(...issueProblems(parsed.issues, where))
+    problems.push(...ruleProblems(input, where))
+    // Status names are resolved even when other fields are wrong, so their problems come in the same run.
+    const names = parsed.success ? parsed.output.statusNames : wellFormedStatusNames(input)
+    const resolved = resolveStatusNames(names, options.statuses, where)
+    problems.push(...resolved.problems)
+    if (!parsed.success) return
+    const { quietHours, ...rest } = parsed.output
     const rule: ValidRouteRule = rest
     if (quietHours !== undefined) {
       rule.quietHours = (Array.isArray(quietHours) ? quietHours : [quietHours]).map((window) => ({
@@ -271,29 +378,8 @@ export function validateRouteRules(rules: unknown, options: ValidateRoutesOption
         timeZone: window.timeZone ?? defaultZone,
       }))
     }
-    if (rule.statusNames !== undefined) {
-      const { statuses } = options
-      if (statuses === undefined) {
-        problems.push(
-          `routes[${index}].statusNames: names need KeyCRM's status list; configure the KeyCRM API key or use statusIds`,
-        )
-        return rule
-      }
-      const named = { order: [] as number[], lead: [] as number[] }
-      rule.statusNames.forEach((name, nameIndex) => {
-        const order = idsNamed(statuses.order, name)
-        const lead = idsNamed(statuses.lead, name)
-        if (order.length === 0 && lead.length === 0) {
-          problems.push(
-            `routes[${index}].statusNames[${nameIndex}]: no KeyCRM status is named "${name}" (known: ${knownNames(statuses)})`,
-          )
-        }
-        named.order.push(...order)
-        named.lead.push(...lead)
-      })
-      namedStatusIds.set(rule, named)
-    }
-    return rule
+    if (resolved.named !== undefined) namedStatusIds.set(rule, resolved.named)
+    valid.push(rule)
   })
   if (problems.length > 0) throw new RouteConfigError(problems)
   return valid

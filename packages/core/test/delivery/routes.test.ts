@@ -27,6 +27,17 @@ const paymentEvent = (payment: string, statusId = 5): KeycrmEvent => ({
 })
 const unknownEvent: KeycrmEvent = { kind: 'unknown', event: 'order.created', context: { id: 3 } }
 
+/** The error `validateRouteRules(rules)` throws; fails the test if it throws none or another. */
+function routeErrorOf(rules: unknown): RouteConfigError {
+  try {
+    validateRouteRules(rules)
+  } catch (error) {
+    if (error instanceof RouteConfigError) return error
+    throw error
+  }
+  throw new Error('expected a RouteConfigError')
+}
+
 describe('validateRouteRules', () => {
   it('accepts rules and normalises numeric chat ids to strings', () => {
     const rules = validateRouteRules([
@@ -54,6 +65,52 @@ describe('validateRouteRules', () => {
     expect(problems).toMatch(/routes\[1\]\.kinds\[0\]: expected one of order_status, payment_status/)
     expect(problems).toMatch(/routes\[2\]\.threadId/)
     expect(problems).toMatch(/routes\[2\]\.chatID/)
+  })
+
+  it('reports every unknown key of a rule beside its bad chat id, in a stable order', () => {
+    const error = routeErrorOf([{ chatId: 'general', kind: ['order_status'], chatID: '-100' }])
+    expect(error.problems).toEqual([
+      'routes[0].chatId: expected a numeric chat id or @username',
+      'routes[0].kind: Invalid key: Expected never but received "kind"',
+      'routes[0].chatID: Invalid key: Expected never but received "chatID"',
+    ])
+    // The message lists the same problems, one a line.
+    expect(error.message.split('\n').slice(1)).toEqual(error.problems.map((problem) => `  - ${problem}`))
+  })
+
+  it('reports the problems of every rule: fields, unknown keys, checks across fields and status names', () => {
+    const error = routeErrorOf([
+      { threadId: 0, topic: 5 },
+      {
+        chatId: '1',
+        chats: [{ chatId: 2, thread: 1, silent: true }],
+        quietHours: [{ from: 9, to: '10:00', tz: 'UTC' }],
+      },
+      { chatId: '1', statusNames: ['Paid'] },
+      { chatId: '1', statusNames: ['Paid'], locale: 'de' },
+    ])
+    expect(error.problems).toEqual([
+      'routes[0].threadId: Invalid value: Expected >=1 but received 0',
+      'routes[0].topic: Invalid key: Expected never but received "topic"',
+      'routes[0]: a rule needs chatId or chats',
+      'routes[0]: threadId needs chatId',
+      'routes[1].quietHours[0].from: Invalid type: Expected string but received 9',
+      'routes[1].chats[0].thread: Invalid key: Expected never but received "thread"',
+      'routes[1].chats[0].silent: Invalid key: Expected never but received "silent"',
+      'routes[1].quietHours[0].tz: Invalid key: Expected never but received "tz"',
+      "routes[2].statusNames: names need KeyCRM's status list; configure the KeyCRM API key or use statusIds",
+      'routes[3].locale: expected one of uk, en, ru',
+      "routes[3].statusNames: names need KeyCRM's status list; configure the KeyCRM API key or use statusIds",
+    ])
+  })
+
+  it('shows what is wrong inside a single quiet-hours window', () => {
+    expect(
+      routeErrorOf([{ chatId: '1', quietHours: { from: 22, to: '08:00', mute: true } }]).problems,
+    ).toEqual([
+      'routes[0].quietHours.from: Invalid type: Expected string but received 22',
+      'routes[0].quietHours.mute: Invalid key: Expected never but received "mute"',
+    ])
   })
 
   it('rejects a non-array', () => {

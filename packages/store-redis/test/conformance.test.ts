@@ -1,5 +1,5 @@
 import type { KeygramStore } from '@keygram/core'
-import { testGuard, testStore } from '@keygram/testing'
+import { storeFactoryFrom, testGuard, testStore } from '@keygram/testing'
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll } from 'vitest'
 import { redisStore } from '../src/index.ts'
@@ -24,22 +24,8 @@ function replica(): KeygramStore {
   return redisStore({ url: REDIS_URL, prefix })
 }
 
-testStore('redis', async () => {
-  const store = replica()
-  const reopened: KeygramStore[] = []
-  return {
-    store,
-    async reopen() {
-      const next = replica()
-      reopened.push(next)
-      return next
-    },
-    async cleanup() {
-      await store.close()
-      for (const next of reopened) await next.close()
-    },
-  }
-})
+// Each handle's store and every reopen is another replica(); cleanup closes them (the data goes in afterAll).
+testStore('redis', storeFactoryFrom(replica))
 
 testGuard('redis', async () => {
   const store = replica()

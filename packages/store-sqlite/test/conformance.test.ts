@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { testGuard, testStore } from '@keygram/testing'
+import { storeFactoryFrom, testGuard, testStore } from '@keygram/testing'
 import { afterAll } from 'vitest'
 import { sqliteStore } from '../src/index.ts'
 import { tempDir } from './helpers.ts'
@@ -15,19 +15,8 @@ testGuard('sqlite (separate connections to one file)', async () => {
   return { guard: store.guard, cleanup: () => store.close() }
 })
 
-testStore('sqlite (separate connections to one file)', async () => {
-  const store = sqliteStore({ path })
-  const reopened: ReturnType<typeof sqliteStore>[] = []
-  return {
-    store,
-    async reopen() {
-      const next = sqliteStore({ path })
-      reopened.push(next)
-      return next
-    },
-    async cleanup() {
-      await store.close()
-      for (const next of reopened) await next.close()
-    },
-  }
-})
+// Each handle's store and every reopen is another connection to the file; cleanup closes them.
+testStore(
+  'sqlite (separate connections to one file)',
+  storeFactoryFrom(() => sqliteStore({ path })),
+)

@@ -5,4 +5,5 @@
  */
 export { type GuardFactory, type GuardHandle, type GuardSuiteOptions, testGuard } from './guard-suite.ts'
 export { type ReplicaFactory, type ReplicaSet, testStoreReplicas } from './replica-suite.ts'
+export { storeFactoryFrom } from './store-factory.ts'
 export { type StoreFactory, type StoreHandle, type StoreSuiteOptions, testStore } from './store-suite.ts'

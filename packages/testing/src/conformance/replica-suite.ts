@@ -16,6 +16,7 @@ import {
   stockStateKey,
 } from '@keygram/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { job } from './jobs.ts'
 
 /** What a {@link ReplicaFactory} call returns: one fresh, empty data space and a way to reach it. */
 export interface ReplicaSet {
@@ -45,15 +46,6 @@ function prng(seed: number): () => number {
   return () => {
     state = (state * 1_103_515_245 + 12_345) % 2 ** 31
     return state / 2 ** 31
-  }
-}
-
-/** A job for `chatId` whose text names it, so order can be read back. */
-function job(chatId: string, text: string): NewJob {
-  return {
-    chatId,
-    message: { text, parse_mode: 'HTML', link_preview_options: { is_disabled: true } },
-    summaryLine: text,
   }
 }
 

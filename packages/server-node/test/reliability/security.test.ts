@@ -92,30 +92,40 @@ function answerLog() {
   }
 }
 
-describe('security: keygram serve --role all (grammY) against the fake Bot API', () => {
-  let fake: FakeBotApi
-  let server: ServeChild
-  const answers = answerLog()
+/** The fake Bot API and the `keygram serve --role all` child polling it, for one describe block. */
+interface ServeOnFakeBotApi {
+  fake: FakeBotApi
+  server: ServeChild
+}
 
+/**
+ * Registers in the calling describe block a fake Bot API and a `keygram serve --role all` child polling it,
+ * with `env` on top of the token, API root and chat id: started before the block's tests and stopped after
+ * them. Read `fake` and `server` inside the tests: they are set by the block's `beforeAll`.
+ */
+function serveAllOnFakeBotApi(env: Record<string, string>): ServeOnFakeBotApi {
+  const running: Partial<ServeOnFakeBotApi> = {}
   beforeAll(async () => {
-    fake = await createFakeBotApi({ conflictPacingMs: 200, repeatedOffsetPollMs: 200 })
-    server = await startServe({
+    const fake = await createFakeBotApi({ conflictPacingMs: 200, repeatedOffsetPollMs: 200 })
+    running.fake = fake
+    running.server = await startServe({
       role: 'all',
-      env: {
-        TELEGRAM_BOT_TOKEN: fake.token,
-        TELEGRAM_API_ROOT: fake.url,
-        KEYGRAM_CHAT_ID: CHAT_ID,
-        KEYGRAM_MAX_BODY_BYTES: '65536',
-      },
+      env: { TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.url, KEYGRAM_CHAT_ID: CHAT_ID, ...env },
     })
   })
   afterAll(async () => {
-    await server?.cleanup()
-    await fake?.close()
+    await running.server?.cleanup()
+    await running.fake?.close()
   })
+  return running as ServeOnFakeBotApi
+}
+
+describe('security: keygram serve --role all (grammY) against the fake Bot API', () => {
+  const running = serveAllOnFakeBotApi({ KEYGRAM_MAX_BODY_BYTES: '65536' })
+  const answers = answerLog()
 
   it('refuses a missing (401) or wrong (404) secret in every form, method and route; nothing is queued', async () => {
-    const base = server.webhookUrl!
+    const base = running.server.webhookUrl!
     const near = `${SECRET.slice(0, -1)}${SECRET.endsWith('0') ? '1' : '0'}`
     const missing = [
       '/webhooks/keycrm',
@@ -154,7 +164,7 @@ describe('security: keygram serve --role all (grammY) against the fake Bot API',
       expect(header.status, `${method} with a wrong x-keygram-secret`).toBe(404)
     }
     // The bot port has no webhook endpoint at all.
-    const onBotPort = await answers.fetch(`${server.botUrl}/webhooks/keycrm/${SECRET}`, {
+    const onBotPort = await answers.fetch(`${running.server.botUrl}/webhooks/keycrm/${SECRET}`, {
       method: 'POST',
       body: ORDER(1),
     })
@@ -163,7 +173,7 @@ describe('security: keygram serve --role all (grammY) against the fake Bot API',
     const metrics = await answers.fetch(`${base}/metrics`)
     expect(metrics.text).not.toMatch(/keygram_webhooks_received_total\{[^}]*\} [1-9]/)
     expect(metrics.text).toMatch(/keygram_webhooks_rejected_total\{reason="wrong_secret"\} [1-9]/)
-    expect(fake.sent.filter((message) => String(message.chat_id) === CHAT_ID)).toEqual([])
+    expect(running.fake.sent.filter((message) => String(message.chat_id) === CHAT_ID)).toEqual([])
     // The right secret in each form is accepted: the refusals above were about the secret.
     for (const [path, headers] of [
       [`/webhooks/keycrm/${SECRET}`, {}],
@@ -181,15 +191,15 @@ describe('security: keygram serve --role all (grammY) against the fake Bot API',
     for (const url of [
       `${base}/healthz`,
       `${base}/readyz`,
-      `${server.botUrl}/healthz`,
-      `${server.botUrl}/metrics`,
+      `${running.server.botUrl}/healthz`,
+      `${running.server.botUrl}/metrics`,
     ]) {
       expect((await answers.fetch(url)).status, url).toBe(200)
     }
   })
 
   it('refuses oversized bodies (413) and headers (431) and lives on', async () => {
-    const endpoint = `${server.webhookUrl}/webhooks/keycrm/${SECRET}`
+    const endpoint = `${running.server.webhookUrl}/webhooks/keycrm/${SECRET}`
     const big = `{"event":"order.change_order_status","context":{"id":7,"manager_comment":"${'x'.repeat(70_000)}"}}`
     const declared = await rawRequest(endpoint, {
       headers: { 'content-type': 'application/json' },
@@ -209,14 +219,14 @@ describe('security: keygram serve --role all (grammY) against the fake Bot API',
     }).catch((error: Error) => ({ status: 0, body: error.message, headers: {} }))
     // Node answers 431 to an oversized header block, or resets the connection mid-send; never 2xx.
     expect(headers.status === 431 || headers.status === 0).toBe(true)
-    expect((await answers.fetch(`${server.webhookUrl}/healthz`)).status).toBe(200)
-    expect(server.child.process.exitCode).toBeNull()
+    expect((await answers.fetch(`${running.server.webhookUrl}/healthz`)).status).toBe(200)
+    expect(running.server.child.process.exitCode).toBeNull()
   })
 
   it('closes a slow-loris connection at the default headers timeout, serving others meanwhile', {
     timeout: 30_000,
   }, async () => {
-    const base = server.webhookUrl!
+    const base = running.server.webhookUrl!
     const slow = Array.from({ length: 20 }, () => slowClient(base, slowHeaders(base), 200, 20_000))
     // Twenty stalled connections do not stop a real webhook from being taken at once.
     const started = performance.now()
@@ -241,15 +251,15 @@ describe('security: keygram serve --role all (grammY) against the fake Bot API',
 
   it('shows a chat title with CR/LF, markup and bidi characters as one escaped line; logs stay JSON lines', async () => {
     await expect
-      .poll(async () => JSON.parse((await answers.fetch(`${server.botUrl}/healthz`)).text).state, {
+      .poll(async () => JSON.parse((await answers.fetch(`${running.server.botUrl}/healthz`)).text).state, {
         timeout: 30_000,
       })
       .toBe('polling')
     const title = 'Shop\r\nChat ID: 666\r\n<b>bold</b> & <script>alert(1)</script>\u202eevil\u2028line'
-    const before = fake.sent.length
-    fake.pushMessage({ chat: { id: -1_001_555_000_001, type: 'supergroup', title }, text: '/chatid' })
-    await expect.poll(() => fake.sent.length, { timeout: 20_000 }).toBeGreaterThan(before)
-    const reply = fake.sent.find((message) => String(message.chat_id) === '-1001555000001')!
+    const before = running.fake.sent.length
+    running.fake.pushMessage({ chat: { id: -1_001_555_000_001, type: 'supergroup', title }, text: '/chatid' })
+    await expect.poll(() => running.fake.sent.length, { timeout: 20_000 }).toBeGreaterThan(before)
+    const reply = running.fake.sent.find((message) => String(message.chat_id) === '-1001555000001')!
     expect(reply).toBeDefined()
     // The fake parses HTML as strictly as Telegram: the reply reached it, so its markup was valid.
     expect(reply.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;')
@@ -258,10 +268,10 @@ describe('security: keygram serve --role all (grammY) against the fake Bot API',
     const lines = reply.plain_text.split('\n')
     expect(lines.some((line) => line.trimStart().startsWith('Chat ID: 666'))).toBe(false)
     expect(reply.plain_text).not.toMatch(/[\r\u202e\u2028]/)
-    expectJsonLines(server.child.stdout())
-    expectJsonLines(server.child.stderr())
+    expectJsonLines(running.server.child.stdout())
+    expectJsonLines(running.server.child.stderr())
     // A webhook cannot smuggle a header into the answer either: control characters in the event are refused.
-    const injected = await rawRequest(`${server.webhookUrl}/webhooks/keycrm/${SECRET}`, {
+    const injected = await rawRequest(`${running.server.webhookUrl}/webhooks/keycrm/${SECRET}`, {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ event: 'order.x\r\nX-Injected: 1', context: { id: 1 } }),
     })
@@ -272,7 +282,7 @@ describe('security: keygram serve --role all (grammY) against the fake Bot API',
   it('never shows the bot token or the secret: Bot API failures, health answers and error responses', {
     timeout: 60_000,
   }, async () => {
-    await tokenNeverLeaks(fake, server, answers)
+    await tokenNeverLeaks(running, answers)
   })
 })
 
@@ -281,7 +291,7 @@ describe('security: keygram serve --role all (grammY) against the fake Bot API',
  * both the poller and the delivery worker, waits until the server has logged them, then greps its whole
  * output and every HTTP answer for the token, its secret half and the webhook secret.
  */
-async function tokenNeverLeaks(fake: FakeBotApi, server: ServeChild, answers: ReturnType<typeof answerLog>) {
+async function tokenNeverLeaks({ fake, server }: ServeOnFakeBotApi, answers: ReturnType<typeof answerLog>) {
   const failuresBefore = fake.calls.filter((call) => call.status !== 200 && call.status !== null).length
   fake.fail('getUpdates', { kind: 'drop_connection', times: 1 })
   fake.fail('getUpdates', { status: 502, body: 'html', times: 1 })
@@ -347,36 +357,18 @@ async function tokenNeverLeaks(fake: FakeBotApi, server: ServeChild, answers: Re
 }
 
 describe('security: keygram serve --role all (Telegraf): the token never leaks through Bot API failures', () => {
-  let fake: FakeBotApi
-  let server: ServeChild
+  const running = serveAllOnFakeBotApi({ KEYGRAM_BOT_FRAMEWORK: 'telegraf' })
   const answers = answerLog()
-
-  beforeAll(async () => {
-    fake = await createFakeBotApi({ conflictPacingMs: 200, repeatedOffsetPollMs: 200 })
-    server = await startServe({
-      role: 'all',
-      env: {
-        TELEGRAM_BOT_TOKEN: fake.token,
-        TELEGRAM_API_ROOT: fake.url,
-        KEYGRAM_CHAT_ID: CHAT_ID,
-        KEYGRAM_BOT_FRAMEWORK: 'telegraf',
-      },
-    })
-  })
-  afterAll(async () => {
-    await server?.cleanup()
-    await fake?.close()
-  })
 
   it('logs, health answers and error responses carry neither the token nor the secret', {
     timeout: 60_000,
   }, async () => {
     await expect
-      .poll(async () => JSON.parse((await answers.fetch(`${server.botUrl}/healthz`)).text).state, {
+      .poll(async () => JSON.parse((await answers.fetch(`${running.server.botUrl}/healthz`)).text).state, {
         timeout: 30_000,
       })
       .toBe('polling')
-    await tokenNeverLeaks(fake, server, answers)
+    await tokenNeverLeaks(running, answers)
   })
 })
 

@@ -7,6 +7,10 @@
  * and server never share an event loop. Rounds interleave the targets (node-http, express, memory, sqlite,
  * then again) so a slow spell of a shared machine hits them alike; each target's best round counts.
  *
+ * After the rounds it measures Keygram's core work on a webhook in-process, with no HTTP (parse and route;
+ * then also the enqueue into the memory store, see `bench/lib/core-pipeline.ts`), and sets it against the
+ * time per request that the goal (0.8x bare `node:http`) leaves a single-threaded server in this run.
+ *
  * Run: `node --import tsx bench/ingest.ts` (see bench/README.md for the environment variables).
  *
  * @module
@@ -16,6 +20,7 @@ import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { type LoadRunResult, runLoad } from './lib/autocannon.ts'
+import { measureCorePipeline } from './lib/core-pipeline.ts'
 import {
   INGEST_TARGETS,
   type IngestTarget,
@@ -31,6 +36,9 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const TARGET_SCRIPT = fileURLToPath(new URL('./lib/ingest-target.ts', import.meta.url))
 const FULL_DURATION_SECONDS = 10
 const FULL_ROUNDS = 2
+/** The issue's goal: the memory store at this share of bare `node:http`'s requests per second, or more. */
+const GOAL_RATIO = 0.8
+const PIPELINE_WEBHOOKS = 100_000
 
 interface Settings {
   port: number
@@ -196,6 +204,46 @@ async function measure(target: IngestTarget, round: number, settings: Settings):
   }
 }
 
+interface PipelineCosts {
+  /** In-process µs per webhook: parse and route, enqueue into a store that keeps nothing. */
+  parseAndRoute: number
+  /** The same with `memoryStore()` keeping every job. */
+  withMemoryStore: number
+}
+
+async function measurePipeline(settings: Settings): Promise<PipelineCosts> {
+  const webhooks = Math.max(10_000, Math.round(PIPELINE_WEBHOOKS * Math.min(1, readScale())))
+  const common = { webhooks, passes: settings.rounds, firstIndex: nextBodyIndex }
+  const bare = await measureCorePipeline({ ...common, store: 'none' })
+  const stored = await measureCorePipeline({ ...common, store: 'memory', firstIndex: bare.nextIndex })
+  nextBodyIndex = stored.nextIndex
+  return { parseAndRoute: bare.usPerWebhook, withMemoryStore: stored.usPerWebhook }
+}
+
+/**
+ * The time per request a server on one thread can spend at the goal's rate: at `GOAL_RATIO` of bare
+ * `node:http`'s requests per second, a busy thread has at most this many µs for each request.
+ */
+function goalBudgetUs(baseline: Measured): number {
+  return Math.round(1e6 / (GOAL_RATIO * baseline.rps))
+}
+
+/** Lines setting the measured costs against the goal's time per request. */
+function budgetReport(baseline: Measured, memory: Measured | undefined, pipeline: PipelineCosts): string[] {
+  const budget = goalBudgetUs(baseline)
+  const lines = [
+    `Keygram's core work per webhook, in-process (no HTTP): parse + route ${pipeline.parseAndRoute} µs; with the enqueue into the memory store ${pipeline.withMemoryStore} µs.`,
+    `The goal (${GOAL_RATIO}x node:http = ${Math.round(GOAL_RATIO * baseline.rps)} req/s) leaves one thread ${budget} µs per request.`,
+  ]
+  if (baseline.cpuUsPerRequest !== null) {
+    const floor = Math.round(baseline.cpuUsPerRequest + pipeline.withMemoryStore)
+    lines.push(
+      `node:http's own request costs ${baseline.cpuUsPerRequest} µs of server CPU; with the core work that is at least ${floor} µs, ${floor <= budget ? 'within' : 'over'} the ${budget} µs${memory?.cpuUsPerRequest == null ? '' : ` (the Keygram server measured ${memory.cpuUsPerRequest} µs)`}.`,
+    )
+  }
+  return lines
+}
+
 function round3(value: number): number {
   return Math.round(value * 1000) / 1000
 }
@@ -240,6 +288,9 @@ async function main(): Promise<void> {
   )
 
   const memory = best.get('keygram-memory')
+  const pipeline = await measurePipeline(settings)
+  if (baseline !== undefined) console.log(`\n${budgetReport(baseline, memory, pipeline).join('\n')}`)
+
   const sqlite = best.get('keygram-sqlite')
   const expressRun = best.get('express')
   if (
@@ -271,6 +322,11 @@ async function main(): Promise<void> {
         keygram_memory: memory.cpuUsPerRequest,
         keygram_sqlite: sqlite.cpuUsPerRequest,
       },
+      core_us_per_webhook: {
+        parse_and_route: pipeline.parseAndRoute,
+        with_memory_store: pipeline.withMemoryStore,
+      },
+      goal_us_per_request: goalBudgetUs(baseline),
       connections: settings.connections,
       duration_seconds: settings.durationSeconds,
       rounds: settings.rounds,

@@ -16,11 +16,12 @@
  */
 import {
   type AcquireOptions,
+  createStoreLease,
   type Lease,
   type LeaseInfo,
-  type LeaseLossReason,
-  LeaseLostError,
+  type RemoteRenewal,
   type SingleInstanceGuard,
+  type StoreLease,
 } from '@keygram/core'
 import { type Database, statement } from './database.ts'
 
@@ -56,7 +57,7 @@ export function createPostgresGuard(db: Database, clock: () => number): Closable
     SELECT holder, fencing_token, expires_at - ${DB_NOW_MS} AS ttl_left FROM ${leases}
     WHERE name = $1 AND expires_at > ${DB_NOW_MS}`)
 
-  const active = new Set<PostgresLease>()
+  const active = new Set<StoreLease>()
   // Releases still on their way to the database. This guard's own reads wait for them, so a lease whose
   // signal aborted is also gone for `inspect` and `acquire` in this process.
   const releasing = new Set<Promise<unknown>>()
@@ -74,86 +75,13 @@ export function createPostgresGuard(db: Database, clock: () => number): Closable
     if (releasing.size > 0) await Promise.all(releasing)
   }
 
-  class PostgresLease implements Lease {
-    readonly id: string
-    readonly name: string
-    readonly holder: string
-    readonly fencingToken: number
-    readonly #ttl: number
-    readonly #controller = new AbortController()
-    #expiresAt = 0
-    #timer: ReturnType<typeof setTimeout> | undefined
-    #released: Promise<void> | undefined
-
-    constructor(grant: { id: string; name: string; holder: string; fencingToken: number }, ttl: number) {
-      this.id = grant.id
-      this.name = grant.name
-      this.holder = grant.holder
-      this.fencingToken = grant.fencingToken
-      this.#ttl = ttl
-      active.add(this)
-    }
-
-    get expiresAt(): number {
-      return this.#expiresAt
-    }
-
-    get signal(): AbortSignal {
-      return this.#controller.signal
-    }
-
-    /** Starts (or restarts) the local expiry: `sentAt` is `performance.now()` when the request was sent. */
-    extendFrom(sentAt: number, clockAtSend: number): void {
-      this.#expiresAt = clockAtSend + this.#ttl
-      clearTimeout(this.#timer)
-      const left = this.#ttl - (performance.now() - sentAt)
-      this.#timer = setTimeout(() => this.#expire(), Math.max(0, left))
-      // A lease must not keep the process alive on its own.
-      this.#timer.unref?.()
-    }
-
-    async renew(): Promise<boolean> {
-      if (this.signal.aborted) return false
-      const sentAt = performance.now()
-      const clockAtSend = clock()
-      const { rows } = await db.run(renew, [this.name, this.id, this.#ttl])
-      const renewed = rows[0]?.renewed === true
-      if (this.signal.aborted) {
-        // Lost locally (expired, released, closed) while the renewal was in flight: give the row up again.
-        if (renewed) await releaseRow(this.name, this.id).catch(() => {})
-        return false
-      }
-      if (!renewed) {
-        const current = rows[0]?.current as string | null | undefined
-        this.end(current !== null && current !== undefined && current !== this.id ? 'taken_over' : 'expired')
-        return false
-      }
-      this.extendFrom(sentAt, clockAtSend)
-      return true
-    }
-
-    release(): Promise<void> {
-      this.#released ??= (async () => {
-        this.end('released')
-        // Clearing by lease id only ever frees this grant's row, so a late release is harmless.
-        await releaseRow(this.name, this.id)
-      })()
-      return this.#released
-    }
-
-    /** Ends the lease in this process: stops its timer and aborts its signal (first reason wins). */
-    end(reason: LeaseLossReason): void {
-      clearTimeout(this.#timer)
-      this.#timer = undefined
-      active.delete(this)
-      if (!this.#controller.signal.aborted) this.#controller.abort(new LeaseLostError(this.name, reason))
-    }
-
-    #expire(): void {
-      this.end('expired')
-      // The database lets the row lapse a moment later anyway; freeing it now keeps inspect() in step.
-      releaseRow(this.name, this.id).catch(() => {})
-    }
+  async function renewRow(name: string, leaseId: string, ttl: number): Promise<RemoteRenewal> {
+    const { rows } = await db.run(renew, [name, leaseId, ttl])
+    if (rows[0]?.renewed === true) return { renewed: true }
+    // The row read back tells a rival's grant from a lapsed (or released) one.
+    const current = rows[0]?.current as string | null | undefined
+    const takenOver = current !== null && current !== undefined && current !== leaseId
+    return { renewed: false, lostReason: takenOver ? 'taken_over' : 'expired' }
   }
 
   return {
@@ -169,11 +97,18 @@ export function createPostgresGuard(db: Database, clock: () => number): Closable
       const clockAtSend = clock()
       const { rows } = await db.run(acquire, [options.name, holder, id, ttl])
       if (rows.length === 0) return null
-      const lease = new PostgresLease(
-        { id, name: options.name, holder, fencingToken: Number(rows[0].fencing_token) },
-        ttl,
-      )
-      lease.extendFrom(sentAt, clockAtSend)
+      const lease = createStoreLease({
+        grant: { id, name: options.name, holder, fencingToken: Number(rows[0].fencing_token) },
+        ttlMs: ttl,
+        clock,
+        sentAt,
+        clockAtSend,
+        renewRemote: () => renewRow(options.name, id, ttl),
+        // Clearing by lease id only ever frees this grant's row, so a late release is harmless.
+        releaseRemote: () => releaseRow(options.name, id),
+        onEnd: (ended) => active.delete(ended),
+      })
+      active.add(lease)
       return lease
     },
 

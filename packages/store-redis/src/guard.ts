@@ -10,7 +10,13 @@
  * @module
  */
 import { randomUUID } from 'node:crypto'
-import type { AcquireOptions, Lease, LeaseInfo, SingleInstanceGuard } from '@keygram/core'
+import {
+  type AcquireOptions,
+  createStoreLease,
+  type Lease,
+  type LeaseInfo,
+  type SingleInstanceGuard,
+} from '@keygram/core'
 import { toPx } from './px.ts'
 import type { KeygramRedis } from './scripts.ts'
 
@@ -29,95 +35,6 @@ export function parseLeaseValue(value: string): { id: string; fencingToken: numb
 interface LeaseKeys {
   lease: string
   fence: string
-}
-
-class RedisLease implements Lease {
-  readonly id: string
-  readonly name: string
-  readonly holder: string
-  readonly fencingToken: number
-  readonly #redis: KeygramRedis
-  readonly #key: string
-  readonly #ttl: number
-  readonly #clock: () => number
-  readonly #controller = new AbortController()
-  #expiresAt = 0
-  #timer: ReturnType<typeof setTimeout> | undefined
-  #released: Promise<void> | undefined
-
-  constructor(
-    redis: KeygramRedis,
-    key: string,
-    grant: Omit<Lease, 'renew' | 'release' | 'signal' | 'expiresAt'>,
-    ttl: number,
-    clock: () => number,
-  ) {
-    this.#redis = redis
-    this.#key = key
-    this.id = grant.id
-    this.name = grant.name
-    this.holder = grant.holder
-    this.fencingToken = grant.fencingToken
-    this.#ttl = ttl
-    this.#clock = clock
-  }
-
-  get expiresAt(): number {
-    return this.#expiresAt
-  }
-
-  get signal(): AbortSignal {
-    return this.#controller.signal
-  }
-
-  /** Starts (or restarts) the local expiry: `sentAt` is `performance.now()` when the request was sent. */
-  extendFrom(sentAt: number, clockAtSend: number): void {
-    this.#expiresAt = clockAtSend + this.#ttl
-    clearTimeout(this.#timer)
-    const left = this.#ttl - (performance.now() - sentAt)
-    this.#timer = setTimeout(() => this.#expire(), Math.max(0, left))
-    // A lease must not keep the process alive on its own.
-    if (typeof this.#timer === 'object' && 'unref' in this.#timer) this.#timer.unref()
-  }
-
-  async renew(): Promise<boolean> {
-    if (this.signal.aborted) return false
-    const sentAt = performance.now()
-    const clockAtSend = this.#clock()
-    const extended = Number(await this.#redis.keygramLeaseRenew(this.#key, this.id, this.#ttl)) === 1
-    if (this.signal.aborted) {
-      // Lost locally (expired or released) while the renewal was in flight: do not keep a key we gave up.
-      if (extended) await this.#redis.keygramLeaseRelease(this.#key, this.id)
-      return false
-    }
-    if (!extended) {
-      this.#lose('taken over or expired in Redis')
-      return false
-    }
-    this.extendFrom(sentAt, clockAtSend)
-    return true
-  }
-
-  release(): Promise<void> {
-    this.#released ??= (async () => {
-      this.#lose('released')
-      await this.#redis.keygramLeaseRelease(this.#key, this.id)
-    })()
-    return this.#released
-  }
-
-  #expire(): void {
-    this.#lose('expired')
-    // Redis drops the key a moment later anyway; freeing it now keeps inspect() in step with the signal.
-    this.#redis.keygramLeaseRelease(this.#key, this.id).catch(() => {})
-  }
-
-  #lose(why: string): void {
-    clearTimeout(this.#timer)
-    if (!this.#controller.signal.aborted) {
-      this.#controller.abort(new Error(`Lease "${this.name}" lost: ${why}`))
-    }
-  }
 }
 
 /** A {@link SingleInstanceGuard} on Redis under `<prefix>lease:` and `<prefix>fence:`. */
@@ -147,15 +64,22 @@ export class RedisGuard implements SingleInstanceGuard {
     const clockAtSend = this.#clock()
     const token = await this.#redis.keygramLeaseAcquire(keys.lease, keys.fence, id, holder, ttl)
     if (token === null) return null
-    const lease = new RedisLease(
-      this.#redis,
-      keys.lease,
-      { id, name: options.name, holder, fencingToken: Number(token) },
-      ttl,
-      this.#clock,
-    )
-    lease.extendFrom(sentAt, clockAtSend)
-    return lease
+    const redis = this.#redis
+    return createStoreLease({
+      grant: { id, name: options.name, holder, fencingToken: Number(token) },
+      ttlMs: ttl,
+      clock: this.#clock,
+      sentAt,
+      clockAtSend,
+      // The scripts extend and delete the key only while it still holds this grant's id. Redis cannot
+      // tell a lapsed key from a taken-over one here, so a failed renewal counts as `expired`.
+      renewRemote: async () => ({
+        renewed: Number(await redis.keygramLeaseRenew(keys.lease, id, ttl)) === 1,
+      }),
+      releaseRemote: async () => {
+        await redis.keygramLeaseRelease(keys.lease, id)
+      },
+    })
   }
 
   /** {@inheritDoc SingleInstanceGuard.inspect} */

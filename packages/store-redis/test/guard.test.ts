@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { LeaseLostError } from '@keygram/core'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { REDIS_URL, redisFixture, uniquePrefix } from './helpers.ts'
 
@@ -53,6 +54,9 @@ describe('redisStore guard', () => {
     expect(await lease!.renew()).toBe(false)
     expect(lease!.signal.aborted).toBe(true)
     expect(String((lease!.signal.reason as Error).message)).toContain('"n" lost')
+    // Redis cannot tell a lapsed key from a rival's, so a refused renewal reads as `expired`.
+    expect(lease!.signal.reason).toBeInstanceOf(LeaseLostError)
+    expect(lease!.signal.reason).toMatchObject({ leaseName: 'n', reason: 'expired' })
     const pttl = await admin.pttl(`${fixture.prefix}lease:n`)
     expect(pttl).toBeGreaterThan(9000)
     expect((await a.guard.inspect('n'))!.holder).toBe('rival')

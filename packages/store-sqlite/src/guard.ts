@@ -7,11 +7,12 @@
  */
 import {
   type AcquireOptions,
+  createStoreLease,
   type Lease,
   type LeaseInfo,
-  type LeaseLossReason,
-  LeaseLostError,
+  type RemoteRenewal,
   type SingleInstanceGuard,
+  type StoreLease,
 } from '@keygram/core'
 import type { SqliteDatabase } from './database.ts'
 
@@ -21,6 +22,14 @@ interface LeaseRow {
   lease_id: string
   fencing_token: number
   expires_at: number
+}
+
+interface GrantedRow {
+  row: LeaseRow
+  /** The store clock the grant was decided at. */
+  now: number
+  /** `performance.now()` at that moment. */
+  sentAt: number
 }
 
 /** A guard that can also end every lease it handed out (for `close()`). */
@@ -52,7 +61,10 @@ export function createSqliteGuard(db: SqliteDatabase, clock: () => number): Clos
     release: db.prepare<[string, string]>('DELETE FROM leases WHERE name = ? AND lease_id = ?'),
   }
 
-  const grant = db.transaction((name: string, holder: string, ttl: number): LeaseRow | null => {
+  // Returns the row with the moment it was decided (`sentAt`, for the local expiry), both read once the
+  // write lock is held.
+  const grant = db.transaction((name: string, holder: string, ttl: number): GrantedRow | null => {
+    const sentAt = performance.now()
     const now = clock()
     const existing = statements.current.get(name)
     if (existing && existing.expires_at > now) return null
@@ -65,91 +77,42 @@ export function createSqliteGuard(db: SqliteDatabase, clock: () => number): Clos
       expires_at: now + ttl,
     }
     statements.grant.run(row)
-    return row
+    return { row, now, sentAt }
   })
 
-  const active = new Set<SqliteLease>()
+  const active = new Set<StoreLease>()
 
-  class SqliteLease implements Lease {
-    readonly id: string
-    readonly name: string
-    readonly holder: string
-    readonly fencingToken: number
-    readonly #ttl: number
-    readonly #controller = new AbortController()
-    #expiresAt: number
-    #timer: ReturnType<typeof setTimeout> | undefined
-
-    constructor(row: LeaseRow, ttl: number) {
-      this.id = row.lease_id
-      this.name = row.name
-      this.holder = row.holder
-      this.fencingToken = row.fencing_token
-      this.#ttl = ttl
-      this.#expiresAt = row.expires_at
-      active.add(this)
-      this.#armExpiry()
-    }
-
-    get expiresAt(): number {
-      return this.#expiresAt
-    }
-
-    get signal(): AbortSignal {
-      return this.#controller.signal
-    }
-
-    async renew(): Promise<boolean> {
-      if (this.#controller.signal.aborted) return false
-      const now = clock()
-      const expiresAt = now + this.#ttl
-      const { changes } = statements.renew.run({ name: this.name, leaseId: this.id, now, expiresAt })
-      if (changes !== 1) {
-        const current = statements.current.get(this.name)
-        this.end(current && current.lease_id !== this.id ? 'taken_over' : 'expired')
-        return false
-      }
-      this.#expiresAt = expiresAt
-      this.#armExpiry()
-      return true
-    }
-
-    async release(): Promise<void> {
-      this.end('released')
-      // Deleting by lease id only ever removes this grant's row, so repeating it is harmless.
-      if (db.open) statements.release.run(this.name, this.id)
-    }
-
-    /** Ends the lease in this process: stops its timer and aborts its signal (first reason wins). */
-    end(reason: LeaseLossReason): void {
-      if (this.#timer !== undefined) clearTimeout(this.#timer)
-      this.#timer = undefined
-      active.delete(this)
-      if (!this.#controller.signal.aborted) this.#controller.abort(new LeaseLostError(this.name, reason))
-    }
-
-    // Aborts at expiry even if nobody calls renew, so a paused holder learns it lost the lease. With an
-    // injected clock the timer may fire early by that clock, so it re-arms until the clock agrees.
-    #armExpiry(): void {
-      if (this.#timer !== undefined) clearTimeout(this.#timer)
-      this.#timer = setTimeout(
-        () => {
-          this.#timer = undefined
-          if (clock() >= this.#expiresAt) this.end('expired')
-          else this.#armExpiry()
-        },
-        Math.max(0, this.#expiresAt - clock()),
-      )
-      this.#timer.unref?.()
-    }
+  function renewRow(name: string, leaseId: string, ttl: number, now: number): RemoteRenewal {
+    const { changes } = statements.renew.run({ name, leaseId, now, expiresAt: now + ttl })
+    if (changes === 1) return { renewed: true }
+    const current = statements.current.get(name)
+    return { renewed: false, lostReason: current && current.lease_id !== leaseId ? 'taken_over' : 'expired' }
   }
 
   return {
     async acquire(options: AcquireOptions): Promise<Lease | null> {
       if (!(options.ttl > 0))
         throw new RangeError(`acquire: ttl must be a positive number of ms, got ${options.ttl}`)
-      const row = grant.immediate(options.name, options.holder ?? crypto.randomUUID(), options.ttl)
-      return row ? new SqliteLease(row, options.ttl) : null
+      const ttl = options.ttl
+      const granted = grant.immediate(options.name, options.holder ?? crypto.randomUUID(), ttl)
+      if (granted === null) return null
+      const { row, now, sentAt } = granted
+      const lease = createStoreLease({
+        grant: { id: row.lease_id, name: row.name, holder: row.holder, fencingToken: row.fencing_token },
+        ttlMs: ttl,
+        clock,
+        sentAt,
+        clockAtSend: now,
+        // The lease's expiry counts from `now` on this same clock, so it matches the row's `expires_at`.
+        renewRemote: async (renewedAt) => renewRow(row.name, row.lease_id, ttl, renewedAt),
+        releaseRemote: async () => {
+          // Deleting by lease id only ever removes this grant's row, so a late release is harmless.
+          if (db.open) statements.release.run(row.name, row.lease_id)
+        },
+        onEnd: (ended) => active.delete(ended),
+      })
+      active.add(lease)
+      return lease
     },
     async inspect(name: string): Promise<LeaseInfo | null> {
       const row = statements.live.get(name, clock())

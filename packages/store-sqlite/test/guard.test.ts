@@ -1,4 +1,4 @@
-import type { KeygramStore } from '@keygram/core'
+import { type KeygramStore, LeaseLostError } from '@keygram/core'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { storeFixture } from './helpers.ts'
 
@@ -86,6 +86,8 @@ describe('sqlite guard', () => {
       expect(second.fencingToken).toBe(first.fencingToken + 1)
       expect(await first.renew()).toBe(false)
       expect(first.signal.aborted).toBe(true)
+      expect(first.signal.reason).toBeInstanceOf(LeaseLostError)
+      expect((first.signal.reason as LeaseLostError).reason).toBe('taken_over')
       expect(second.signal.aborted).toBe(false)
       await second.release()
     } finally {

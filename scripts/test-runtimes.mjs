@@ -14,9 +14,18 @@ const runtimes = [
 let failed = false
 for (const [name, args] of runtimes) {
   const bin = `${root}node_modules/.bin/${name}`
-  const result = spawnSync(bin, args, { cwd: `${root}packages/core`, stdio: 'inherit' })
+  const result = spawnSync(bin, args, {
+    cwd: `${root}packages/core`,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+  })
+  process.stdout.write(result.stdout ?? '')
   if (result.status !== 0) {
     console.error(`✖ core smoke test failed under ${name} (exit ${result.status ?? result.signal})`)
+    failed = true
+  } else if (!/^smoke: \d+ passed$/m.test(result.stdout ?? '')) {
+    // Exit 0 without the summary: the runtime stopped before the checks finished.
+    console.error(`✖ core smoke test under ${name} exited before it finished`)
     failed = true
   } else {
     console.log(`✔ core smoke test passed under ${name}`)

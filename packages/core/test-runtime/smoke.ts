@@ -5,10 +5,12 @@
  */
 import {
   createDeliveryWorker,
+  createStoreLease,
   createNotifier,
   deliveryKey,
   formatNotification,
   KeycrmWebhookError,
+  LeaseLostError,
   memoryStore,
   type OutgoingMessage,
   parseWebhookText,
@@ -90,6 +92,29 @@ export async function runSmoke(): Promise<string[]> {
   check(held === 1 && (await store.guard.inspect('smoke')) === null, 'lease held, then released')
   passed.push('guard')
 
+  // A store-granted lease's local alarm: unref'd timers differ by runtime (Deno unrefs by id).
+  let freed = 0
+  const storeLease = createStoreLease({
+    grant: { id: 'g1', name: 'smoke-store', holder: 'me', fencingToken: 7 },
+    ttlMs: 30,
+    clock: Date.now,
+    sentAt: performance.now(),
+    clockAtSend: Date.now(),
+    renewRemote: async () => ({ renewed: true }),
+    releaseRemote: async () => {
+      freed++
+    },
+  })
+  // The alarm is unref'd, so it would not keep the runtime alive on its own while this waits for it.
+  const keepAlive = setTimeout(() => {}, 5000)
+  const lapsed = await new Promise<unknown>((resolve) => {
+    storeLease.signal.addEventListener('abort', () => resolve(storeLease.signal.reason), { once: true })
+  })
+  clearTimeout(keepAlive)
+  check(lapsed instanceof LeaseLostError && lapsed.reason === 'expired', 'store lease expires locally')
+  check((await storeLease.renew()) === false && freed === 1, 'expired lease freed once, not renewed')
+  passed.push('store lease')
+
   const sent: { chatId: string; message: OutgoingMessage }[] = []
   const transport: TelegramTransport = {
     async sendMessage(target, outgoing) {
@@ -119,6 +144,8 @@ if (isMain) {
   runSmoke().then(
     (passed) => {
       for (const name of passed) console.log(`  ok ${name}`)
+      // The runner looks for this line: a runtime that exits early (nothing left keeping it alive) exits 0.
+      console.log(`smoke: ${passed.length} passed`)
     },
     (error: unknown) => {
       console.error(error)

@@ -9,6 +9,7 @@ it('passes the public-API smoke test under Node', async () => {
     'WebCrypto secret check',
     'format + split (Intl, HTML)',
     'guard',
+    'store lease',
     'notifier + worker + memory store',
   ])
 })

@@ -5,8 +5,8 @@
  */
 import {
   createDeliveryWorker,
-  createStoreLease,
   createNotifier,
+  createStoreLease,
   deliveryKey,
   formatNotification,
   KeycrmWebhookError,

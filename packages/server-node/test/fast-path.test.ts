@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http'
+import { createServer, request, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createNotifier, type KeycrmEvent, memoryStore } from '@keygram/core'
 import { toNodeHandler } from 'h3/node'
@@ -10,6 +10,8 @@ import { parsePrometheus, sampleValue } from './helpers/prometheus.ts'
 
 const SECRET = 'fast-Path-Secret-0123456789'
 const MAX_BYTES = 2048
+// The read limit is the larger of the two (a stock webhook may be bigger than an order's).
+const STOCK_MAX_BYTES = 8192
 const FAILING_ORDER_ID = 999
 
 function order(id: number, extra: Record<string, unknown> = {}): string {
@@ -47,7 +49,7 @@ async function start(withFastPath: boolean): Promise<Running> {
     metrics,
     logger,
     maxBodyBytes: MAX_BYTES,
-    stock: { alerter: null, maxBodyBytes: 8192 },
+    stock: { alerter: null, maxBodyBytes: STOCK_MAX_BYTES },
   })
   const h3 = toNodeHandler(app)
   let taken = 0
@@ -247,4 +249,43 @@ describe('webhook fast path on node:http', () => {
     )
     expect(fast.lines.join('\n')).not.toContain(SECRET)
   })
+
+  // Closing while the client still sends makes the kernel reset the connection, and the reset can beat
+  // the 413 to the client (it then sees EPIPE): the refusal waits for the rest of the body.
+  it.each([
+    ['the fast path', () => fast],
+    ['the h3 route', () => reference],
+  ])(
+    '%s answers 413 to a streamed body over the limit only once the body has ended',
+    async (_name, running) => {
+      const { url } = running()
+      const outcome = await new Promise<{ answeredBeforeEnd: boolean; status: number; body: string }>(
+        (resolve, reject) => {
+          let ended = false
+          let answeredBeforeEnd = false
+          const req = request(`${url}${path}`, { method: 'POST', headers: json }, (res) => {
+            answeredBeforeEnd = !ended
+            let body = ''
+            res.setEncoding('utf8')
+            res.on('data', (chunk: string) => {
+              body += chunk
+            })
+            res.on('end', () => resolve({ answeredBeforeEnd, status: res.statusCode ?? 0, body }))
+          })
+          req.on('error', reject)
+          // Over the read limit at once, then a pause in which an early answer would arrive, then the end.
+          req.write(
+            `{"event":"order.change_order_status","context":{"pad":"${'a'.repeat(4 * STOCK_MAX_BYTES)}`,
+          )
+          setTimeout(() => {
+            ended = true
+            req.end('"}}')
+          }, 300)
+        },
+      )
+      expect(outcome.answeredBeforeEnd).toBe(false)
+      expect(outcome.status).toBe(413)
+      expect(JSON.parse(outcome.body)).toMatchObject({ error: 'payload_too_large' })
+    },
+  )
 })

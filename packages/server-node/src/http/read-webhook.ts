@@ -61,7 +61,19 @@ export function isJsonish(header: string | null): boolean {
   return type === 'application/json' || type === 'text/json' || type === 'text/plain' || type === ''
 }
 
-/** Reads a Node request body, refusing it with 413 once it passes `maxBytes`. */
+// How long a body over the limit is still read (into nothing) before the 413 goes out, in ms: well under
+// the 30 s request timeout and the 7 s a default shutdown gives HTTP. Only a client with the secret gets here.
+const REFUSED_BODY_DRAIN_MS = 5_000
+
+/**
+ * Reads a Node request body, refusing it with 413 once it passes `maxBytes`.
+ *
+ * The refusal waits until the client has sent the rest of the body (read and dropped, at most
+ * {@link REFUSED_BODY_DRAIN_MS}). Why: the 413 closes the connection, and closing it while the client is
+ * still sending makes the kernel answer the bytes still arriving with a reset, which can reach the client
+ * before it has read the 413, so it sees EPIPE or ECONNRESET instead (RFC 9112, section 9.6). A client
+ * still sending after the drain time gets the 413 and the close at once, as before.
+ */
 export function readLimited(req: IncomingMessage, maxBytes: number): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
@@ -69,29 +81,41 @@ export function readLimited(req: IncomingMessage, maxBytes: number): Promise<Uin
     // A flag rather than removing the listeners: they go with the request, and four `off` calls per
     // webhook were a visible share of the hot path.
     let settled = false
+    // Set while an over-limit body is drained: ends the drain with the 413.
+    let refuse: (() => void) | null = null
     req.on('data', (chunk: Buffer) => {
       if (settled) return
       size += chunk.length
       if (size > maxBytes) {
         settled = true
-        // Keep reading into nothing until the 413 (with `connection: close`) ends the connection.
+        chunks.length = 0
+        const error = payloadTooLarge(maxBytes, `more than ${maxBytes} bytes streamed`)
+        const timer = setTimeout(() => refuse?.(), REFUSED_BODY_DRAIN_MS)
+        refuse = () => {
+          refuse = null
+          clearTimeout(timer)
+          reject(error)
+        }
+        // Keep reading into nothing until the body ends (or the drain time is up), then refuse.
         req.resume()
-        reject(payloadTooLarge(maxBytes, `more than ${maxBytes} bytes streamed`))
         return
       }
       chunks.push(chunk)
     })
     req.on('end', () => {
+      if (refuse !== null) return refuse()
       if (settled) return
       settled = true
       resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size))
     })
     req.on('error', (error: Error) => {
+      if (refuse !== null) return refuse()
       if (settled) return
       settled = true
       reject(error)
     })
     req.on('close', () => {
+      if (refuse !== null) return refuse()
       if (settled) return
       settled = true
       if (!req.complete) reject(new Error('the client closed the connection before the body ended'))

@@ -10,9 +10,9 @@ import { fileURLToPath } from 'node:url'
 import { pollingLeaseName } from '@keygram/core'
 import { sqliteStore } from '@keygram/store-sqlite'
 import { createFakeBotApi, type FakeBotApi } from '@keygram/testing'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import { sampleWebhooks } from '../src/samples.ts'
-import { type KeygramChild, killIfRunning, startKeygram, terminate } from './helpers/child.ts'
+import { type KeygramChild, killIfRunning, localServeEnv, startKeygram, terminate } from './helpers/child.ts'
 
 const SECRET = 'e2e-webhook-secret-0123456789abcdef'
 const CHAT_ID = '700000001'
@@ -23,6 +23,7 @@ const LISTENING = (what: string) => new RegExp(`${what} server listening on (htt
 /** POSTs `totalBytes` of body in 64 KiB chunks with chunked transfer encoding; resolves the status. */
 function postChunked(url: string, totalBytes: number): Promise<number> {
   return new Promise((resolve, reject) => {
+    let sent = 0
     const req = request(
       url,
       { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } },
@@ -31,9 +32,15 @@ function postChunked(url: string, totalBytes: number): Promise<number> {
         res.on('end', () => resolve(res.statusCode ?? 0))
       },
     )
-    req.on('error', reject)
+    // A bare "write EPIPE" names neither the request nor how far it got.
+    req.on('error', (error) =>
+      reject(
+        new Error(`chunked POST failed with ${sent} of ${totalBytes} bytes handed to the request`, {
+          cause: error,
+        }),
+      ),
+    )
     const chunk = Buffer.alloc(64 * 1024, 'a')
-    let sent = 0
     const write = () => {
       while (sent < totalBytes) {
         sent += chunk.length
@@ -65,20 +72,25 @@ describe('keygram serve, real processes against the fake Bot API', () => {
   it('delivers the sample webhooks, is healthy on both ports and stops cleanly on SIGTERM', {
     timeout: 90_000,
   }, async () => {
-    const env = {
+    const env = localServeEnv({
       TELEGRAM_BOT_TOKEN: fake.token,
       KEYGRAM_WEBHOOK_SECRET: SECRET,
       KEYGRAM_CHAT_ID: CHAT_ID,
       TELEGRAM_API_ROOT: fake.url,
       KEYGRAM_STORE: `sqlite:${join(dir, 'data', 'keygram.db')}`,
-      KEYGRAM_HOST: '127.0.0.1',
-      WEBHOOK_PORT: '0',
-      BOT_PORT: '0',
-      LOG_FORMAT: 'json',
-      LOG_LEVEL: 'debug',
-    }
+    })
     webhook = startKeygram(['serve', '--role', 'webhook'], env, dir)
     bot = startKeygram(['serve', '--role', 'bot'], env, dir)
+    // A failure under load is hard to replay: keep what both processes said next to it.
+    onTestFailed(() => {
+      for (const [role, child] of [
+        ['webhook', webhook],
+        ['bot', bot],
+      ] as const) {
+        if (child)
+          console.error(`--- keygram serve --role ${role} output ---\n${child.stdout()}${child.stderr()}`)
+      }
+    })
     const webhookUrl = (await webhook.waitFor(LISTENING('webhook')))[1]!
     const botUrl = (await bot.waitFor(LISTENING('bot')))[1]!
 
@@ -120,10 +132,15 @@ describe('keygram serve, real processes against the fake Bot API', () => {
       })
       .toBe('polling')
     expect((await fetch(`${botUrl}/healthz`)).status).toBe(200)
-    expect(fake.countCalls('getUpdates')).toBeGreaterThan(0)
+    // The poller turns `polling` just before it sends its first getUpdates: wait for that call to arrive.
+    await expect.poll(() => fake.countCalls('getUpdates'), { timeout: 10_000 }).toBeGreaterThan(0)
     expect(fake.responses409).toBe(0)
+    // The fake logs a message when it arrives; the webhook process counts it once the answer is back and
+    // settled in the store, a moment later.
+    await expect
+      .poll(async () => (await fetch(`${webhookUrl}/metrics`)).text(), { timeout: 10_000 })
+      .toMatch(new RegExp(`keygram_notifications_sent_total ${bodies.length}\\n`))
     const metrics = await (await fetch(`${webhookUrl}/metrics`)).text()
-    expect(metrics).toMatch(new RegExp(`keygram_notifications_sent_total ${bodies.length}\\n`))
     expect(metrics).toContain('keygram_webhooks_rejected_total{reason="payload_too_large"} 1')
 
     // A bot command is answered through the guarded poller.

@@ -13,7 +13,7 @@ import { createFakeBotApi, type FakeBotApi } from '@keygram/testing'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sampleWebhooks } from '../src/samples.ts'
-import { type KeygramChild, killIfRunning, startKeygram, terminate } from './helpers/child.ts'
+import { type KeygramChild, killIfRunning, localServeEnv, startKeygram, terminate } from './helpers/child.ts'
 
 const BASE_URL = process.env.KEYGRAM_TEST_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/test'
 const SECRET = 'pg-e2e-webhook-secret-0123456789abcdef'
@@ -56,18 +56,13 @@ describe('keygram serve with a postgres:// store', () => {
   it('queues, dedupes and delivers through PostgreSQL, polls under its lease, and never prints the password', {
     timeout: 90_000,
   }, async () => {
-    const env = {
+    const env = localServeEnv({
       TELEGRAM_BOT_TOKEN: fake.token,
       KEYGRAM_WEBHOOK_SECRET: SECRET,
       KEYGRAM_CHAT_ID: CHAT_ID,
       TELEGRAM_API_ROOT: fake.url,
       KEYGRAM_STORE: storeUrl,
-      KEYGRAM_HOST: '127.0.0.1',
-      WEBHOOK_PORT: '0',
-      BOT_PORT: '0',
-      LOG_FORMAT: 'json',
-      LOG_LEVEL: 'debug',
-    }
+    })
     const webhook = startKeygram(['serve', '--role', 'webhook'], env, dir)
     const bot = startKeygram(['serve', '--role', 'bot'], env, dir)
     children.push(webhook, bot)

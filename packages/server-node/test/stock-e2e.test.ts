@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createFakeBotApi, type FakeBotApi } from '@keygram/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type KeygramChild, killIfRunning, startKeygram, terminate } from './helpers/child.ts'
+import { type KeygramChild, killIfRunning, localServeEnv, startKeygram, terminate } from './helpers/child.ts'
 
 const SECRET = 'stock-e2e-secret-0123456789abcdef'
 const CHAT_ID = '700000042'
@@ -33,7 +33,7 @@ describe('stock alerts, real processes against the fake Bot API', () => {
   it('alerts the sample, coalesces a 10,000-row import, and keeps crossings across a restart', {
     timeout: 120_000,
   }, async () => {
-    const env = {
+    const env = localServeEnv({
       TELEGRAM_BOT_TOKEN: fake.token,
       KEYGRAM_WEBHOOK_SECRET: SECRET,
       KEYGRAM_CHAT_ID: CHAT_ID,
@@ -41,11 +41,7 @@ describe('stock alerts, real processes against the fake Bot API', () => {
       KEYGRAM_LOCALE: 'en',
       TELEGRAM_API_ROOT: fake.url,
       KEYGRAM_STORE: `sqlite:${join(dir, 'data', 'keygram.db')}`,
-      KEYGRAM_HOST: '127.0.0.1',
-      WEBHOOK_PORT: '0',
-      LOG_FORMAT: 'json',
-      LOG_LEVEL: 'debug',
-    }
+    })
     server = startKeygram(['serve', '--role', 'webhook'], env, dir)
     let url = (await server.waitFor(LISTENING))[1]!
     const post = async (rows: unknown[]) => {

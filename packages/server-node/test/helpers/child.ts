@@ -18,6 +18,22 @@ export interface KeygramChild {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
 }
 
+/**
+ * The environment the e2e-style tests give `keygram serve`: loopback only, a random free port for each
+ * server (read back from the "listening on" line), JSON logs at debug level. `overrides` (token, store,
+ * secret, ...) are added on top and win.
+ */
+export function localServeEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    KEYGRAM_HOST: '127.0.0.1',
+    WEBHOOK_PORT: '0',
+    BOT_PORT: '0',
+    LOG_FORMAT: 'json',
+    LOG_LEVEL: 'debug',
+    ...overrides,
+  }
+}
+
 /** Starts `node bin/keygram.mjs ...args` with exactly `env` (plus PATH). */
 export function startKeygram(args: string[], env: Record<string, string>, cwd: string): KeygramChild {
   const child = spawn(process.execPath, [KEYGRAM_BIN, ...args], {

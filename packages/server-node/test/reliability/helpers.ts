@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type KeygramChild, killIfRunning, startKeygram } from '../helpers/child.ts'
+import { type KeygramChild, killIfRunning, localServeEnv, startKeygram } from '../helpers/child.ts'
 
 /** The webhook secret every reliability child uses. */
 export const SECRET = 'reliability-webhook-secret-0123456789'
@@ -45,16 +45,11 @@ export async function startServe(options: {
   }
   const child = startKeygram(
     ['serve', '--role', options.role],
-    {
+    localServeEnv({
       KEYGRAM_WEBHOOK_SECRET: SECRET,
       KEYGRAM_STORE: `sqlite:${join(dir, 'data', 'keygram.db')}`,
-      KEYGRAM_HOST: '127.0.0.1',
-      WEBHOOK_PORT: '0',
-      BOT_PORT: '0',
-      LOG_FORMAT: 'json',
-      LOG_LEVEL: 'debug',
       ...options.env,
-    },
+    }),
     dir,
   )
   const cleanup = async () => {

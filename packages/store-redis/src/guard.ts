@@ -71,11 +71,12 @@ export class RedisGuard implements SingleInstanceGuard {
       clock: this.#clock,
       sentAt,
       clockAtSend,
-      // The scripts extend and delete the key only while it still holds this grant's id. Redis cannot
-      // tell a lapsed key from a taken-over one here, so a failed renewal counts as `expired`.
-      renewRemote: async () => ({
-        renewed: Number(await redis.keygramLeaseRenew(keys.lease, id, ttl)) === 1,
-      }),
+      // The scripts extend and delete the key only while it still holds this grant's id.
+      renewRemote: async () => {
+        const answer = Number(await redis.keygramLeaseRenew(keys.lease, id, ttl))
+        if (answer === 1) return { renewed: true }
+        return { renewed: false, lostReason: answer === 2 ? 'taken_over' : 'expired' }
+      },
       releaseRemote: async () => {
         await redis.keygramLeaseRelease(keys.lease, id)
       },

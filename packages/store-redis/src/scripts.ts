@@ -328,14 +328,18 @@ redis.call('SET', KEYS[1], ARGV[1] .. '|' .. token .. '|' .. ARGV[2], 'NX', 'PX'
 return token
 `
 
-/** KEYS: lease key. ARGV: lease id, ttl ms. Extends only the caller's own lease; returns 1 or 0. */
+/**
+ * KEYS: lease key. ARGV: lease id, ttl ms. Extends only the caller's own lease. Returns 1 when extended, 0
+ * when no lease is there (it lapsed), 2 when another grant holds it (taken over).
+ */
 const leaseRenew = `
 local value = redis.call('GET', KEYS[1])
-if value and string.sub(value, 1, #ARGV[1] + 1) == ARGV[1] .. '|' then
+if not value then return 0 end
+if string.sub(value, 1, #ARGV[1] + 1) == ARGV[1] .. '|' then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
   return 1
 end
-return 0
+return 2
 `
 
 /** KEYS: lease key. ARGV: lease id. Deletes only the caller's own lease; returns 1 or 0. */

@@ -54,13 +54,23 @@ describe('redisStore guard', () => {
     expect(await lease!.renew()).toBe(false)
     expect(lease!.signal.aborted).toBe(true)
     expect(String((lease!.signal.reason as Error).message)).toContain('"n" lost')
-    // Redis cannot tell a lapsed key from a rival's, so a refused renewal reads as `expired`.
+    // The key holds the rival's grant when the renewal arrives.
     expect(lease!.signal.reason).toBeInstanceOf(LeaseLostError)
-    expect(lease!.signal.reason).toMatchObject({ leaseName: 'n', reason: 'expired' })
+    expect(lease!.signal.reason).toMatchObject({ leaseName: 'n', reason: 'taken_over' })
     const pttl = await admin.pttl(`${fixture.prefix}lease:n`)
     expect(pttl).toBeGreaterThan(9000)
     expect((await a.guard.inspect('n'))!.holder).toBe('rival')
     await rival!.release()
+  })
+
+  it('a renewal that finds the key gone, with nobody holding it, reads as expired', async () => {
+    const { guard } = await fixture.open()
+    const admin = await fixture.admin()
+    const lease = await guard.acquire({ name: 'lapsed', ttl: 10_000 })
+    await admin.del(`${fixture.prefix}lease:lapsed`)
+    expect(await lease!.renew()).toBe(false)
+    expect(lease!.signal.reason).toMatchObject({ leaseName: 'lapsed', reason: 'expired' })
+    expect(await guard.inspect('lapsed')).toBeNull()
   })
 
   it('renew keeps the signal alive past the original ttl', async () => {

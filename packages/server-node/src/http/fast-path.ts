@@ -14,6 +14,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { type KeycrmEvent, KeycrmWebhookError, type StockBalanceRow } from '@keygram/core'
 import { type KeycrmWebhookBody, parseKeycrmBody } from './read-keycrm-body.ts'
 import { isJsonish, readLimited } from './read-webhook.ts'
+import { createReplyBatch } from './reply-batch.ts'
 import { type JsonReply, jsonReply } from './responses.ts'
 
 /** What the fast path needs from the webhook app: the same handlers the h3 route uses. */
@@ -45,6 +46,8 @@ export function createFastPath(handlers: FastPathHandlers): FastPath {
   const { maxBytes, stockMaxBytes } = handlers
   const limits = { maxBytes, stockMaxBytes }
   const readLimit = stockMaxBytes === null ? maxBytes : Math.max(maxBytes, stockMaxBytes)
+  // The accepted webhook's answer, the one sent at volume, leaves with the others of its turn.
+  const queueReply = createReplyBatch(writeReply)
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let body: KeycrmWebhookBody
@@ -57,7 +60,7 @@ export function createFastPath(handlers: FastPathHandlers): FastPath {
       return
     }
     if (body.kind === 'stock') await writeResponse(res, await handlers.acceptStock(body.rows))
-    else writeReply(res, await handlers.acceptEvent(body.event))
+    else queueReply(res, await handlers.acceptEvent(body.event))
   }
 
   return (req, res) => {

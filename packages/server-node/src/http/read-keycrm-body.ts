@@ -17,7 +17,14 @@ import {
   readWebhook,
   type StockBalanceRow,
 } from '@keygram/core'
-import { decodeUtf8Body, isJsonish, nodeRequestOf, readLimited, readWebhookRequest } from './read-webhook.ts'
+import {
+  decodeUtf8Body,
+  drainThenRefuse,
+  isJsonish,
+  nodeRequestOf,
+  readLimited,
+  readWebhookRequest,
+} from './read-webhook.ts'
 
 /** A read webhook: an event, or the rows of a stock-balance webhook. */
 export type KeycrmWebhookBody =
@@ -49,9 +56,10 @@ export async function readKeycrmBody(
   const declared = request.headers.get('content-length')
   const req = nodeRequestOf(request)
   if (declared !== null && /^\d+$/.test(declared) && Number(declared) > limit) {
-    if (req !== null) req.resume()
-    else discard(request.body)
-    throw payloadTooLarge(limit, `content-length ${declared}`)
+    const error = payloadTooLarge(limit, `content-length ${declared}`)
+    if (req !== null) await drainThenRefuse(req, error)
+    discard(request.body)
+    throw error
   }
   const bytes = req !== null ? await readLimited(req, limit) : await readLimitedBody(request.body, limit)
   return parseKeycrmBody(bytes, limits)

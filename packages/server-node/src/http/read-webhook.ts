@@ -28,8 +28,7 @@ export async function readWebhookRequest(request: Request, maxBytes: number): Pr
   }
   const declared = req.headers['content-length']
   if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > maxBytes) {
-    req.resume() // the answer closes the connection; drain what arrives meanwhile
-    throw payloadTooLarge(maxBytes, `content-length ${declared}`)
+    await drainThenRefuse(req, payloadTooLarge(maxBytes, `content-length ${declared}`))
   }
   return parseWebhookText(decodeUtf8Body(await readLimited(req, maxBytes)), { maxBytes })
 }
@@ -66,13 +65,31 @@ export function isJsonish(header: string | null): boolean {
 const REFUSED_BODY_DRAIN_MS = 5_000
 
 /**
- * Reads a Node request body, refusing it with 413 once it passes `maxBytes`.
+ * Reads the rest of `req` into nothing, then rejects with `error` (a 413): once the body has ended, the
+ * client has gone, or {@link REFUSED_BODY_DRAIN_MS} have passed, whichever comes first.
  *
- * The refusal waits until the client has sent the rest of the body (read and dropped, at most
- * {@link REFUSED_BODY_DRAIN_MS}). Why: the 413 closes the connection, and closing it while the client is
- * still sending makes the kernel answer the bytes still arriving with a reset, which can reach the client
- * before it has read the 413, so it sees EPIPE or ECONNRESET instead (RFC 9112, section 9.6). A client
- * still sending after the drain time gets the 413 and the close at once, as before.
+ * Why wait: the 413 closes the connection, and closing it while the client is still sending makes the
+ * kernel answer the bytes still arriving with a reset, which can reach the client before it has read the
+ * 413, so it sees EPIPE or ECONNRESET instead (RFC 9112, section 9.6). A client still sending after the
+ * drain time gets the 413 and the close at once.
+ */
+export function drainThenRefuse(req: IncomingMessage, error: Error): Promise<never> {
+  return new Promise((_resolve, reject) => {
+    if (req.complete || req.destroyed) return reject(error)
+    const refuse = () => {
+      clearTimeout(timer)
+      req.off('end', refuse).off('close', refuse).off('error', refuse)
+      reject(error)
+    }
+    const timer = setTimeout(refuse, REFUSED_BODY_DRAIN_MS)
+    req.once('end', refuse).once('close', refuse).once('error', refuse)
+    req.resume()
+  })
+}
+
+/**
+ * Reads a Node request body, refusing it with 413 once it passes `maxBytes` (after the rest of the body,
+ * see {@link drainThenRefuse}).
  */
 export function readLimited(req: IncomingMessage, maxBytes: number): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
@@ -81,41 +98,28 @@ export function readLimited(req: IncomingMessage, maxBytes: number): Promise<Uin
     // A flag rather than removing the listeners: they go with the request, and four `off` calls per
     // webhook were a visible share of the hot path.
     let settled = false
-    // Set while an over-limit body is drained: ends the drain with the 413.
-    let refuse: (() => void) | null = null
     req.on('data', (chunk: Buffer) => {
       if (settled) return
       size += chunk.length
       if (size > maxBytes) {
         settled = true
         chunks.length = 0
-        const error = payloadTooLarge(maxBytes, `more than ${maxBytes} bytes streamed`)
-        const timer = setTimeout(() => refuse?.(), REFUSED_BODY_DRAIN_MS)
-        refuse = () => {
-          refuse = null
-          clearTimeout(timer)
-          reject(error)
-        }
-        // Keep reading into nothing until the body ends (or the drain time is up), then refuse.
-        req.resume()
+        drainThenRefuse(req, payloadTooLarge(maxBytes, `more than ${maxBytes} bytes streamed`)).catch(reject)
         return
       }
       chunks.push(chunk)
     })
     req.on('end', () => {
-      if (refuse !== null) return refuse()
       if (settled) return
       settled = true
       resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size))
     })
     req.on('error', (error: Error) => {
-      if (refuse !== null) return refuse()
       if (settled) return
       settled = true
       reject(error)
     })
     req.on('close', () => {
-      if (refuse !== null) return refuse()
       if (settled) return
       settled = true
       if (!req.complete) reject(new Error('the client closed the connection before the body ended'))

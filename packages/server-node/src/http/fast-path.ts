@@ -13,7 +13,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { type KeycrmEvent, KeycrmWebhookError, type StockBalanceRow } from '@keygram/core'
 import { type KeycrmWebhookBody, parseKeycrmBody } from './read-keycrm-body.ts'
-import { isJsonish, readLimited } from './read-webhook.ts'
+import { declaresMoreThan, isJsonish, readLimited } from './read-webhook.ts'
 import { createReplyBatch } from './reply-batch.ts'
 import { type JsonReply, jsonReply } from './responses.ts'
 
@@ -71,8 +71,7 @@ export function createFastPath(handlers: FastPathHandlers): FastPath {
     // Anything URL parsing could rewrite (escapes, dot segments, more segments, a query) is h3's.
     if (secret === '' || secret === '.' || secret === '..' || /[/?#%\\]/.test(secret)) return false
     if (!isJsonish(req.headers['content-type'] ?? null)) return false
-    const declared = req.headers['content-length']
-    if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > readLimit) return false
+    if (declaresMoreThan(req.headers['content-length'], readLimit)) return false
     if (!handlers.matchesSecret(secret)) return false
     handle(req, res).catch((error: unknown) => {
       // The handlers answer every outcome; reaching here means the response itself failed.

@@ -18,6 +18,7 @@ import {
   type StockBalanceRow,
 } from '@keygram/core'
 import {
+  declaresMoreThan,
   decodeUtf8Body,
   drainThenRefuse,
   isJsonish,
@@ -55,9 +56,9 @@ export async function readKeycrmBody(
   const limit = Math.max(maxBytes, stockMaxBytes)
   const declared = request.headers.get('content-length')
   const req = nodeRequestOf(request)
-  if (declared !== null && /^\d+$/.test(declared) && Number(declared) > limit) {
+  if (declaresMoreThan(declared, limit)) {
     const error = payloadTooLarge(limit, `content-length ${declared}`)
-    if (req !== null) await drainThenRefuse(req, error)
+    if (req !== null) return drainThenRefuse(req, error)
     discard(request.body)
     throw error
   }

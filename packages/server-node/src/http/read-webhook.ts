@@ -27,10 +27,18 @@ export async function readWebhookRequest(request: Request, maxBytes: number): Pr
     return readWebhook(request, { maxBytes })
   }
   const declared = req.headers['content-length']
-  if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > maxBytes) {
+  if (declaresMoreThan(declared, maxBytes)) {
     await drainThenRefuse(req, payloadTooLarge(maxBytes, `content-length ${declared}`))
   }
   return parseWebhookText(decodeUtf8Body(await readLimited(req, maxBytes)), { maxBytes })
+}
+
+/**
+ * Whether a `content-length` header declares more than `limit` bytes. A malformed one declares nothing
+ * here: the body is then read and counted as it arrives.
+ */
+export function declaresMoreThan(contentLength: string | null | undefined, limit: number): boolean {
+  return typeof contentLength === 'string' && /^\d+$/.test(contentLength) && Number(contentLength) > limit
 }
 
 /** The body's text, or core's `invalid_encoding` error (400) when it is not valid UTF-8. */

@@ -49,6 +49,8 @@ interface Settings {
   targets: IngestTarget[]
   /** Extra Node flags for the server processes, e.g. `--cpu-prof --cpu-prof-dir=...`. */
   nodeArgs: string[]
+  /** Webhooks per pass of the in-process core measure. */
+  pipelineWebhooks: number
   /** Whether this is a full run whose numbers go into results.json. */
   record: boolean
 }
@@ -110,6 +112,7 @@ function readSettings(): Settings {
     rounds,
     targets: targets as IngestTarget[],
     nodeArgs,
+    pipelineWebhooks: Math.max(10_000, Math.round(PIPELINE_WEBHOOKS * scale)),
     record:
       targets.length === INGEST_TARGETS.length &&
       durationSeconds >= FULL_DURATION_SECONDS &&
@@ -212,8 +215,7 @@ interface PipelineCosts {
 }
 
 async function measurePipeline(settings: Settings): Promise<PipelineCosts> {
-  const webhooks = Math.max(10_000, Math.round(PIPELINE_WEBHOOKS * Math.min(1, readScale())))
-  const common = { webhooks, passes: settings.rounds, firstIndex: nextBodyIndex }
+  const common = { webhooks: settings.pipelineWebhooks, passes: settings.rounds, firstIndex: nextBodyIndex }
   const bare = await measureCorePipeline({ ...common, store: 'none' })
   const stored = await measureCorePipeline({ ...common, store: 'memory', firstIndex: bare.nextIndex })
   nextBodyIndex = stored.nextIndex

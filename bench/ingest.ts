@@ -3,9 +3,13 @@
  * SQLite stores) against a bare `node:http` server that only reads the body and answers 204, and an
  * Express 5 handler that parses it with `express.json()`, all in the same run, on the same port.
  *
+ * A fifth target, `keygram-discard`, is the same Keygram server with an enqueue that keeps nothing: the
+ * ceiling of everything the server does but storing, so the run shows how much of the gap to node:http is
+ * the backlog the memory store holds.
+ *
  * Each server runs in its own child process (`bench/lib/ingest-target.ts`); autocannon runs here, so load
  * and server never share an event loop. Rounds interleave the targets (node-http, express, memory, sqlite,
- * then again) so a slow spell of a shared machine hits them alike; each target's best round counts.
+ * discard, then again) so a slow spell of a shared machine hits them alike; each target's best round counts.
  *
  * After the rounds it measures Keygram's core work on a webhook in-process, with no HTTP (parse and route;
  * then also the enqueue into the memory store, see `bench/lib/core-pipeline.ts`), and sets it against the
@@ -231,7 +235,13 @@ function goalBudgetUs(baseline: Measured): number {
 }
 
 /** Lines setting the measured costs against the goal's time per request. */
-function budgetReport(baseline: Measured, memory: Measured | undefined, pipeline: PipelineCosts): string[] {
+function budgetReport(
+  runs: Measured[],
+  baseline: Measured,
+  memory: Measured | undefined,
+  discard: Measured | undefined,
+  pipeline: PipelineCosts,
+): string[] {
   const budget = goalBudgetUs(baseline)
   const lines = [
     `Keygram's core work per webhook, in-process (no HTTP): parse + route ${pipeline.parseAndRoute} µs; with the enqueue into the memory store ${pipeline.withMemoryStore} µs.`,
@@ -243,7 +253,41 @@ function budgetReport(baseline: Measured, memory: Measured | undefined, pipeline
       `node:http's own request costs ${baseline.cpuUsPerRequest} µs of server CPU; with the core work that is at least ${floor} µs, ${floor <= budget ? 'within' : 'over'} the ${budget} µs${memory?.cpuUsPerRequest == null ? '' : ` (the Keygram server measured ${memory.cpuUsPerRequest} µs)`}.`,
     )
   }
+  if (discard !== undefined) {
+    const backlogCosts = backlogCostByRound(runs)
+    lines.push(
+      `With an enqueue that keeps nothing the same server answers ${Math.round(discard.rps)} req/s (${round3(discard.rps / baseline.rps)}x node:http) at ${discard.cpuUsPerRequest ?? '-'} µs per request${backlogCosts.length === 0 ? '' : `; keeping the backlog costs the memory store's server ${backlogCosts.join(', ')} µs per request, round by round`}.`,
+    )
+  }
   return lines
+}
+
+/**
+ * Server CPU per request of the memory store's server minus that of the discarding one, round by round:
+ * what holding the backlog costs (within a round, since CPU per request too moves with the machine).
+ */
+function backlogCostByRound(runs: Measured[]): number[] {
+  const costs: number[] = []
+  for (const memory of runs) {
+    if (memory.target !== 'keygram-memory' || memory.cpuUsPerRequest === null) continue
+    const discard = runs.find((run) => run.round === memory.round && run.target === 'keygram-discard')
+    if (discard?.cpuUsPerRequest != null) costs.push(memory.cpuUsPerRequest - discard.cpuUsPerRequest)
+  }
+  return costs
+}
+
+/**
+ * Each round's `target` against that round's node:http, in round order. Runs of one round are seconds
+ * apart, so a slow spell of a shared machine tends to hit both: steadier than best against best.
+ */
+function ratiosByRound(runs: Measured[], target: IngestTarget): number[] {
+  const ratios: number[] = []
+  for (const run of runs) {
+    if (run.target !== target) continue
+    const base = runs.find((other) => other.round === run.round && other.target === 'node-http')
+    if (base !== undefined) ratios.push(round3(run.rps / base.rps))
+  }
+  return ratios
 }
 
 function round3(value: number): number {
@@ -290,8 +334,15 @@ async function main(): Promise<void> {
   )
 
   const memory = best.get('keygram-memory')
+  const discard = best.get('keygram-discard')
+  const memoryByRound = ratiosByRound(runs, 'keygram-memory')
+  if (memoryByRound.length > 0) {
+    console.log(`\nkeygram-memory against node:http round by round: ${memoryByRound.join(', ')}`)
+  }
   const pipeline = await measurePipeline(settings)
-  if (baseline !== undefined) console.log(`\n${budgetReport(baseline, memory, pipeline).join('\n')}`)
+  if (baseline !== undefined) {
+    console.log(`\n${budgetReport(runs, baseline, memory, discard, pipeline).join('\n')}`)
+  }
 
   const sqlite = best.get('keygram-sqlite')
   const expressRun = best.get('express')
@@ -300,6 +351,7 @@ async function main(): Promise<void> {
     memory === undefined ||
     sqlite === undefined ||
     expressRun === undefined ||
+    discard === undefined ||
     !baseline
   ) {
     console.log('\n(not a full run: bench/results.json left unchanged)')
@@ -308,6 +360,7 @@ async function main(): Promise<void> {
   await mergeResults({
     ingest: {
       ratio_vs_node_http: ratio(memory),
+      ratio_by_round: memoryByRound,
       rps: Math.round(memory.rps),
       p99_ms: memory.p99Ms,
       p50_ms: memory.p50Ms,
@@ -318,11 +371,15 @@ async function main(): Promise<void> {
       sqlite_ratio_vs_node_http: ratio(sqlite),
       sqlite_p50_ms: sqlite.p50Ms,
       sqlite_p99_ms: sqlite.p99Ms,
+      discard_rps: Math.round(discard.rps),
+      discard_ratio_vs_node_http: ratio(discard),
+      backlog_cpu_us_per_request_by_round: backlogCostByRound(runs),
       server_cpu_us_per_request: {
         node_http: baseline.cpuUsPerRequest,
         express: expressRun.cpuUsPerRequest,
         keygram_memory: memory.cpuUsPerRequest,
         keygram_sqlite: sqlite.cpuUsPerRequest,
+        keygram_discard: discard.cpuUsPerRequest,
       },
       core_us_per_webhook: {
         parse_and_route: pipeline.parseAndRoute,

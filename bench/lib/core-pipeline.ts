@@ -8,18 +8,19 @@
  * Two stores:
  * - `memory`: `memoryStore()`, which keeps every job, as in the server bench (no worker drains it there
  *   either at this pace, so the backlog and its garbage-collection cost are part of the number);
- * - `none`: an enqueue that accepts and keeps nothing, so the difference is what storing costs.
+ * - `none`: an enqueue that accepts and keeps nothing (`./discard-queue.ts`), so the difference is what
+ *   storing costs.
  *
  * @module
  */
 import {
   combineRoutes,
   createNotifier,
-  type KeygramStore,
   memoryStore,
   parseWebhookText,
   subscriptionRoutes,
 } from '../../packages/core/src/index.ts'
+import { discardingQueue } from './discard-queue.ts'
 import { BENCH_CHAT_ID, webhookBody } from './ingest-load.ts'
 
 /** Where {@link measureCorePipeline} enqueues. */
@@ -53,10 +54,7 @@ export async function measureCorePipeline(options: CorePipelineOptions): Promise
   let index = options.firstIndex
   const pass = async (count: number): Promise<number> => {
     const store = memoryStore()
-    const queue: KeygramStore['queue'] =
-      options.store === 'memory'
-        ? store.queue
-        : { ...store.queue, enqueue: async ({ jobs }) => ({ accepted: true, jobIds: jobs.map(() => '') }) }
+    const queue = options.store === 'memory' ? store.queue : discardingQueue(store.queue)
     const notifier = createNotifier({
       store: { queue, kv: store.kv },
       routes: combineRoutes([{ chatId: BENCH_CHAT_ID }], subscriptionRoutes(store)),

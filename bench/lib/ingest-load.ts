@@ -7,7 +7,13 @@
  */
 
 /** The servers the ingest bench compares. */
-export const INGEST_TARGETS = ['node-http', 'express', 'keygram-memory', 'keygram-sqlite'] as const
+export const INGEST_TARGETS = [
+  'node-http',
+  'express',
+  'keygram-memory',
+  'keygram-sqlite',
+  'keygram-discard',
+] as const
 
 /** One of {@link INGEST_TARGETS}. */
 export type IngestTarget = (typeof INGEST_TARGETS)[number]

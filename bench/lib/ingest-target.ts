@@ -9,6 +9,8 @@
  * - `keygram-memory`, `keygram-sqlite`: the real `keygram serve --role webhook` server (h3, routes,
  *   enqueue, delivery worker) on the memory or a fresh SQLite store. The worker sends through a
  *   transport that only counts (no network), at the production limits.
+ * - `keygram-discard`: the same server on the memory store, with an enqueue that keeps nothing
+ *   (`./discard-queue.ts`): the ceiling of the server's own work, with no store's cost in it.
  *
  * @module
  */
@@ -17,8 +19,9 @@ import { createServer, type IncomingMessage, type RequestListener, type Server }
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { TelegramTransport } from '../../packages/core/src/index.ts'
+import { type KeygramStore, memoryStore, type TelegramTransport } from '../../packages/core/src/index.ts'
 import { createKeygramServer, loadConfig } from '../../packages/server-node/src/index.ts'
+import { discardingQueue } from './discard-queue.ts'
 import { BENCH_CHAT_ID, BENCH_SECRET, type IngestTarget, isIngestTarget } from './ingest-load.ts'
 
 const HOST = '127.0.0.1'
@@ -88,9 +91,16 @@ async function startExpress(port: number): Promise<{ url: string; stop: () => Pr
   return { url: await listenOn(server, port), stop: () => closeServer(server).then(() => '') }
 }
 
+type StoreKind = 'memory' | 'sqlite' | 'discard'
+
+function discardingMemoryStore(): KeygramStore {
+  const store = memoryStore()
+  return { ...store, queue: discardingQueue(store.queue) }
+}
+
 async function startKeygram(
   port: number,
-  storeKind: 'memory' | 'sqlite',
+  storeKind: StoreKind,
 ): Promise<{ url: string; stop: () => Promise<string> }> {
   const folder = mkdtempSync(join(tmpdir(), 'keygram-bench-ingest-'))
   let sent = 0
@@ -110,14 +120,18 @@ async function startKeygram(
       KEYGRAM_WEBHOOK_SECRET: BENCH_SECRET,
       KEYGRAM_CHAT_ID: BENCH_CHAT_ID,
       KEYCRM_DOMAIN: 'demo',
-      KEYGRAM_STORE: storeKind === 'memory' ? 'memory:' : `sqlite:${join(folder, 'keygram.db')}`,
+      KEYGRAM_STORE: storeKind === 'sqlite' ? `sqlite:${join(folder, 'keygram.db')}` : 'memory:',
       KEYGRAM_HOST: HOST,
       WEBHOOK_PORT: String(port),
       LOG_LEVEL: 'warn',
       LOG_FORMAT: 'json',
     },
   })
-  const server = createKeygramServer(config, { role: 'webhook', transport })
+  const server = createKeygramServer(config, {
+    role: 'webhook',
+    transport,
+    ...(storeKind === 'discard' ? { store: discardingMemoryStore() } : {}),
+  })
   const { webhook } = await server.start()
   if (webhook === null) throw new Error('the webhook role did not start')
   return {
@@ -140,6 +154,8 @@ function start(target: IngestTarget, port: number): Promise<{ url: string; stop:
       return startKeygram(port, 'memory')
     case 'keygram-sqlite':
       return startKeygram(port, 'sqlite')
+    case 'keygram-discard':
+      return startKeygram(port, 'discard')
   }
 }
 

@@ -10,7 +10,13 @@ import {
   type PollingStatus,
   pollingBackoffDelayMs,
 } from '../../src/polling/index.ts'
-import { failure, memoryLogger, scriptedDriver, scriptedError } from './scripted-driver.ts'
+import {
+  failure,
+  memoryLogger,
+  type ScriptedDriver,
+  scriptedDriver,
+  scriptedError,
+} from './scripted-driver.ts'
 
 const fast = {
   ttlMs: 600,
@@ -33,6 +39,14 @@ function poller(options: Partial<GuardedPollerOptions> & Pick<GuardedPollerOptio
 
 const waitForState = (p: GuardedPoller, state: PollingState, timeout = 3000) =>
   vi.waitFor(() => expect(p.status().state).toBe(state), { timeout, interval: 5 })
+
+/** Answers the waiting long poll with one update; the success time is then this poll's, not an older one. */
+async function expectNextSuccessStamped(p: GuardedPoller, driver: ScriptedDriver, handledAfter: number[]) {
+  const beforeSuccess = Date.now()
+  driver.push()
+  await vi.waitFor(() => expect(driver.handled).toEqual(handledAfter))
+  expect(p.status().lastSuccessfulPollAt).toBeGreaterThanOrEqual(beforeSuccess)
+}
 
 describe('createGuardedPoller', () => {
   it('deletes the webhook, then handles updates in order, advancing and confirming the offset', async () => {
@@ -287,10 +301,7 @@ describe('createGuardedPoller', () => {
       ['starting', null],
       ['polling', null],
     ])
-    const beforeSuccess = Date.now()
-    driver.push()
-    await vi.waitFor(() => expect(driver.handled).toEqual([1, 2]))
-    expect(p.status().lastSuccessfulPollAt).toBeGreaterThanOrEqual(beforeSuccess)
+    await expectNextSuccessStamped(p, driver, [1, 2])
   })
 
   it('a start after a stop reports no success time until its own first successful poll', async () => {
@@ -314,10 +325,7 @@ describe('createGuardedPoller', () => {
       ['starting', null],
       ['polling', null],
     ])
-    const beforeSuccess = Date.now()
-    driver.push()
-    await vi.waitFor(() => expect(driver.handled).toEqual([1, 2]))
-    expect(p.status().lastSuccessfulPollAt).toBeGreaterThanOrEqual(beforeSuccess)
+    await expectNextSuccessStamped(p, driver, [1, 2])
   })
 
   it('does not confirm after losing the lease (the successor may be polling)', async () => {

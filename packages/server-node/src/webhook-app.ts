@@ -1,6 +1,7 @@
 /**
  * The webhook server's h3 app (port 9000): KeyCRM webhooks in, durable jobs out, plus health, readiness
- * and metrics.
+ * and metrics. Each part lives in `webhook/`: refusals, accepting events, stock webhooks, readiness; this
+ * module routes requests to them and builds the `node:http` fast path over the same parts.
  *
  * @module
  */
@@ -8,37 +9,23 @@ import {
   DEFAULT_MAX_WEBHOOK_BYTES,
   type DeliveryWorker,
   isKeycrmWebhookError,
-  type KeycrmEvent,
-  type KeycrmWebhookError,
   type KeygramStore,
   type Notifier,
   type StockAlerter,
-  type StockBalanceRow,
 } from '@keygram/core'
 import { H3, type H3Event } from 'h3'
 import { createFastPath, type FastPath } from './http/fast-path.ts'
 import { type KeycrmWebhookBody, readKeycrmBody } from './http/read-keycrm-body.ts'
-import {
-  type JsonReply,
-  json,
-  jsonError,
-  jsonReply,
-  metricsResponse,
-  replyResponse,
-  withTimeout,
-} from './http/responses.ts'
+import { json, jsonError, metricsResponse, replyResponse } from './http/responses.ts'
 import { createSecretCheck, createSecretMatcher } from './http/secret.ts'
 import type { KeygramMetrics } from './metrics/index.ts'
+import { createEventAcceptor } from './webhook/accept-event.ts'
+import { createStockAcceptor } from './webhook/accept-stock.ts'
+import { type AppLogger, silentLogger } from './webhook/app-logger.ts'
+import { createReadinessCheck } from './webhook/readiness.ts'
+import { clientOf, createRefusals, discardBody } from './webhook/refusals.ts'
 
-/** What the apps log through; a consola instance fits. */
-export interface AppLogger {
-  /** consola's numeric level (4 is debug): below it, per-request debug lines are not even built. */
-  level?: number
-  debug(message: string): void
-  info(message: string): void
-  warn(message: string): void
-  error(message: string, error?: unknown): void
-}
+export type { AppLogger } from './webhook/app-logger.ts'
 
 /** Options of {@link createWebhookApp}. */
 export interface WebhookAppOptions {
@@ -66,11 +53,6 @@ export interface WebhookAppOptions {
   /** While it returns true `/readyz` answers 503, so a balancer stops sending before shutdown. */
   isShuttingDown?: () => boolean
 }
-
-const CLOSE = { connection: 'close' }
-const CLOSE_ALLOW_POST = { connection: 'close', allow: 'POST' }
-
-const silentLogger: AppLogger = { debug() {}, info() {}, warn() {}, error() {} }
 
 /**
  * Creates the webhook app.
@@ -103,141 +85,23 @@ export interface WebhookHandlers {
  * route, sharing its metrics and logging. Install the fast path in front of the app's Node handler.
  */
 export function createWebhookHandlers(options: WebhookAppOptions): WebhookHandlers {
-  const { secret, notifier, store, worker, metrics } = options
+  const { secret, metrics } = options
   const logger = options.logger ?? silentLogger
   const maxBytes = options.maxBodyBytes ?? DEFAULT_MAX_WEBHOOK_BYTES
+  const stockMaxBytes = options.stock?.maxBodyBytes ?? null
   const pathPrefix = (options.pathPrefix ?? '/webhooks/keycrm').replace(/\/+$/, '')
-  const checkSecret = createSecretCheck(secret, { pathPrefix: `${pathPrefix}/` })
-  const readyTimeoutMs = options.readyTimeoutMs ?? 2000
-  const received = {
-    queued: metrics.webhooksReceived.bind({ status: 'queued' }),
-    duplicate: metrics.webhooksReceived.bind({ status: 'duplicate' }),
-    unrouted: metrics.webhooksReceived.bind({ status: 'unrouted' }),
-  }
-  const stockReceived = {
-    queued: metrics.webhooksReceived.bind({ status: 'stock_queued' }),
-    duplicate: metrics.webhooksReceived.bind({ status: 'stock_duplicate' }),
-    no_alerts: metrics.webhooksReceived.bind({ status: 'stock_no_alerts' }),
-    unrouted: metrics.webhooksReceived.bind({ status: 'stock_unrouted' }),
-  }
-  const stock = options.stock
-  let warnedNoStockRules = false
-
-  function refuse(
-    client: string,
-    status: number,
-    reason: string,
-    message: string,
-    path: string | null = null,
-  ): Response {
-    metrics.webhooksRejected.inc({ reason })
-    logger.warn(
-      `webhook refused ${status} ${reason}${path === null ? '' : ` at ${path}`}: ${message}${client}`,
-    )
-    // The body may be unread (or cut off): the connection cannot carry another request, so close it
-    // instead of leaving a half-read socket open (it would also hold up a graceful shutdown).
-    return jsonError(status, reason, message, path, status === 405 ? CLOSE_ALLOW_POST : CLOSE)
-  }
-
-  async function handleWebhook(event: H3Event): Promise<Response> {
-    const request = event.req
-    const auth = checkSecret(request)
-    if (!auth.ok) {
-      discardBody(request)
-      return auth.reason === 'missing_secret'
-        ? refuse(
-            clientOf(request),
-            401,
-            'missing_secret',
-            `The webhook URL must end with the secret: ${pathPrefix}/<KEYGRAM_WEBHOOK_SECRET>.`,
-          )
-        : refuse(
-            clientOf(request),
-            404,
-            'wrong_secret',
-            'No webhook endpoint at this URL: check the secret at the end of the URL in the KeyCRM trigger.',
-          )
-    }
-    let body: KeycrmWebhookBody
-    try {
-      body = await readKeycrmBody(request, { maxBytes, stockMaxBytes: stock?.maxBodyBytes ?? null })
-    } catch (error) {
-      if (isKeycrmWebhookError(error)) return refuseError(error, clientOf(request))
-      return aborted(error)
-    }
-    if (body.kind === 'stock') return handleStock(body.rows)
-    return replyResponse(await acceptEvent(body.event))
-  }
-
-  function refuseError(error: KeycrmWebhookError, client: string): Response {
-    return refuse(client, error.status, error.code, error.message, error.path)
-  }
-
-  function aborted(error: unknown): Response {
-    // The client went away mid-body: nothing to answer, nothing was accepted.
-    metrics.webhooksRejected.inc({ reason: 'aborted' })
-    logger.debug(`webhook body could not be read: ${errorText(error)}`)
-    return jsonError(400, 'aborted', 'The request body could not be read.')
-  }
-
-  // A reply, not a web Response: the fast path writes it to node:http as it is.
-  async function acceptEvent(keycrmEvent: KeycrmEvent): Promise<JsonReply> {
-    try {
-      const result = await notifier.accept(keycrmEvent)
-      received[result.status].inc()
-      if ((logger.level ?? 4) >= 4) {
-        logger.debug(
-          `webhook ${keycrmEvent.event} #${keycrmEvent.context.id} ${result.status} (${result.jobs} jobs)`,
-        )
-      }
-      return jsonReply(200, { status: result.status, deliveryKey: result.deliveryKey })
-    } catch (error) {
-      metrics.webhooksRejected.inc({ reason: 'store_unavailable' })
-      logger.error(`webhook ${keycrmEvent.event} #${keycrmEvent.context.id} could not be queued`, error)
-      return jsonReply(503, {
-        error: 'store_unavailable',
-        message: 'The event could not be queued right now; KeyCRM will retry the webhook.',
-        path: null,
-      })
-    }
-  }
-
-  async function handleStock(rows: StockBalanceRow[]): Promise<Response> {
-    const alerter = stock?.alerter ?? null
-    if (alerter === null) {
-      stockReceived.unrouted.inc()
-      if (!warnedNoStockRules) {
-        warnedNoStockRules = true
-        logger.warn(
-          'a KeyCRM stock-balance webhook arrived but no stock alerts are configured: set KEYGRAM_STOCK_LOW (with KEYGRAM_CHAT_ID) or stockRules in keygram.config.ts',
-        )
-      }
-      return json(200, { status: 'unrouted', deliveryKey: null, rows: rows.length })
-    }
-    try {
-      const started = performance.now()
-      const result = await alerter.accept(rows)
-      stockReceived[result.status].inc()
-      logger.debug(
-        `stock webhook: ${result.rows} rows, ${result.offers} offers watched, ${result.crossings} crossings, ${result.status} (${result.jobs} messages) in ${(performance.now() - started).toFixed(0)} ms`,
-      )
-      return json(200, {
-        status: result.status,
-        deliveryKey: result.deliveryKey,
-        rows: result.rows,
-        crossings: result.crossings,
-        messages: result.jobs,
-      })
-    } catch (error) {
-      metrics.webhooksRejected.inc({ reason: 'store_unavailable' })
-      logger.error(`stock webhook (${rows.length} rows) could not be applied`, error)
-      return jsonError(
-        503,
-        'store_unavailable',
-        'The stock webhook could not be applied right now; KeyCRM will retry it.',
-      )
-    }
-  }
+  const refusals = createRefusals(metrics, logger)
+  const acceptEvent = createEventAcceptor(options.notifier, metrics, logger)
+  const acceptStock = createStockAcceptor(options.stock?.alerter ?? null, metrics, logger)
+  const handleWebhook = createWebhookRoute({
+    secret,
+    pathPrefix,
+    maxBytes,
+    stockMaxBytes,
+    refusals,
+    acceptEvent,
+    acceptStock,
+  })
 
   const app = new H3({
     silent: true,
@@ -248,28 +112,16 @@ export function createWebhookHandlers(options: WebhookAppOptions): WebhookHandle
   app.all(pathPrefix, handleWebhook)
   app.all(`${pathPrefix}/**`, handleWebhook)
   app.get('/healthz', () => json(200, { status: 'ok' }))
-  app.get('/readyz', async () => {
-    const checks: Record<string, string> = {}
-    let ready = true
-    if (options.isShuttingDown?.()) {
-      checks.server = 'shutting_down'
-      ready = false
-    }
-    try {
-      await withTimeout(store.ping(), readyTimeoutMs, 'the store')
-      checks.store = 'ok'
-    } catch (error) {
-      checks.store = 'unreachable'
-      ready = false
-      logger.warn(`readyz: store unreachable: ${errorText(error)}`)
-    }
-    if (worker !== null) {
-      const running = worker.status().running
-      checks.worker = running ? 'running' : 'stopped'
-      if (!running) ready = false
-    }
-    return json(ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', checks })
-  })
+  app.get(
+    '/readyz',
+    createReadinessCheck({
+      store: options.store,
+      worker: options.worker,
+      timeoutMs: options.readyTimeoutMs ?? 2000,
+      logger,
+      ...(options.isShuttingDown === undefined ? {} : { isShuttingDown: options.isShuttingDown }),
+    }),
+  )
   app.get('/metrics', () => metricsResponse(metrics))
   app.all('/**', () => jsonError(404, 'not_found', 'No such endpoint.'))
 
@@ -277,35 +129,57 @@ export function createWebhookHandlers(options: WebhookAppOptions): WebhookHandle
     pathPrefix,
     matchesSecret: createSecretMatcher(secret),
     maxBytes,
-    stockMaxBytes: stock?.maxBodyBytes ?? null,
+    stockMaxBytes,
     acceptEvent,
-    acceptStock: handleStock,
-    refuse: refuseError,
-    aborted,
+    acceptStock,
+    refuse: refusals.refuseError,
+    aborted: refusals.aborted,
   })
   return { app, fastPath }
 }
 
-/**
- * Lets the runtime drop a body nobody will read. Under srvx the Node request is drained directly: touching
- * `request.body` would first wrap it in a web stream only to cancel it.
- */
-function discardBody(request: Request): void {
-  const req = (request as Request & { runtime?: { node?: { req?: { resume(): unknown } } } }).runtime?.node
-    ?.req
-  if (req !== undefined) {
-    req.resume()
-    return
+interface WebhookRouteParts {
+  secret: string
+  pathPrefix: string
+  maxBytes: number
+  stockMaxBytes: number | null
+  refusals: ReturnType<typeof createRefusals>
+  acceptEvent: ReturnType<typeof createEventAcceptor>
+  acceptStock: ReturnType<typeof createStockAcceptor>
+}
+
+/** The h3 webhook route: the secret, then the body, then the event or the stock rows. */
+function createWebhookRoute(parts: WebhookRouteParts): (event: H3Event) => Promise<Response> {
+  const { pathPrefix, refusals } = parts
+  const checkSecret = createSecretCheck(parts.secret, { pathPrefix: `${pathPrefix}/` })
+  const bodyLimits = { maxBytes: parts.maxBytes, stockMaxBytes: parts.stockMaxBytes }
+  return async (event) => {
+    const request = event.req
+    const auth = checkSecret(request)
+    if (!auth.ok) {
+      discardBody(request)
+      return auth.reason === 'missing_secret'
+        ? refusals.refuse(
+            clientOf(request),
+            401,
+            'missing_secret',
+            `The webhook URL must end with the secret: ${pathPrefix}/<KEYGRAM_WEBHOOK_SECRET>.`,
+          )
+        : refusals.refuse(
+            clientOf(request),
+            404,
+            'wrong_secret',
+            'No webhook endpoint at this URL: check the secret at the end of the URL in the KeyCRM trigger.',
+          )
+    }
+    let body: KeycrmWebhookBody
+    try {
+      body = await readKeycrmBody(request, bodyLimits)
+    } catch (error) {
+      if (isKeycrmWebhookError(error)) return refusals.refuseError(error, clientOf(request))
+      return refusals.aborted(error)
+    }
+    if (body.kind === 'stock') return parts.acceptStock(body.rows)
+    return replyResponse(await parts.acceptEvent(body.event))
   }
-  const body = request.body
-  if (body !== null && !body.locked) body.cancel().catch(() => {})
-}
-
-function clientOf(request: Request): string {
-  const ip = (request as Request & { ip?: string }).ip
-  return typeof ip === 'string' && ip !== '' ? ` (from ${ip})` : ''
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }

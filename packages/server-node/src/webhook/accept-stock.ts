@@ -1,0 +1,61 @@
+/**
+ * Accepting KeyCRM's stock-balance webhook: the stock alerter's crossings, or a one-time hint when no stock
+ * alerts are configured.
+ *
+ * @module
+ */
+import type { StockAlerter, StockBalanceRow } from '@keygram/core'
+import { json, jsonError } from '../http/responses.ts'
+import type { KeygramMetrics } from '../metrics/index.ts'
+import type { AppLogger } from './app-logger.ts'
+
+/** Creates the stock acceptor; `alerter` `null` accepts every stock webhook as `unrouted`. */
+export function createStockAcceptor(
+  alerter: Pick<StockAlerter, 'accept'> | null,
+  metrics: KeygramMetrics,
+  logger: AppLogger,
+): (rows: StockBalanceRow[]) => Promise<Response> {
+  const received = {
+    queued: metrics.webhooksReceived.bind({ status: 'stock_queued' }),
+    duplicate: metrics.webhooksReceived.bind({ status: 'stock_duplicate' }),
+    no_alerts: metrics.webhooksReceived.bind({ status: 'stock_no_alerts' }),
+    unrouted: metrics.webhooksReceived.bind({ status: 'stock_unrouted' }),
+  }
+  let warnedNoStockRules = false
+
+  return async (rows) => {
+    if (alerter === null) {
+      received.unrouted.inc()
+      if (!warnedNoStockRules) {
+        warnedNoStockRules = true
+        logger.warn(
+          'a KeyCRM stock-balance webhook arrived but no stock alerts are configured: set KEYGRAM_STOCK_LOW (with KEYGRAM_CHAT_ID) or stockRules in keygram.config.ts',
+        )
+      }
+      return json(200, { status: 'unrouted', deliveryKey: null, rows: rows.length })
+    }
+    try {
+      const started = performance.now()
+      const result = await alerter.accept(rows)
+      received[result.status].inc()
+      logger.debug(
+        `stock webhook: ${result.rows} rows, ${result.offers} offers watched, ${result.crossings} crossings, ${result.status} (${result.jobs} messages) in ${(performance.now() - started).toFixed(0)} ms`,
+      )
+      return json(200, {
+        status: result.status,
+        deliveryKey: result.deliveryKey,
+        rows: result.rows,
+        crossings: result.crossings,
+        messages: result.jobs,
+      })
+    } catch (error) {
+      metrics.webhooksRejected.inc({ reason: 'store_unavailable' })
+      logger.error(`stock webhook (${rows.length} rows) could not be applied`, error)
+      return jsonError(
+        503,
+        'store_unavailable',
+        'The stock webhook could not be applied right now; KeyCRM will retry it.',
+      )
+    }
+  }
+}

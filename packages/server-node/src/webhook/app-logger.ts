@@ -1,0 +1,18 @@
+/**
+ * The logger the webhook and bot apps write through.
+ *
+ * @module
+ */
+
+/** What the apps log through; a consola instance fits. */
+export interface AppLogger {
+  /** consola's numeric level (4 is debug): below it, per-request debug lines are not even built. */
+  level?: number
+  debug(message: string): void
+  info(message: string): void
+  warn(message: string): void
+  error(message: string, error?: unknown): void
+}
+
+/** Logs nothing (the default when no logger is passed). */
+export const silentLogger: AppLogger = { debug() {}, info() {}, warn() {}, error() {} }

@@ -46,10 +46,11 @@ interface JobRow {
   last_error: string | null
   dead_reason?: string | null
   dead_at?: number | null
+  low: boolean
 }
 
 const JOB_COLUMNS =
-  'id, chat_id, thread_id, sequence, delivery_key, payload, summary_line, attempts, not_before, created_at, last_error'
+  'id, chat_id, thread_id, sequence, delivery_key, payload, summary_line, attempts, not_before, created_at, last_error, low'
 
 // Every so many enqueues one also deletes a batch of expired delivery keys: far more than were added
 // meanwhile, so the table stays bounded, while most webhooks skip the extra work (it measured ~20%).
@@ -72,6 +73,7 @@ function toQueuedJob(row: JobRow): QueuedJob {
   }
   if (row.thread_id !== null) job.threadId = Number(row.thread_id)
   if (render !== undefined) job.render = render
+  if (row.low) job.priority = 'low'
   return job
 }
 
@@ -126,10 +128,10 @@ export function createPostgresQueue(db: Database): QueueStore {
     added AS (
       -- ORDER BY before the volatile nextval: PostgreSQL evaluates it after the sort, in job order.
       INSERT INTO ${jobs} (id, chat_id, thread_id, sequence, delivery_key, payload, summary_line, not_before,
-        created_at)
-      SELECT t.id, t.chat_id, t.thread_id, ${nextSequence}, $1, t.payload, t.summary_line, $3, $3
-      FROM unnest($4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[])
-        WITH ORDINALITY AS t(id, chat_id, thread_id, payload, summary_line, ord)
+        created_at, low)
+      SELECT t.id, t.chat_id, t.thread_id, ${nextSequence}, $1, t.payload, t.summary_line, $3, $3, t.low
+      FROM unnest($4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::boolean[])
+        WITH ORDINALITY AS t(id, chat_id, thread_id, payload, summary_line, low, ord)
       WHERE EXISTS (SELECT 1 FROM delivery)
       ORDER BY t.ord
     )
@@ -140,15 +142,16 @@ export function createPostgresQueue(db: Database): QueueStore {
 
   // $1 now, $2 maxChats, $3 leaseMs, $4 workerId. A chat is ready when its own pause has passed, nobody
   // holds a live claim on it and the FIRST job of its line is due: a head backing off blocks the line,
-  // which keeps the chat's order. Chats that waited longest go first; one just served waits behind them.
+  // which keeps the chat's order. The head is the first normal job, else the first low-priority one. Chats
+  // that waited longest go first; one just served waits behind them.
   const claimChats = statement(`
     WITH RECURSIVE heads AS (
       (SELECT chat_id, sequence, not_before FROM ${jobs}
-        WHERE state = 'pending' ORDER BY chat_id, sequence LIMIT 1)
+        WHERE state = 'pending' ORDER BY chat_id, low, sequence LIMIT 1)
       UNION ALL
       SELECT next.chat_id, next.sequence, next.not_before FROM heads h CROSS JOIN LATERAL (
         SELECT j.chat_id, j.sequence, j.not_before FROM ${jobs} j
-        WHERE j.state = 'pending' AND j.chat_id > h.chat_id ORDER BY j.chat_id, j.sequence LIMIT 1
+        WHERE j.state = 'pending' AND j.chat_id > h.chat_id ORDER BY j.chat_id, j.low, j.sequence LIMIT 1
       ) next
     ),
     ready AS (
@@ -185,17 +188,22 @@ export function createPostgresQueue(db: Database): QueueStore {
     ORDER BY r.waiting_since, r.sequence`)
 
   // $1 chat ids, $2 their claim tokens, $3 now, $4 maxJobsPerChat. The head run stops at the first job
-  // that is not due. A claim whose line turned out empty or not due (settled meanwhile) is dropped.
+  // that is not due, and at the end of the head's lane (one line per claim). A claim whose line turned out
+  // empty or not due (settled meanwhile) is dropped.
   const claimRuns = statement(`
     WITH claims AS (
       SELECT * FROM unnest($1::text[], $2::text[]) AS k(chat_id, token)
     ),
     runs AS (
       SELECT line.* FROM claims k CROSS JOIN LATERAL (
-        SELECT head.*, bool_and(head.not_before <= $3) OVER (ORDER BY head.sequence) AS due
+        SELECT head.*,
+          bool_and(head.not_before <= $3 AND head.low = head.head_low) OVER (ORDER BY head.low, head.sequence)
+            AS due
         FROM (
-          SELECT ${JOB_COLUMNS} FROM ${jobs}
-          WHERE chat_id = k.chat_id AND state = 'pending' ORDER BY sequence LIMIT $4
+          SELECT ${JOB_COLUMNS}, bool_and(low) OVER () AS head_low FROM (
+            SELECT ${JOB_COLUMNS} FROM ${jobs}
+            WHERE chat_id = k.chat_id AND state = 'pending' ORDER BY low, sequence LIMIT $4
+          ) lane
         ) head
       ) line
       WHERE line.due
@@ -304,6 +312,7 @@ export function createPostgresQueue(db: Database): QueueStore {
         input.jobs.map((job) => job.threadId ?? null),
         input.jobs.map((job) => encodeJobPayload(job)),
         input.jobs.map((job) => storableText(job.summaryLine)),
+        input.jobs.map((job) => job.priority === 'low'),
       ])
       return rows[0]?.accepted === true ? { accepted: true, jobIds: ids } : { accepted: false, jobIds: [] }
     },

@@ -88,5 +88,12 @@ export function migrations(t: Tables): readonly string[] {
     );
     CREATE INDEX ${t.index('events_at')} ON ${t.events} (at, seq);
     `,
+    `
+    -- Priority lanes: a chat's low-priority jobs (low = true) are claimed only while it has no pending
+    -- normal job. The line index leads with the lane, so the head lookups stay one index probe each.
+    ALTER TABLE ${t.jobs} ADD COLUMN low boolean NOT NULL DEFAULT false;
+    DROP INDEX ${t.schema}.${t.index('jobs_line')};
+    CREATE INDEX ${t.index('jobs_line')} ON ${t.jobs} (chat_id, low, sequence) WHERE state = 'pending';
+    `,
   ]
 }

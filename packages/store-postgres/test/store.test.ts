@@ -39,7 +39,7 @@ describe('postgresStore setup', () => {
       'keygram_schema_version',
     ])
     const version = await admin.query(`SELECT version FROM "${fixture.schema}".keygram_schema_version`)
-    expect(version.rows).toEqual([{ version: 1 }])
+    expect(version.rows).toEqual([{ version: 2 }])
   })
 
   it('refuses a schema written by a newer version instead of corrupting it', async () => {
@@ -48,7 +48,7 @@ describe('postgresStore setup', () => {
     await admin.query(`UPDATE "${fixture.schema}".keygram_schema_version SET version = 99`)
     const store = fixture.open()
     await expect(store.kv.get('x')).rejects.toThrow(
-      /version 99, newer than this @keygram\/store-postgres supports \(1\)/,
+      /version 99, newer than this @keygram\/store-postgres supports \(2\)/,
     )
     await expect(store.ping()).rejects.toThrow(/newer than this/)
   })

@@ -41,6 +41,7 @@ export function decodeJob(fields: readonly string[]): QueuedJob {
   }
   if (threadId) job.threadId = Number(threadId)
   if (render !== undefined) job.render = render
+  if (record.get('low') === '1') job.priority = 'low'
   return job
 }
 

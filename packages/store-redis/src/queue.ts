@@ -36,7 +36,13 @@ export class RedisQueueStore implements QueueStore {
   async enqueue(input: EnqueueInput): Promise<{ accepted: boolean; jobIds: string[] }> {
     const args: (string | number)[] = [input.deliveryKey, toPx(input.dedupeTtlMs), input.now]
     for (const job of input.jobs) {
-      args.push(job.chatId, job.threadId ?? '', job.summaryLine, encodeJobPayload(job))
+      args.push(
+        job.chatId,
+        job.threadId ?? '',
+        job.summaryLine,
+        encodeJobPayload(job),
+        job.priority === 'low' ? '1' : '0',
+      )
     }
     const [accepted, ...jobIds] = await this.#redis.keygramEnqueue(this.#prefix, ...args)
     return Number(accepted) === 1

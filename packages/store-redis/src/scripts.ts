@@ -11,7 +11,8 @@
  * - `P seq`, `P deadseq`: counters (job sequence; order of dead-lettering)
  * - `P dk:<deliveryKey>`: dedupe marker, value = expiry (epoch ms of the caller's clock), PX for clean-up
  * - `P job:<id>`: hash per job
- * - `P line:<chatId>`: zset of the chat's job ids by sequence
+ * - `P line:<chatId>`: zset of the chat's normal-priority job ids by sequence
+ * - `P low:<chatId>`: zset of its low-priority job ids by sequence, claimed only while `line` is empty
  * - `P chat:<chatId>`: hash `notBefore`, `token`, `until`, `worker`
  * - `P ready`: zset of chats by the time they become claimable
  * - `P claimed`: zset of claimed chats by claim expiry (for stats)
@@ -24,7 +25,7 @@ import type { Redis } from 'ioredis'
 
 /**
  * Recomputes when a chat becomes claimable: the latest of its own `notBefore`, its head job's
- * `notBefore` and its claim's expiry. An empty chat leaves the ready set; its hash is kept only while
+ * `notBefore` (the first normal job, else the first low-priority one) and its claim's expiry. An empty chat leaves the ready set; its hash is kept only while
  * its `notBefore` still matters, so a rate limit outlives the chat's last job.
  */
 const reschedule = `
@@ -35,6 +36,7 @@ local function reschedule(P, chat, now)
   local claimUntil = 0
   if m[2] then claimUntil = tonumber(m[3]) or 0 end
   local head = redis.call('ZRANGE', P .. 'line:' .. chat, 0, 0)[1]
+  if not head then head = redis.call('ZRANGE', P .. 'low:' .. chat, 0, 0)[1] end
   if not head then
     redis.call('ZREM', P .. 'ready', chat)
     if not m[2] then
@@ -53,8 +55,8 @@ end
 `
 
 /**
- * ARGV: deliveryKey, dedupeTtlMs, now, then 4 per job: chatId, threadId ('' = none), summaryLine,
- * message JSON (stored verbatim: re-encoding in Lua would turn `[]` into `{}`).
+ * ARGV: deliveryKey, dedupeTtlMs, now, then 5 per job: chatId, threadId ('' = none), summaryLine,
+ * message JSON (stored verbatim: re-encoding in Lua would turn `[]` into `{}`), low ('1' or '0').
  * Returns `{0}` for a redelivery, else `{1, id...}`.
  */
 const enqueue = `${reschedule}
@@ -68,14 +70,14 @@ if seenUntil and seenUntil > now then return {0} end
 redis.call('SET', dedupe, now + ttl, 'PX', ttl)
 local out = {1}
 local touched = {}
-for b = 4, #ARGV, 4 do
+for b = 4, #ARGV, 5 do
   local chat = ARGV[b]
   local seq = redis.call('INCR', P .. 'seq')
   local id = string.format('%d', seq)
   redis.call('HSET', P .. 'job:' .. id, 'id', id, 'chatId', chat, 'threadId', ARGV[b + 1],
     'summaryLine', ARGV[b + 2], 'message', ARGV[b + 3], 'deliveryKey', deliveryKey, 'sequence', seq,
-    'attempts', 0, 'notBefore', ARGV[3], 'createdAt', ARGV[3])
-  redis.call('ZADD', P .. 'line:' .. chat, seq, id)
+    'attempts', 0, 'notBefore', ARGV[3], 'createdAt', ARGV[3], 'low', ARGV[b + 4])
+  redis.call('ZADD', P .. (ARGV[b + 4] == '1' and 'low:' or 'line:') .. chat, seq, id)
   redis.call('ZADD', P .. 'jobs', ARGV[3], id)
   touched[chat] = true
   out[#out + 1] = id
@@ -102,7 +104,9 @@ for pass = 1, 4 do
   if #candidates == 0 then break end
   for _, chat in ipairs(candidates) do
     local meta = P .. 'chat:' .. chat
+    -- One line per claim: the normal one while it has jobs, else the low-priority one.
     local line = P .. 'line:' .. chat
+    if redis.call('ZCARD', line) == 0 then line = P .. 'low:' .. chat end
     local m = redis.call('HMGET', meta, 'notBefore', 'token', 'until')
     local live = m[2] and (tonumber(m[3]) or 0) > now
     local jobs = {}
@@ -148,18 +152,19 @@ local now = tonumber(ARGV[3])
 local meta = P .. 'chat:' .. chat
 if redis.call('HGET', meta, 'token') ~= ARGV[2] then return 0 end
 local line = P .. 'line:' .. chat
+local low = P .. 'low:' .. chat
 local i = 9
 for k = 1, tonumber(ARGV[6]) do
   local id = ARGV[i]
   i = i + 1
-  if redis.call('ZREM', line, id) == 1 then
+  if redis.call('ZREM', line, id) + redis.call('ZREM', low, id) == 1 then
     redis.call('DEL', P .. 'job:' .. id)
     redis.call('ZREM', P .. 'jobs', id)
   end
 end
 for k = 1, tonumber(ARGV[7]) do
   local id = ARGV[i]
-  if redis.call('ZSCORE', line, id) then
+  if redis.call('ZSCORE', line, id) or redis.call('ZSCORE', low, id) then
     local job = P .. 'job:' .. id
     redis.call('HINCRBY', job, 'attempts', 1)
     redis.call('HSET', job, 'notBefore', ARGV[i + 1], 'lastError', ARGV[i + 2])
@@ -168,7 +173,7 @@ for k = 1, tonumber(ARGV[7]) do
 end
 for k = 1, tonumber(ARGV[8]) do
   local id = ARGV[i]
-  if redis.call('ZREM', line, id) == 1 then
+  if redis.call('ZREM', line, id) + redis.call('ZREM', low, id) == 1 then
     local job = P .. 'job:' .. id
     redis.call('ZREM', P .. 'jobs', id)
     redis.call('HINCRBY', job, 'attempts', 1)
@@ -182,13 +187,16 @@ redis.call('HDEL', meta, 'token', 'until', 'worker')
 redis.call('ZREM', P .. 'claimed', chat)
 local movedTo = ARGV[5]
 if movedTo ~= '' and movedTo ~= chat then
-  local target = P .. 'line:' .. movedTo
-  for _, id in ipairs(redis.call('ZRANGE', line, 0, -1)) do
-    local seq = redis.call('INCR', P .. 'seq')
-    redis.call('HSET', P .. 'job:' .. id, 'chatId', movedTo, 'sequence', seq)
-    redis.call('ZADD', target, seq, id)
+  for _, lane in ipairs({'line:', 'low:'}) do
+    local from = P .. lane .. chat
+    local target = P .. lane .. movedTo
+    for _, id in ipairs(redis.call('ZRANGE', from, 0, -1)) do
+      local seq = redis.call('INCR', P .. 'seq')
+      redis.call('HSET', P .. 'job:' .. id, 'chatId', movedTo, 'sequence', seq)
+      redis.call('ZADD', target, seq, id)
+    end
+    redis.call('DEL', from)
   end
-  redis.call('DEL', line)
   reschedule(P, movedTo, now)
 end
 reschedule(P, chat, now)
@@ -233,7 +241,8 @@ for _, id in ipairs(ids) do
     local seq = redis.call('INCR', P .. 'seq')
     redis.call('HSET', job, 'sequence', seq, 'attempts', 0, 'notBefore', ARGV[1])
     redis.call('HDEL', job, 'reason', 'deadAt')
-    redis.call('ZADD', P .. 'line:' .. chat, seq, id)
+    local lane = redis.call('HGET', job, 'low') == '1' and 'low:' or 'line:'
+    redis.call('ZADD', P .. lane .. chat, seq, id)
     redis.call('ZADD', P .. 'jobs', ARGV[1], id)
     touched[chat] = true
     count = count + 1
@@ -255,7 +264,7 @@ local claimedChats = {}
 local claimed = 0
 for _, chat in ipairs(redis.call('ZRANGEBYSCORE', P .. 'claimed', '(' .. ARGV[1], '+inf')) do
   claimedChats[chat] = true
-  claimed = claimed + redis.call('ZCARD', P .. 'line:' .. chat)
+  claimed = claimed + redis.call('ZCARD', P .. 'line:' .. chat) + redis.call('ZCARD', P .. 'low:' .. chat)
 end
 local pending = total - claimed
 local oldest = ''

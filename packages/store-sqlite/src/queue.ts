@@ -35,6 +35,7 @@ interface JobRow {
   last_error: string | null
   dead_reason: string | null
   dead_at: number | null
+  low: number
 }
 
 function toQueuedJob(row: JobRow): QueuedJob {
@@ -53,6 +54,7 @@ function toQueuedJob(row: JobRow): QueuedJob {
   }
   if (row.thread_id !== null) job.threadId = row.thread_id
   if (render !== undefined) job.render = render
+  if (row.low === 1) job.priority = 'low'
   return job
 }
 
@@ -95,20 +97,22 @@ export function createSqliteQueue(
       deliveryKey: string
       message: string
       summaryLine: string
+      low: number
       now: number
     }>(
       `INSERT INTO jobs (id, chat_id, thread_id, sequence, delivery_key, message, summary_line, attempts,
-         not_before, created_at)
-       VALUES (@id, @chatId, @threadId, @sequence, @deliveryKey, @message, @summaryLine, 0, @now, @now)`,
+         not_before, created_at, low)
+       VALUES (@id, @chatId, @threadId, @sequence, @deliveryKey, @message, @summaryLine, 0, @now, @now, @low)`,
     ),
     // A chat is ready when its own pause has passed, nobody holds a live claim on it and the FIRST job of
-    // its line is due: a head backing off blocks the whole line, which keeps the chat's order. Chats that
-    // have waited longest go first; a chat just served waits behind them (fairness under load).
+    // its line is due: a head backing off blocks the whole line, which keeps the chat's order. The head is
+    // the first normal job, or the first low one when there is none. Chats that have waited longest go
+    // first; a chat just served waits behind them (fairness under load).
     readyChats: db.prepare<{ now: number; limit: number }, { chat_id: string }>(
       `SELECT c.chat_id FROM chats c
        JOIN jobs h ON h.sequence = (
          SELECT j.sequence FROM jobs j WHERE j.chat_id = c.chat_id AND j.state = 'pending'
-         ORDER BY j.sequence LIMIT 1
+         ORDER BY j.low, j.sequence LIMIT 1
        )
        WHERE c.not_before <= @now
          AND (c.claim_token IS NULL OR c.claim_expires_at <= @now)
@@ -117,7 +121,7 @@ export function createSqliteQueue(
        LIMIT @limit`,
     ),
     lineHead: db.prepare<[string, number], JobRow>(
-      "SELECT * FROM jobs WHERE chat_id = ? AND state = 'pending' ORDER BY sequence LIMIT ?",
+      "SELECT * FROM jobs WHERE chat_id = ? AND state = 'pending' ORDER BY low, sequence LIMIT ?",
     ),
     setClaim: db.prepare<{
       chatId: string
@@ -225,6 +229,7 @@ export function createSqliteQueue(
         deliveryKey: input.deliveryKey,
         message: encodeJobPayload(job),
         summaryLine: job.summaryLine,
+        low: job.priority === 'low' ? 1 : 0,
         now: input.now,
       })
       jobIds.push(id)
@@ -237,9 +242,13 @@ export function createSqliteQueue(
     const claimed: ClaimedChat[] = []
     for (const { chat_id: chatId } of ready) {
       const jobs: QueuedJob[] = []
-      for (const row of statements.lineHead.all(chatId, input.maxJobsPerChat)) {
-        if (row.not_before > input.now) break
+      let through = 0
+      const rows = statements.lineHead.all(chatId, input.maxJobsPerChat)
+      // One line per claim: the run ends where the lane changes.
+      for (const row of rows) {
+        if (row.not_before > input.now || row.low !== rows[0]!.low) break
         jobs.push(toQueuedJob(row))
+        through = Math.max(through, row.sequence)
       }
       // readyChats checked the head is due, so `jobs` is never empty here.
       const claimToken = crypto.randomUUID()
@@ -247,7 +256,7 @@ export function createSqliteQueue(
         chatId,
         token: claimToken,
         expiresAt: input.now + input.leaseMs,
-        through: jobs[jobs.length - 1]!.sequence,
+        through,
         workerId: input.workerId,
       })
       claimed.push({ chatId, claimToken, jobs })

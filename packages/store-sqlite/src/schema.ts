@@ -88,6 +88,13 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX events_at ON events (at, seq);
   `,
+  `
+  -- Version 3: priority lanes. A chat's low-priority jobs (low = 1) are claimed only while it has no
+  -- pending normal job; the line index leads with the lane so the head lookup stays one index probe.
+  ALTER TABLE jobs ADD COLUMN low INTEGER NOT NULL DEFAULT 0;
+  DROP INDEX jobs_line;
+  CREATE INDEX jobs_line ON jobs (chat_id, low, sequence) WHERE state = 'pending';
+  `,
 ]
 
 /** The schema version this code writes; a file with a higher `user_version` is refused. */

@@ -11,7 +11,7 @@ afterEach(() => {
 })
 
 describe('sqlite event log', () => {
-  it('upgrades a version 1 file in place: jobs kept, event log added', async () => {
+  it('upgrades a version 1 file in place: jobs kept in the normal lane, event log added', async () => {
     const { dir, remove } = tempDir()
     cleanups.push(remove)
     const path = join(dir, 'keygram.db')
@@ -29,7 +29,7 @@ describe('sqlite event log', () => {
     old.prepare("INSERT INTO chats (chat_id) VALUES ('-100')").run()
     old.close()
 
-    expect(SCHEMA_VERSION).toBe(2)
+    expect(SCHEMA_VERSION).toBe(3)
     const store = sqliteStore({ path })
     try {
       const [chat] = await store.queue.claim({
@@ -40,6 +40,7 @@ describe('sqlite event log', () => {
         maxJobsPerChat: 5,
       })
       expect(chat?.jobs.map((job) => job.message.text)).toEqual(['kept'])
+      expect(chat?.jobs[0]?.priority).toBeUndefined()
       const record = {
         deliveryKey: 'k1',
         at: 5,
@@ -62,7 +63,7 @@ describe('sqlite event log', () => {
     }
     const raw = new Database(path, { readonly: true })
     try {
-      expect(raw.pragma('user_version', { simple: true })).toBe(2)
+      expect(raw.pragma('user_version', { simple: true })).toBe(3)
       expect(raw.prepare("SELECT name FROM sqlite_master WHERE name = 'events_at'").pluck().get()).toBe(
         'events_at',
       )

@@ -38,8 +38,20 @@ export interface RenderRequest {
   disableNotification?: boolean
 }
 
+/**
+ * A job's lane in its chat: `normal` (notifications) or `low` (work that may wait, such as refreshing live
+ * cards after a summary). A chat's low-priority jobs are claimed only while it has no pending normal job.
+ */
+export type JobPriority = 'normal' | 'low'
+
 /** A job as the notifier hands it to {@link QueueStore.enqueue}. */
 export interface NewJob extends ChatTarget {
+  /**
+   * The job's lane (default `normal`). Each chat keeps two lines, both in sequence order: its `low` line is
+   * claimed only while its `normal` line is empty (a normal job backing off holds both), and a claim's
+   * jobs all come from one line.
+   */
+  priority?: JobPriority
   /** The message to send (with `render`, a placeholder naming the event, sent only if rendering fails). */
   message: TelegramMessage
   /**
@@ -109,7 +121,8 @@ export interface ClaimInput {
 
 /**
  * A chat claimed by one worker. Only chats whose `notBefore` has passed and whose first job is due are
- * claimed; `jobs` is the head run of the chat's line, in sequence order, all due.
+ * claimed; `jobs` is the head run of the chat's line, in sequence order, all due: of its normal line when
+ * that has jobs, else of its low-priority line (see {@link NewJob.priority}).
  */
 export interface ClaimedChat {
   chatId: ChatId

@@ -33,7 +33,11 @@ interface Claim {
   readonly workerId: string
   readonly expiresAt: number
   readonly jobIds: ReadonlySet<string>
+  /** The line the claimed run heads. */
+  readonly lane: Lane
 }
+
+type Lane = 'jobs' | 'low'
 
 /**
  * A queued job as kept here: the queue's own fields, and what the caller gave (message, render request...)
@@ -50,6 +54,7 @@ interface StoredJob {
   notBefore: number
   readonly createdAt: number
   lastError: string | null
+  readonly low: boolean
   /** The {@link NewJob} minus `chatId`, as JSON. */
   readonly content: string
 }
@@ -57,7 +62,7 @@ interface StoredJob {
 type JobContent = Omit<NewJob, 'chatId'>
 
 function contentOf(job: NewJob): string {
-  const { chatId: _chatId, ...content } = job
+  const { chatId: _chatId, priority: _priority, ...content } = job
   return JSON.stringify(content)
 }
 
@@ -73,13 +78,16 @@ function queuedJobOf(job: StoredJob): QueuedJob {
     notBefore: job.notBefore,
     createdAt: job.createdAt,
     lastError: job.lastError,
+    ...(job.low ? { priority: 'low' as const } : {}),
   }
 }
 
 interface ChatLine {
   readonly chatId: ChatId
-  /** In sequence order. */
+  /** Normal-priority jobs, in sequence order. */
   jobs: StoredJob[]
+  /** Low-priority jobs, in sequence order: claimed only while `jobs` is empty. */
+  low: StoredJob[]
   notBefore: number
   /** When the last claim was settled: a chat just served waits behind chats that waited longer. */
   releasedAt: number
@@ -124,7 +132,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): KeygramStore {
   function lineOf(chatId: ChatId): ChatLine {
     let chat = chats.get(chatId)
     if (chat === undefined) {
-      chat = { chatId, jobs: [], notBefore: 0, releasedAt: 0, claim: null }
+      chat = { chatId, jobs: [], low: [], notBefore: 0, releasedAt: 0, claim: null }
       chats.set(chatId, chat)
     }
     return chat
@@ -132,7 +140,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): KeygramStore {
 
   // An empty chat is kept while its notBefore lies ahead: a rate-limit wait must outlive the line.
   function dropIfIdle(chat: ChatLine, now: number): void {
-    if (chat.jobs.length === 0 && chat.claim === null && chat.notBefore <= now) chats.delete(chat.chatId)
+    if (chat.jobs.length === 0 && chat.low.length === 0 && chat.claim === null && chat.notBefore <= now)
+      chats.delete(chat.chatId)
   }
 
   function hasLiveClaim(chat: ChatLine, now: number): boolean {
@@ -142,7 +151,13 @@ export function memoryStore(options: MemoryStoreOptions = {}): KeygramStore {
   function append(job: StoredJob, chatId: ChatId): void {
     job.chatId = chatId
     job.sequence = ++sequence
-    lineOf(chatId).jobs.push(job)
+    const chat = lineOf(chatId)
+    ;(job.low ? chat.low : chat.jobs).push(job)
+  }
+
+  /** The line a claim of `chat` takes its run from: normal jobs first, low ones when there are none. */
+  function headLane(chat: ChatLine): Lane {
+    return chat.jobs.length > 0 ? 'jobs' : 'low'
   }
 
   const queue: QueueStore = {
@@ -163,6 +178,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): KeygramStore {
           notBefore: now,
           createdAt: now,
           lastError: null,
+          low: newJob.priority === 'low',
           content: contentOf(newJob),
         }
         append(job, newJob.chatId)
@@ -180,7 +196,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): KeygramStore {
       }
       const ready: { chat: ChatLine; waitingSince: number; headSequence: number }[] = []
       for (const chat of chats.values()) {
-        const head = chat.jobs[0]
+        const head = chat[headLane(chat)][0]
         if (head === undefined || chat.notBefore > now || head.notBefore > now || hasLiveClaim(chat, now))
           continue
         ready.push({
@@ -193,13 +209,20 @@ export function memoryStore(options: MemoryStoreOptions = {}): KeygramStore {
 
       const claimed: ClaimedChat[] = []
       for (const { chat } of ready.slice(0, maxChats)) {
+        const lane = headLane(chat)
         const run: StoredJob[] = []
-        for (const job of chat.jobs) {
+        for (const job of chat[lane]) {
           if (job.notBefore > now || run.length >= maxJobsPerChat) break
           run.push(job)
         }
         const token = crypto.randomUUID()
-        chat.claim = { token, workerId, expiresAt: now + leaseMs, jobIds: new Set(run.map((job) => job.id)) }
+        chat.claim = {
+          token,
+          workerId,
+          expiresAt: now + leaseMs,
+          jobIds: new Set(run.map((job) => job.id)),
+          lane,
+        }
         claimed.push({ chatId: chat.chatId, claimToken: token, jobs: run.map(queuedJobOf) })
       }
       return claimed
@@ -209,11 +232,12 @@ export function memoryStore(options: MemoryStoreOptions = {}): KeygramStore {
       assertOpen()
       const chat = chats.get(chatId)
       if (chat === undefined || chat.claim === null || chat.claim.token !== claimToken) return { ok: false }
-      const { jobIds } = chat.claim
+      const { jobIds, lane } = chat.claim
       const { now } = outcome
       // Only the claim holder removes jobs and everything else appends, so the claimed run is still the
-      // head of the line: settling touches that prefix, not the whole (possibly long) line.
-      const prefix = chat.jobs.slice(0, jobIds.size)
+      // head of its line: settling touches that prefix, not the whole (possibly long) line.
+      const line = chat[lane]
+      const prefix = line.slice(0, jobIds.size)
       const byId = new Map(prefix.filter((job) => jobIds.has(job.id)).map((job) => [job.id, job]))
       const removed = new Set<string>()
 
@@ -238,14 +262,14 @@ export function memoryStore(options: MemoryStoreOptions = {}): KeygramStore {
         })
       }
 
-      if (removed.size > 0)
-        chat.jobs.splice(0, prefix.length, ...prefix.filter((job) => !removed.has(job.id)))
+      if (removed.size > 0) line.splice(0, prefix.length, ...prefix.filter((job) => !removed.has(job.id)))
       chat.claim = null
       chat.releasedAt = now
       if (outcome.chatNotBefore !== undefined) chat.notBefore = outcome.chatNotBefore
       if (outcome.movedTo !== undefined && outcome.movedTo !== chatId) {
-        const remaining = chat.jobs
+        const remaining = [...chat.jobs, ...chat.low]
         chat.jobs = []
+        chat.low = []
         for (const job of remaining) append(job, outcome.movedTo)
       }
       dropIfIdle(chat, now)
@@ -271,6 +295,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): KeygramStore {
         dead.splice(index, 1)
         const { reason: _reason, deadAt: _deadAt, id, deliveryKey, sequence, createdAt, ...rest } = entry
         const { attempts: _attempts, notBefore: _notBefore, lastError, ...newJob } = rest
+        const low = newJob.priority === 'low'
         append(
           {
             id,
@@ -281,6 +306,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): KeygramStore {
             notBefore: now,
             createdAt,
             lastError,
+            low,
             content: contentOf(newJob),
           },
           entry.chatId,
@@ -296,9 +322,11 @@ export function memoryStore(options: MemoryStoreOptions = {}): KeygramStore {
       let claimed = 0
       let oldest: number | null = null
       for (const chat of chats.values()) {
-        if (hasLiveClaim(chat, now)) claimed += chat.jobs.length
-        else pending += chat.jobs.length
-        for (const job of chat.jobs) if (oldest === null || job.createdAt < oldest) oldest = job.createdAt
+        const count = chat.jobs.length + chat.low.length
+        if (hasLiveClaim(chat, now)) claimed += count
+        else pending += count
+        for (const job of [...chat.jobs, ...chat.low])
+          if (oldest === null || job.createdAt < oldest) oldest = job.createdAt
       }
       return {
         pending,

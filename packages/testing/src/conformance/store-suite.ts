@@ -562,6 +562,100 @@ export function testStore(name: string, factory: StoreFactory, options: StoreSui
       })
     })
 
+    describe('priority lanes', () => {
+      const low = (chat: string, text: string): NewJob => ({ ...newJob(chat, text), priority: 'low' })
+
+      it("claims a chat's normal line before its low line, whatever came first, one line per claim", async () => {
+        const store = await openDrained()
+        const chat = chatId()
+        const now = Date.now()
+        await add(store, now, low(chat, '#l1'))
+        await add(store, now + 1, newJob(chat, '#n1'), low(chat, '#l2'))
+        await add(store, now + 2, newJob(chat, '#n2'))
+
+        const first = await claimOne(store, now + 3, chat)
+        expect(texts(first.jobs)).toEqual(['#n1', '#n2'])
+        for (const job of first.jobs) expect(job.priority ?? 'normal').toBe('normal')
+        await store.queue.settle(chat, first.claimToken, {
+          done: first.jobs.map((job) => job.id),
+          now: now + 4,
+        })
+
+        const second = await claimOne(store, now + 5, chat)
+        expect(texts(second.jobs)).toEqual(['#l1', '#l2'])
+        for (const job of second.jobs) expect(job.priority).toBe('low')
+        expect(await store.queue.stats(now + 5)).toMatchObject({ pending: 0, claimed: 2 })
+      })
+
+      it('a normal job that arrives while the low line is claimed goes next; the settle touches only its claim', async () => {
+        const store = await openDrained()
+        const chat = chatId()
+        const now = Date.now()
+        await add(store, now, low(chat, '#l1'), low(chat, '#l2'))
+        const lows = await claimOne(store, now + 1, chat)
+        expect(texts(lows.jobs)).toEqual(['#l1', '#l2'])
+        await add(store, now + 2, newJob(chat, '#n1'))
+        const outcome = {
+          done: [lows.jobs[0]!.id],
+          retry: [{ id: lows.jobs[1]!.id, notBefore: now + 3, error: 'Internal Server Error' }],
+          now: now + 3,
+        }
+        expect(await store.queue.settle(chat, lows.claimToken, outcome)).toEqual({ ok: true })
+
+        const normal = await claimOne(store, now + 4, chat)
+        expect(texts(normal.jobs)).toEqual(['#n1'])
+        expect(normal.jobs[0]).toMatchObject({ attempts: 0, lastError: null })
+        await store.queue.settle(chat, normal.claimToken, { done: [normal.jobs[0]!.id], now: now + 5 })
+        const retried = await claimOne(store, now + 6, chat)
+        expect(texts(retried.jobs)).toEqual(['#l2'])
+        expect(retried.jobs[0]).toMatchObject({
+          attempts: 1,
+          lastError: 'Internal Server Error',
+          priority: 'low',
+        })
+      })
+
+      it('a normal job backing off holds the low line too', async () => {
+        const store = await openDrained()
+        const chat = chatId()
+        const now = Date.now()
+        await add(store, now, newJob(chat, '#n1'), low(chat, '#l1'))
+        const claimed = await claimOne(store, now + 1, chat)
+        const retry = [{ id: claimed.jobs[0]!.id, notBefore: now + 1000, error: 'HTTP 502' }]
+        await store.queue.settle(chat, claimed.claimToken, { retry, now: now + 2 })
+        expect(only(await claim(store, now + 500), chat)).toEqual([])
+        expect(texts((await claimOne(store, now + 1001, chat)).jobs)).toEqual(['#n1'])
+      })
+
+      it('keeps the lane through dead letters, replays and chat moves', async () => {
+        const store = await openDrained()
+        const [chat, target] = [chatId(), chatId()]
+        const now = Date.now()
+        await add(store, now, low(chat, '#l1'))
+        const claimed = await claimOne(store, now + 1, chat)
+        const dead = [{ id: claimed.jobs[0]!.id, reason: 'bad_request', error: 'Bad Request' }]
+        await store.queue.settle(chat, claimed.claimToken, { dead, now: now + 2 })
+        expect((await store.queue.listDead())[0]).toMatchObject({ id: claimed.jobs[0]!.id, priority: 'low' })
+
+        await add(store, now + 3, newJob(chat, '#n1'))
+        expect(await store.queue.replayDead({ now: now + 4 })).toBe(1)
+        const normal = await claimOne(store, now + 5, chat)
+        expect(texts(normal.jobs)).toEqual(['#n1'])
+        await add(store, now + 6, newJob(target, '#t1'), low(target, '#tl1'))
+        await store.queue.settle(chat, normal.claimToken, { movedTo: target, now: now + 7 })
+
+        const moved = await claimOne(store, now + 8, target)
+        expect(texts(moved.jobs)).toEqual(['#t1', '#n1'])
+        await store.queue.settle(target, moved.claimToken, {
+          done: moved.jobs.map((job) => job.id),
+          now: now + 9,
+        })
+        const movedLow = await claimOne(store, now + 10, target)
+        expect(texts(movedLow.jobs)).toEqual(['#tl1', '#l1'])
+        for (const job of movedLow.jobs) expect(job).toMatchObject({ chatId: target, priority: 'low' })
+      })
+    })
+
     describe('stats', () => {
       it('counts pending, claimed and dead jobs and the age of the oldest', async () => {
         const store = await openDrained()

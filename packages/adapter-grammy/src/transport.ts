@@ -78,5 +78,6 @@ export function createGrammyTransport(api: Api): TelegramTransport {
   return createClientTransport(
     (chatId, text, options) => api.sendMessage(chatId, text, options),
     (error) => classifyGrammyError(error, api.token),
+    (chatId, messageId, text, options) => api.editMessageText(chatId, messageId, text, options),
   )
 }

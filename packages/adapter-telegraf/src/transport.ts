@@ -62,5 +62,7 @@ export function createTelegrafTransport(telegram: Telegram): TelegramTransport {
   return createClientTransport(
     (chatId, text, options) => telegram.sendMessage(chatId, text, options),
     (error) => classifyTelegrafError(error, telegram.token),
+    (chatId, messageId, text, options) =>
+      telegram.editMessageText(chatId, messageId, undefined, text, options),
   )
 }

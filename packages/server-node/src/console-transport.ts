@@ -24,14 +24,29 @@ export function createConsoleTransport(options: ConsoleTransportOptions = {}): T
       write(renderNotification(target, message))
       return { ok: true, messageId: nextId++ }
     },
+    async editMessageText(target, messageId, message): Promise<TelegramSuccess> {
+      write(renderNotification(target, message, messageId))
+      return { ok: true, messageId }
+    },
   }
 }
 
-/** The printed form of one message: a framed block with the chat, the text and the buttons. */
-export function renderNotification(target: ChatTarget, message: OutgoingMessage): string {
+/**
+ * The printed form of one message: a framed block with the chat, the text and the buttons. With
+ * `editedMessageId`, the block says that message (a live card) now reads so.
+ */
+export function renderNotification(
+  target: ChatTarget,
+  message: OutgoingMessage,
+  editedMessageId?: number,
+): string {
   const text = message.parse_mode === 'HTML' ? visibleText(message.text) : message.text
   const where = `chat ${target.chatId}${target.threadId === undefined ? '' : `, topic ${target.threadId}`}`
-  const lines = [`┌─ Telegram message to ${where}${message.disable_notification ? ' (silent)' : ''}`]
+  const heading =
+    editedMessageId === undefined
+      ? `Telegram message to ${where}${message.disable_notification ? ' (silent)' : ''}`
+      : `Telegram message ${editedMessageId} in ${where}, edited`
+  const lines = [`┌─ ${heading}`]
   for (const line of text.split('\n')) lines.push(`│ ${line}`)
   for (const row of message.reply_markup?.inline_keyboard ?? []) {
     for (const button of row) lines.push(`│ [${button.text}] → ${button.url}`)

@@ -268,6 +268,10 @@ export type TelegramErrorKind =
   | 'timeout'
   | 'unauthorized'
   | 'conflict'
+  /** An edit that would change nothing ("message is not modified"): the message already shows it. */
+  | 'not_modified'
+  /** An edit of a message that is gone or frozen ("message to edit not found", "message can't be edited"). */
+  | 'message_not_editable'
 
 /** A failed Bot API call, normalised across transports (fetch, Telegraf, grammY). */
 export interface TelegramFailure {
@@ -294,4 +298,15 @@ export interface TelegramSuccess {
  */
 export interface TelegramTransport {
   sendMessage(target: ChatTarget, message: OutgoingMessage): Promise<TelegramSuccess | TelegramFailure>
+  /**
+   * Replaces the text (and inline keyboard) of a message the bot sent: `editMessageText`. Live order cards
+   * need it; a transport without it gets a new card message for every change instead. Resolves the
+   * edited message's id; "message is not modified" resolves the failure kind `not_modified`, a deleted
+   * or frozen message `message_not_editable`. `disable_notification` and the topic do not apply to edits.
+   */
+  editMessageText?(
+    target: ChatTarget,
+    messageId: number,
+    message: OutgoingMessage,
+  ): Promise<TelegramSuccess | TelegramFailure>
 }

@@ -17,6 +17,8 @@ export interface TelegramResponseParameters {
 // Telegram's descriptions are stable English sentences prefixed by "Bad Request: " and the like; match
 // the distinctive part only, case-insensitively, so a changed prefix does not break classification.
 const badRequestKinds: readonly [RegExp, TelegramErrorKind][] = [
+  [/message is not modified/i, 'not_modified'],
+  [/message to edit not found|message can't be edited|message_id_invalid/i, 'message_not_editable'],
   [/message thread not found/i, 'thread_not_found'],
   [/chat not found/i, 'chat_not_found'],
   [/can't parse entities|can not parse entities|cannot parse entities/i, 'parse_entities'],

@@ -7,7 +7,7 @@
 import { redactSecret } from '../auth/index.ts'
 import type { ChatTarget, TelegramFailure, TelegramSuccess, TelegramTransport } from '../delivery/types.ts'
 import { classifyTelegramFailure, type TelegramResponseParameters } from './classify.ts'
-import { sendMessageOptions } from './send-options.ts'
+import { editMessageOptions, sendMessageOptions } from './send-options.ts'
 import type { OutgoingMessage } from './types.ts'
 
 /** Options of {@link createFetchTransport}. */
@@ -31,7 +31,8 @@ interface BotApiReply {
 }
 
 /**
- * Creates a transport that calls `POST {apiRoot}/bot{token}/sendMessage` with a JSON body.
+ * Creates a transport that calls `POST {apiRoot}/bot{token}/sendMessage` (and `editMessageText`) with a
+ * JSON body.
  *
  * It never throws: every outcome resolves, failures classified by {@link classifyTelegramFailure}
  * (an aborted call after `timeoutMs` is `timeout`, a `fetch` rejection is `network`).
@@ -49,12 +50,13 @@ export function createFetchTransport(options: FetchTransportOptions): TelegramTr
   const apiRoot = (options.apiRoot ?? 'https://api.telegram.org').replace(/\/+$/, '')
   const fetchImpl = options.fetch ?? globalThis.fetch
   const timeoutMs = options.timeoutMs ?? 15_000
-  const url = `${apiRoot}/bot${token}/sendMessage`
+  const methodUrl = (method: string) => `${apiRoot}/bot${token}/${method}`
+  const urls = { sendMessage: methodUrl('sendMessage'), editMessageText: methodUrl('editMessageText') }
   const redact = (text: string) => redactSecret(text, token)
 
-  async function sendMessage(
-    target: ChatTarget,
-    message: OutgoingMessage,
+  async function call(
+    url: string,
+    body: Record<string, unknown>,
   ): Promise<TelegramSuccess | TelegramFailure> {
     const controller = new AbortController()
     const timer = setTimeout(() => controller.abort(), timeoutMs)
@@ -62,7 +64,7 @@ export function createFetchTransport(options: FetchTransportOptions): TelegramTr
       const response = await fetchImpl(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(sendMessageBody(target, message)),
+        body: JSON.stringify(body),
         signal: controller.signal,
       })
       const reply = await readReply(response)
@@ -83,7 +85,16 @@ export function createFetchTransport(options: FetchTransportOptions): TelegramTr
     }
   }
 
-  return { sendMessage }
+  return {
+    sendMessage: (target, message) => call(urls.sendMessage, sendMessageBody(target, message)),
+    editMessageText: (target, messageId, message) =>
+      call(urls.editMessageText, {
+        chat_id: target.chatId,
+        message_id: messageId,
+        text: message.text,
+        ...editMessageOptions(message),
+      }),
+  }
 }
 
 /** The JSON body of `sendMessage` for a target and a message. */

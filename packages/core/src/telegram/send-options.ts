@@ -16,6 +16,19 @@ export interface SendMessageOptions {
   disable_notification?: boolean
 }
 
+/** `editMessageText` options built by {@link editMessageOptions}; only the ones that are set are present. */
+export type EditMessageOptions = Omit<SendMessageOptions, 'message_thread_id' | 'disable_notification'>
+
+/** The `editMessageText` options for `message` (an edit has no topic and makes no sound). */
+export function editMessageOptions(message: OutgoingMessage): EditMessageOptions {
+  const {
+    message_thread_id: _thread,
+    disable_notification: _silent,
+    ...options
+  } = sendMessageOptions(message)
+  return options
+}
+
 /** The `sendMessage` options for `message`, in the forum topic `threadId` when given. */
 export function sendMessageOptions(message: OutgoingMessage, threadId?: number): SendMessageOptions {
   const options: SendMessageOptions = {}
@@ -27,16 +40,25 @@ export function sendMessageOptions(message: OutgoingMessage, threadId?: number):
   return options
 }
 
+/** A framework client's `editMessageText(chatId, messageId, text, options)`. */
+export type ClientEdit = (
+  chatId: ChatId,
+  messageId: number,
+  text: string,
+  options: EditMessageOptions,
+) => Promise<unknown>
+
 /**
  * A {@link TelegramTransport} over a framework's own `sendMessage` (grammY's `bot.api`, Telegraf's
- * `bot.telegram`): every adapter sends the same way and turns what its client rejects with into a
- * {@link TelegramFailure} through `classify`, so the transport never throws.
+ * `bot.telegram`) and, when given, `editMessageText`: every adapter sends the same way and turns what its
+ * client rejects with into a {@link TelegramFailure} through `classify`, so the transport never throws.
  */
 export function createClientTransport(
   send: (chatId: ChatId, text: string, options: SendMessageOptions) => Promise<{ message_id: number }>,
   classify: (error: unknown) => TelegramFailure,
+  edit?: ClientEdit,
 ): TelegramTransport {
-  return {
+  const transport: TelegramTransport = {
     async sendMessage(target, message): Promise<TelegramSuccess | TelegramFailure> {
       try {
         const sent = await send(target.chatId, message.text, sendMessageOptions(message, target.threadId))
@@ -46,6 +68,17 @@ export function createClientTransport(
       }
     },
   }
+  if (edit !== undefined) {
+    transport.editMessageText = async (target, messageId, message) => {
+      try {
+        await edit(target.chatId, messageId, message.text, editMessageOptions(message))
+        return { ok: true, messageId }
+      } catch (error) {
+        return classify(error)
+      }
+    }
+  }
+  return transport
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 export { type CommandsAdapter, testCommandsAdapter } from './commands-suite.ts'
 export { testPollingAdapter } from './suite.ts'
+export { type TransportFactory, testTransportEdits } from './transport-edit-suite.ts'
 export type {
   PollingAdapterHarness,
   PollingAdapterSuiteOptions,

@@ -20,4 +20,5 @@ export type {
   FakeUpdate,
   FakeUser,
   SentMessageRecord,
+  ShownMessage,
 } from './types.ts'

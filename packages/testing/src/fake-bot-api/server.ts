@@ -33,6 +33,7 @@ import type {
   FakeUpdate,
   FakeUser,
   SentMessageRecord,
+  ShownMessage,
 } from './types.ts'
 import { UpdateQueue } from './update-queue.ts'
 
@@ -44,6 +45,8 @@ interface Answer {
 type MethodHandler = (params: Params) => Answer | Promise<Answer>
 
 interface StoredMessage {
+  /** Edits answer "message can't be edited" (see {@link FakeBotApi.freezeMessage}). */
+  frozen?: boolean
   text: string
   entities: FakeMessageEntity[]
   replyMarkup: Record<string, unknown> | undefined
@@ -249,6 +252,28 @@ class FakeBotApiServer implements FakeBotApi {
     this.chats.clearFaults()
   }
 
+  deleteMessage(chatId: number | string, messageId: number): boolean {
+    return this.messages.delete(messageKey(this.chats.parseChatId(String(chatId)), messageId))
+  }
+
+  freezeMessage(chatId: number | string, messageId: number): boolean {
+    const stored = this.messages.get(messageKey(this.chats.parseChatId(String(chatId)), messageId))
+    if (stored === undefined) return false
+    stored.frozen = true
+    return true
+  }
+
+  message(chatId: number | string, messageId: number): ShownMessage | undefined {
+    const stored = this.messages.get(messageKey(this.chats.parseChatId(String(chatId)), messageId))
+    if (stored === undefined) return undefined
+    return {
+      text: stored.text,
+      entities: stored.entities,
+      ...(stored.replyMarkup === undefined ? {} : { reply_markup: stored.replyMarkup }),
+      edited: stored.message.edit_date !== undefined,
+    }
+  }
+
   async close(): Promise<void> {
     this.queue.close()
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()))
@@ -435,8 +460,12 @@ class FakeBotApiServer implements FakeBotApi {
     const chatId = this.chats.parseChatId(stringArg(params, 'chat_id'))
     this.chats.checkWritable(chatId)
     const messageId = intArg(params, 'message_id', 0)
+    // An edit is paced like a message: it counts toward the chat's, the group's and the bot's limits.
+    const retryAfter = this.limiter.retryAfter(chatKey(chatId), isGroupChat(chatId))
+    if (retryAfter > 0) throw tooManyRequests(retryAfter)
     const stored = this.messages.get(messageKey(chatId, messageId))
     if (stored === undefined) throw badRequest('message to edit not found')
+    if (stored.frozen) throw badRequest("message can't be edited")
     checkMessageLength(prepared)
     checkReplyMarkupOnServer(replyMarkup)
     if (
@@ -448,6 +477,7 @@ class FakeBotApiServer implements FakeBotApi {
         'message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message',
       )
     }
+    this.limiter.record(chatKey(chatId), isGroupChat(chatId))
     const editDate = unixNow()
     const base = stored.message
     const message = {

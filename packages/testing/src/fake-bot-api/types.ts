@@ -122,6 +122,16 @@ export interface EditedMessageRecord {
   edit_date: number
 }
 
+/** A message as the chat shows it now. */
+export interface ShownMessage {
+  /** The visible text. */
+  text: string
+  entities: FakeMessageEntity[]
+  reply_markup?: unknown
+  /** Whether it was edited since it was sent. */
+  edited: boolean
+}
+
 /** One request the fake received. */
 export interface CallRecord {
   /** The method as written in the URL (Telegram matches it case-insensitively). */
@@ -211,6 +221,15 @@ export interface FakeBotApi {
   addTopic(chatId: number | string, threadId: number): void
   /** Remove injected faults, migrations, blocks and forgotten chats. */
   clearFaults(): void
+  /**
+   * Deletes a message as a chat member would: editing it then answers 400 "message to edit not found".
+   * Resolves whether there was such a message.
+   */
+  deleteMessage(chatId: number | string, messageId: number): boolean
+  /** Editing this message answers 400 "message can't be edited". Resolves whether there was such a message. */
+  freezeMessage(chatId: number | string, messageId: number): boolean
+  /** What a message shows now (after its edits), or `undefined` when there is none (or it was deleted). */
+  message(chatId: number | string, messageId: number): ShownMessage | undefined
   /** Stop listening and drop every open connection. */
   close(): Promise<void>
 }

@@ -274,6 +274,28 @@ describe('fake Bot API: sendMessage and friends', () => {
     expect(fake.edits.map((e) => e.text)).toEqual(['v2'])
   })
 
+  it('paces edits like messages, and answers a deleted or frozen message as Telegram does', async () => {
+    fake = await createFakeBotApi({ limits: { perChatBurst: 2, perChatPerSecond: 1 } })
+    const edit = (text: string, message_id = 1) =>
+      callApi(fake, 'editMessageText', { chat_id: 9, message_id, text })
+    expect((await send({ chat_id: 9, text: 'v1' })).status).toBe(200)
+    expect((await edit('v2')).status).toBe(200)
+    const limited = await edit('v3')
+    expect(limited.status).toBe(429)
+    expect(limited.body.parameters?.retry_after).toBeGreaterThanOrEqual(1)
+    expect(fake.message(9, 1)).toMatchObject({ text: 'v2', edited: true })
+    expect((await send({ chat_id: 9, text: 'other' })).status).toBe(429)
+
+    fake.resetRateLimits()
+    expect(fake.freezeMessage(9, 1)).toBe(true)
+    expect((await edit('v4')).body.description).toBe("Bad Request: message can't be edited")
+    expect(fake.deleteMessage(9, 1)).toBe(true)
+    expect(fake.message(9, 1)).toBeUndefined()
+    expect((await edit('v5')).body.description).toBe('Bad Request: message to edit not found')
+    expect(fake.deleteMessage(9, 1)).toBe(false)
+    expect(fake.edits.map((e) => e.text)).toEqual(['v2'])
+  })
+
   it('clear() forgets records but keeps the server usable', async () => {
     fake = await createFakeBotApi({ limits: { enabled: false } })
     await send({ chat_id: 1 })

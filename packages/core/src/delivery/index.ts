@@ -11,6 +11,7 @@ export {
   backoffWindowMs,
   defaultBackoff,
 } from './backoff.ts'
+export * from './cards/index.ts'
 export {
   type Clock,
   systemClock,

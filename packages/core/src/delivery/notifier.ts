@@ -19,6 +19,7 @@ import {
 import type { TelegramMessage } from '../telegram/types.ts'
 import { deliveryKey as keyOf } from '../webhook/index.ts'
 import type { KeycrmEvent } from '../webhook/types.ts'
+import { buildCardJobs, splitCardTargets } from './cards/jobs.ts'
 import { type Clock, systemClock } from './clock.ts'
 import { buildDeferredJobs } from './deferred-jobs.ts'
 import { formatWithStatuses, noticeOf, safeEnrich, withEnrichment } from './enriched-format.ts'
@@ -58,6 +59,12 @@ export interface NotifierOptions {
    * the request path.
    */
   renderAt?: 'accept' | 'send'
+  /**
+   * Live cards (default `true`): order and lead changes update one message per chat and order, rendered by
+   * the worker when it sends (give the worker `createJobRenderer` with this `format`). A route's `cards:
+   * false` opts that route out; `false` here turns cards off everywhere.
+   */
+  cards?: boolean
   /** How long a delivery key suppresses redeliveries, in ms. Default 7 days. */
   dedupeTtlMs?: number
   clock?: Pick<Clock, 'now'>
@@ -110,6 +117,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
   const clock = options.clock ?? systemClock
   const format = formatWithStatuses(options.format, options.statuses)
   const deferred = options.renderAt === 'send'
+  const cardsOn = options.cards ?? true
   const dedupeTtlMs = options.dedupeTtlMs ?? DEFAULT_DEDUPE_TTL_MS
   if (!(dedupeTtlMs > 0)) throw new RangeError('createNotifier: dedupeTtlMs must be > 0')
   const onEventLogError =
@@ -129,7 +137,8 @@ export function createNotifier(options: NotifierOptions): Notifier {
   return {
     async accept(event) {
       const deliveryKey = keyOf(event)
-      const targets = await finalizeTargets(store.kv, await resolve(event))
+      const routed = await finalizeTargets(store.kv, await resolve(event))
+      const { cards, messages: targets } = splitCardTargets(event, routed, cardsOn)
       let enrichment: EnrichmentResult | undefined
       let jobs: NewJob[]
       if (deferred) jobs = buildDeferredJobs(event, targets)
@@ -137,6 +146,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
         if (enrich !== undefined && targets.length > 0) enrichment = await safeEnrich(enrich, event)
         jobs = buildJobs(event, targets, withEnrichment(format, enrichment), noticeOf(enrichment))
       }
+      if (cards.length > 0) jobs.push(...buildCardJobs(event, cards, format.locale))
       const now = clock.now()
       const { accepted } = await store.queue.enqueue({ deliveryKey, dedupeTtlMs, jobs, now })
       const result: AcceptResult = accepted

@@ -7,10 +7,11 @@
  */
 import type { Enricher } from '../enrich/enrich.ts'
 import type { EnrichmentResult } from '../enrich/types.ts'
-import { type FormatOptions, type StatusDictionary, summaryLine } from '../format/index.ts'
+import { type FormatOptions, formatCard, type StatusDictionary, summaryLine } from '../format/index.ts'
 import type { TelegramMessage } from '../telegram/types.ts'
 import { parseWebhook } from '../webhook/parse.ts'
 import type { KeycrmEvent } from '../webhook/types.ts'
+import type { CardRecord } from './cards/record.ts'
 import { formatWithStatuses, noticeOf, safeEnrich, withEnrichment } from './enriched-format.ts'
 import { buildJobs } from './notifier.ts'
 import type { RouteTarget } from './routes.ts'
@@ -39,6 +40,11 @@ export interface JobRenderer {
   summary(request: RenderRequest): RenderedSummary
   /** The job's messages, in order (more than one when the text passes Telegram's limit). */
   messages(request: RenderRequest): Promise<TelegramMessage[]>
+  /**
+   * The live card `record` shows, in the request's language: one message, enriched within the enricher's
+   * budget (the latest webhook is what is enriched). `disable_notification` follows the request.
+   */
+  card(request: RenderRequest, record: CardRecord): Promise<TelegramMessage>
 }
 
 /**
@@ -83,6 +89,20 @@ export function createJobRenderer(options: JobRendererOptions = {}): JobRenderer
       return buildJobs(event, [target], withEnrichment(format, enrichment), noticeOf(enrichment)).map(
         (job) => job.message,
       )
+    },
+    async card(request, record) {
+      const event = parseWebhook(record.latest)
+      const enrichment = enrich === undefined ? undefined : await safeEnrich(enrich, event)
+      const message = formatCard(
+        {
+          event,
+          history: record.steps,
+          ...(record.changedBy === undefined ? {} : { changedBy: record.changedBy }),
+        },
+        withEnrichment(optionsFor(request), enrichment),
+      )
+      if (request.disableNotification) message.disable_notification = true
+      return message
     },
   }
 }

@@ -8,6 +8,7 @@ import { isValidTimeZone, zonedParts } from '../digest/zoned-time.ts'
 import { localeStrings } from '../format/locales/index.ts'
 import type { FormatLocale, StatusDictionary, StatusInfo } from '../format/types.ts'
 import type { KeycrmEvent } from '../webhook/types.ts'
+import { isLoud, type LoudRule, type ResolvedLoudRule } from './cards/loud.ts'
 import type { ChatId, ChatTarget, KeyValueStore } from './types.ts'
 
 /** The event kinds a rule can filter on. */
@@ -91,12 +92,26 @@ export interface RouteRule extends Partial<RouteChat> {
   disableNotification?: boolean
   /** Format this route's messages in this locale instead of the notifier's. */
   locale?: FormatLocale
+  /**
+   * Live cards (default `true`): an order's or lead's changes edit one message per chat. `false`: one
+   * message per change, as before cards.
+   */
+  cards?: boolean
+  /**
+   * The changes that send a fresh card message with a notification (the rest edit silently). Default:
+   * orders entering the `new` or `canceled` status group.
+   */
+  loud?: LoudRule
 }
 
 /** A resolved destination with its per-route formatting overrides. */
 export interface RouteTarget extends ChatTarget {
   disableNotification?: boolean
   locale?: FormatLocale
+  /** `false`: one message per change instead of a live card. Default `true`. */
+  cards?: boolean
+  /** The change is loud (a fresh card message with a notification). Default: the default loud statuses. */
+  loud?: boolean
 }
 
 /** A routing function: full control, e.g. routes kept in a database. */
@@ -164,6 +179,13 @@ const statusGroupSchema = v.union(
 
 const chatEntries = { chatId: chatIdSchema, threadId: v.optional(threadIdSchema) }
 const statusNamesSchema = v.array(v.pipe(v.string(), v.trim(), v.nonEmpty('expected a status name')))
+const paymentStatusesSchema = v.array(v.pipe(v.string(), v.nonEmpty()))
+const loudEntries = {
+  statusIds: v.optional(positiveIds),
+  statusNames: v.optional(statusNamesSchema),
+  statusGroups: v.optional(v.array(statusGroupSchema)),
+  paymentStatuses: v.optional(paymentStatusesSchema),
+}
 
 const routeRuleEntries = {
   chatId: v.optional(chatIdSchema),
@@ -173,12 +195,14 @@ const routeRuleEntries = {
   statusIds: v.optional(positiveIds),
   statusNames: v.optional(statusNamesSchema),
   statusGroups: v.optional(v.array(statusGroupSchema)),
-  paymentStatuses: v.optional(v.array(v.pipe(v.string(), v.nonEmpty()))),
+  paymentStatuses: v.optional(paymentStatusesSchema),
   sourceIds: v.optional(positiveIds),
   managerIds: v.optional(positiveIds),
   quietHours: v.optional(quietHoursField),
   disableNotification: v.optional(v.boolean()),
   locale: v.optional(v.picklist(routeLocales, `expected one of ${routeLocales.join(', ')}`)),
+  cards: v.optional(v.boolean()),
+  loud: v.optional(v.object(loudEntries)),
 }
 // Unknown keys and the checks across fields are reported by `ruleProblems`, for every rule.
 const routeRuleSchema = v.object(routeRuleEntries)
@@ -226,6 +250,7 @@ function ruleProblems(rule: unknown, where: string): string[] {
   } else {
     problems.push(...unknownKeys(rule.quietHours, quietHoursEntries, `${where}.quietHours`))
   }
+  problems.push(...unknownKeys(rule.loud, loudEntries, `${where}.loud`))
   // By presence, not validity: a chatId that is given but wrong is reported as such, not as missing.
   if (rule.chatId === undefined && rule.chats === undefined)
     problems.push(`${where}: a rule needs chatId or chats`)
@@ -243,11 +268,13 @@ export interface ValidRouteRule extends RouteRule {
   chats?: { chatId: string; threadId?: number }[]
   statusGroups?: number[]
   quietHours?: (QuietHours & { timeZone: string })[]
+  loud?: LoudRule & { statusGroups?: number[] }
 }
 
-// Status ids the `statusNames` of a validated rule resolved to. Kept beside the rule, not in it, so a
-// validated rule stays a plain RouteRule that can be validated (or serialised) again.
+// Status ids the `statusNames` of a validated rule resolved to, and its resolved loud rule. Kept beside the
+// rule, not in it, so a validated rule stays a plain RouteRule that can be validated (or serialised) again.
 const namedStatusIds = new WeakMap<ValidRouteRule, { order: number[]; lead: number[] }>()
+const resolvedLoudRules = new WeakMap<ValidRouteRule, ResolvedLoudRule>()
 
 /** Thrown by {@link validateRouteRules} with every problem found, each with its path. */
 export class RouteConfigError extends Error {
@@ -369,6 +396,9 @@ export function validateRouteRules(rules: unknown, options: ValidateRoutesOption
     const names = parsed.success ? parsed.output.statusNames : wellFormedStatusNames(input)
     const resolved = resolveStatusNames(names, options.statuses, where)
     problems.push(...resolved.problems)
+    const loudNames = parsed.success ? parsed.output.loud?.statusNames : undefined
+    const loudResolved = resolveStatusNames(loudNames, options.statuses, `${where}.loud`)
+    problems.push(...loudResolved.problems)
     if (!parsed.success) return
     const { quietHours, ...rest } = parsed.output
     const rule: ValidRouteRule = rest
@@ -379,6 +409,14 @@ export function validateRouteRules(rules: unknown, options: ValidateRoutesOption
       }))
     }
     if (resolved.named !== undefined) namedStatusIds.set(rule, resolved.named)
+    if (rule.loud !== undefined) {
+      resolvedLoudRules.set(rule, {
+        statusIds: rule.loud.statusIds ?? [],
+        statusGroups: rule.loud.statusGroups ?? [],
+        paymentStatuses: rule.loud.paymentStatuses ?? [],
+        named: loudResolved.named ?? { order: [], lead: [] },
+      })
+    }
     valid.push(rule)
   })
   if (problems.length > 0) throw new RouteConfigError(problems)
@@ -472,6 +510,9 @@ export function matchRouteRules(
       if (quiet) target.disableNotification = true
       else if (rule.disableNotification !== undefined) target.disableNotification = rule.disableNotification
       if (rule.locale !== undefined) target.locale = rule.locale
+      if (rule.cards === false) target.cards = false
+      const loud = resolvedLoudRules.get(rule)
+      if (loud !== undefined) target.loud = isLoud(event, loud)
       targets.push(target)
     }
   }

@@ -36,6 +36,23 @@ export interface RenderRequest {
   locale?: FormatLocale
   /** The route's silence (quiet hours, `disableNotification`), overriding the formatting default. */
   disableNotification?: boolean
+  /** The job updates the chat's live card of an order or lead instead of sending a message of its own. */
+  card?: CardRequest
+}
+
+/** What a job does to a live card (see `delivery/cards`). */
+export interface CardRequest {
+  /** Whose card: an order (`order.*` events) or a funnel card (`lead.*`). */
+  entity: 'order' | 'lead'
+  /** The order or lead id. */
+  id: number
+  /** A status that needs someone's attention: send a fresh message (with a notification) that becomes the card. */
+  loud: boolean
+  /**
+   * Brings an existing card up to date after a summary covered its change: edits it when it shows something
+   * else, never sends a new message. Enqueued with `priority: 'low'`.
+   */
+  refresh?: boolean
 }
 
 /**

@@ -8,8 +8,14 @@
 import { transientTelegramErrorKinds } from '../telegram/classify.ts'
 import type { OutgoingMessage } from '../telegram/types.ts'
 import { type BackoffOptions, backoffDelayMs, defaultBackoff } from './backoff.ts'
+import {
+  type CardAttempt,
+  type CardOutcome,
+  createCardDelivery,
+  DEFAULT_CARD_EDIT_WINDOW_MS,
+} from './cards/deliver.ts'
 import { type Clock, systemClock } from './clock.ts'
-import { type CoalesceOptions, coalesceJobs, defaultCoalesce } from './coalesce.ts'
+import { type CoalescedBatch, type CoalesceOptions, coalesceJobs, defaultCoalesce } from './coalesce.ts'
 import {
   type ChatPacing,
   chatIntervalMs,
@@ -24,6 +30,7 @@ import {
 import { splitPlainText, toPlainText } from './plain-text.ts'
 import { createJobRenderer, type JobRenderer } from './render.ts'
 import { chatMigrationKey } from './routes.ts'
+import { type Delivery, isFailure, type SendResult } from './send-result.ts'
 import { createSendWindow } from './send-window.ts'
 import type {
   ChatId,
@@ -107,6 +114,7 @@ export type DeliveryEvent =
   | (DeliveryEventBase & { type: 'dead'; reason: string; error: string })
   | (DeliveryEventBase & { type: 'rate_limited'; retryAfterMs: number; global: boolean })
   | (DeliveryEventBase & { type: 'migrated'; toChatId: ChatId })
+  | ({ type: 'card' } & CardOutcome)
   | { type: 'error'; error: string }
 
 /** Options of {@link createDeliveryWorker}. */
@@ -129,10 +137,16 @@ export interface DeliveryWorkerOptions {
   /** Called for every outcome; exceptions it throws are ignored. */
   onEvent?: (event: DeliveryEvent) => void
   /**
-   * Renders jobs enqueued with a `render` request (a notifier with `renderAt: 'send'`): pass
-   * `createJobRenderer` with the notifier's formatting options. Default: the default formatting.
+   * Renders jobs enqueued with a `render` request (a notifier with `renderAt: 'send'`, and every live card):
+   * pass `createJobRenderer` with the notifier's formatting options. Default: the default formatting.
    */
   render?: JobRenderer
+  /**
+   * Live cards: `editWindowMs` is how long a card's message is edited after it was sent (default 7 days;
+   * a later change gets a new card). Jobs carry their card requests from the notifier's routes; without a
+   * transport that edits, each change sends a new card.
+   */
+  cards?: { editWindowMs?: number }
 }
 
 /** Counters and state, for `/status`. */
@@ -166,12 +180,12 @@ export interface DeliveryWorker {
   status(): DeliveryWorkerStatus
 }
 
-type SendResult = TelegramSuccess | TelegramFailure | 'paused'
-
-interface Delivery {
-  result: SendResult
-  messageIds: number[]
-  fallback: 'plain' | 'split' | null
+/** One claim's work: what was attempted and for which jobs, before the outcome is settled. */
+interface Attempt extends CardAttempt {
+  /** The summary that merged `jobs`, if any. */
+  batch: CoalescedBatch | null
+  /** Runs after the outcome was settled as delivered. */
+  afterDelivered?: () => Promise<void>
 }
 
 /**
@@ -200,6 +214,21 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   const sendWindow = createSendWindow({ limit: Math.max(1, Math.floor(limits.globalPerSecond)) })
   const claimJobs = coalesce?.enabled ? Math.max(1, coalesce.maxJobsPerChat) : 1
   const renderer = options.render ?? createJobRenderer()
+  const edit = transport.editMessageText?.bind(transport)
+  const cards = createCardDelivery({
+    kv: store.kv,
+    queue: store.queue,
+    renderer,
+    now: () => clock.now(),
+    editWindowMs: options.cards?.editWindowMs ?? DEFAULT_CARD_EDIT_WINDOW_MS,
+    send: (target, message) => send(target, message),
+    edit:
+      edit === undefined
+        ? null
+        : (target, messageId, message) => paced(() => edit(target, messageId, message)),
+    onOutcome: (outcome) => emit({ type: 'card', ...outcome }),
+    onError: (error) => emit({ type: 'error', error }),
+  })
 
   let pausedUntil = 0
   let recentRateLimits: { chatId: ChatId; at: number }[] = []
@@ -233,17 +262,22 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     return true
   }
 
-  async function sendOne(target: ChatTarget, message: OutgoingMessage): Promise<SendResult> {
+  // Every call to Telegram (a send or an edit) goes through the send window and the global pause.
+  async function paced(call: () => Promise<TelegramSuccess | TelegramFailure>): Promise<SendResult> {
     const answered = await sendWindow.acquire(clock)
     try {
       if (pausedUntil > clock.now()) return 'paused'
-      return await transport.sendMessage(target, message)
+      return await call()
     } catch (error) {
       // The contract says transports never throw; one that does is treated as a network failure.
       return { ok: false, kind: 'network', errorCode: null, description: String(error) }
     } finally {
       answered()
     }
+  }
+
+  function sendOne(target: ChatTarget, message: OutgoingMessage): Promise<SendResult> {
+    return paced(() => transport.sendMessage(target, message))
   }
 
   /**
@@ -360,50 +394,106 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     return { result: last.result, messageIds, fallback }
   }
 
+  // What a claim's head calls for: refreshing cards (the low-priority line), a summary of a burst, a live
+  // card, or one notification.
+  async function attemptOf(claim: ClaimedChat, target: ChatTarget): Promise<Attempt> {
+    const first = claim.jobs[0]!
+    if (first.priority === 'low') return { ...(await cards.refresh(target, claim.jobs)), batch: null }
+    const batch = coalesce === null ? null : coalesceJobs(withSummaries(claim.jobs), coalesce)
+    if (batch !== null) {
+      const delivery = await sendAll(target, [batch.message])
+      const summarized = batch.jobs
+      return {
+        delivery,
+        jobs: summarized,
+        done: [],
+        sends: delivery.messageIds.length,
+        batch,
+        afterDelivered: () => cards.afterSummary(target, summarized),
+      }
+    }
+    if (first.render?.card !== undefined) return { ...(await cards.deliver(target, first)), batch: null }
+    const delivery = await sendAll(target, await messagesOf(first))
+    return { delivery, jobs: [first], done: [], sends: delivery.messageIds.length, batch: null }
+  }
+
   async function deliverChat(claim: ClaimedChat): Promise<void> {
     const first = claim.jobs[0]
     if (first === undefined) return settle(claim, { now: clock.now() })
     if (pausedUntil > clock.now()) return settle(claim, { chatNotBefore: pausedUntil, now: clock.now() })
 
-    const batch = coalesce === null ? null : coalesceJobs(withSummaries(claim.jobs), coalesce)
-    const jobs = batch?.jobs ?? [first]
-    const messages = batch === null ? await messagesOf(first) : [batch.message]
     const target: ChatTarget =
       first.threadId === undefined
         ? { chatId: claim.chatId }
         : { chatId: claim.chatId, threadId: first.threadId }
-    const delivery = await sendAll(target, messages)
+    let attempt: Attempt
+    try {
+      attempt = await attemptOf(claim, target)
+    } catch (error) {
+      // The store could not tell a card's state: nothing was sent; the chat backs off and tries again.
+      const failure: TelegramFailure = {
+        ok: false,
+        kind: 'network',
+        errorCode: null,
+        description: errorText(error),
+      }
+      attempt = {
+        delivery: { result: failure, messageIds: [], fallback: null },
+        jobs: [first],
+        done: [],
+        sends: 0,
+        batch: null,
+      }
+    }
     const now = clock.now()
+    const { jobs, delivery } = attempt
+    if (jobs.length === 0) return settle(claim, { done: attempt.done, now })
     const base = {
       chatId: claim.chatId,
       jobIds: jobs.map((job) => job.id),
       latencyMs: now - Math.min(...jobs.map((job) => job.createdAt)),
     }
     const { result } = delivery
+    if (result === 'paused') return settle(claim, { done: attempt.done, chatNotBefore: pausedUntil, now })
+    if (result.ok) return settleDelivered(claim, attempt, base, now)
+    return settleFailure(claim, attempt, base, result, now)
+  }
 
-    if (result === 'paused') return settle(claim, { chatNotBefore: pausedUntil, now })
-
-    if (result.ok) {
-      await settle(claim, {
-        done: base.jobIds,
-        chatNotBefore: await nextSendTime(claim.chatId, now, delivery.messageIds.length),
-        now,
-      })
-      totals.sent += jobs.length
-      if (batch !== null) {
-        totals.coalesced += jobs.length
-        emit({ ...base, type: 'coalesced', count: jobs.length })
-      }
-      emit({ ...base, type: 'sent', messageIds: delivery.messageIds, fallback: delivery.fallback })
-      return
+  async function settleDelivered(
+    claim: ClaimedChat,
+    attempt: Attempt,
+    base: DeliveryEventBase,
+    now: number,
+  ): Promise<void> {
+    const { jobs, batch, delivery } = attempt
+    await settle(claim, {
+      done: [...attempt.done, ...base.jobIds],
+      // A card that needed no call (it already showed the change) costs the chat no pace.
+      ...(attempt.sends === 0 ? {} : { chatNotBefore: await nextSendTime(claim.chatId, now, attempt.sends) }),
+      now,
+    })
+    totals.sent += jobs.length
+    if (batch !== null) {
+      totals.coalesced += jobs.length
+      emit({ ...base, type: 'coalesced', count: jobs.length })
     }
+    emit({ ...base, type: 'sent', messageIds: delivery.messageIds, fallback: delivery.fallback })
+    await attempt.afterDelivered?.()
+  }
 
+  async function settleFailure(
+    claim: ClaimedChat,
+    { jobs, done }: Attempt,
+    base: DeliveryEventBase,
+    result: TelegramFailure,
+    now: number,
+  ): Promise<void> {
     const error = `${result.kind}: ${result.description}`
     switch (result.kind) {
       case 'rate_limited': {
         const retryAfterMs = Math.max(0, (result.retryAfter ?? 1) * 1000)
         const global = noteRateLimit(claim.chatId, now, retryAfterMs)
-        await settle(claim, { chatNotBefore: now + retryAfterMs, now })
+        await settle(claim, { done, chatNotBefore: now + retryAfterMs, now })
         totals.rateLimited++
         emit({ ...base, type: 'rate_limited', retryAfterMs, global })
         return
@@ -413,7 +503,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         if (toChatId !== undefined && toChatId !== claim.chatId) {
           // Settle first, then remember: jobs enqueued meanwhile for the old id go through the old line
           // and are moved after these, so order holds.
-          await settle(claim, { movedTo: toChatId, now })
+          await settle(claim, { done, movedTo: toChatId, now })
           try {
             await store.kv.set(chatMigrationKey(claim.chatId), toChatId)
           } catch (kvError) {
@@ -423,34 +513,40 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
           emit({ ...base, type: 'migrated', toChatId })
           return
         }
-        return deadLetter(claim, jobs, base, 'bad_request', error, now)
+        return deadLetter(claim, jobs, done, base, 'bad_request', error, now)
       }
       case 'forbidden':
       case 'chat_not_found':
       case 'thread_not_found':
-        return deadLetter(claim, jobs, base, result.kind, error, now)
+        return deadLetter(claim, jobs, done, base, result.kind, error, now)
       default:
         if (!transientTelegramErrorKinds.has(result.kind))
-          return deadLetter(claim, jobs, base, 'bad_request', error, now)
+          return deadLetter(claim, jobs, done, base, 'bad_request', error, now)
     }
 
-    const attempt = Math.max(...jobs.map((job) => job.attempts)) + 1
-    if (attempt >= retry.maxAttempts) return deadLetter(claim, jobs, base, 'retries_exhausted', error, now)
-    const delayMs = backoffDelayMs(attempt, retry, random)
-    await settle(claim, { retry: jobs.map((job) => ({ id: job.id, notBefore: now + delayMs, error })), now })
+    const attemptNumber = Math.max(...jobs.map((job) => job.attempts)) + 1
+    if (attemptNumber >= retry.maxAttempts)
+      return deadLetter(claim, jobs, done, base, 'retries_exhausted', error, now)
+    const delayMs = backoffDelayMs(attemptNumber, retry, random)
+    await settle(claim, {
+      done,
+      retry: jobs.map((job) => ({ id: job.id, notBefore: now + delayMs, error })),
+      now,
+    })
     totals.retried += jobs.length
-    emit({ ...base, type: 'retry', kind: result.kind, error, attempt, delayMs })
+    emit({ ...base, type: 'retry', kind: result.kind, error, attempt: attemptNumber, delayMs })
   }
 
   async function deadLetter(
     claim: ClaimedChat,
     jobs: QueuedJob[],
+    done: string[],
     base: DeliveryEventBase,
     reason: string,
     error: string,
     now: number,
   ): Promise<void> {
-    await settle(claim, { dead: jobs.map((job) => ({ id: job.id, reason, error })), now })
+    await settle(claim, { done, dead: jobs.map((job) => ({ id: job.id, reason, error })), now })
     totals.dead += jobs.length
     emit({ ...base, type: 'dead', reason, error })
   }
@@ -547,10 +643,6 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       }
     },
   }
-}
-
-function isFailure(result: SendResult, kind: TelegramErrorKind): boolean {
-  return result !== 'paused' && !result.ok && result.kind === kind
 }
 
 function errorText(error: unknown): string {

@@ -4,6 +4,7 @@
  *
  * @module
  */
+export { type CardHistoryStep, type CardRenderInput, formatCard, messageHash } from './card.ts'
 export { escapeHtml } from './escape.ts'
 
 import { a, b, blockquote, code, i, join, pre, s, spoiler, text, u } from './html.ts'

@@ -30,6 +30,7 @@ describe('createNotifier', () => {
   it('enqueues one job per matching route with its summary line and the delivery key', async () => {
     const store = memoryStore()
     const notifier = createNotifier({
+      cards: false,
       store,
       routes: [
         { chatId: -100, threadId: 7 },
@@ -56,6 +57,7 @@ describe('createNotifier', () => {
   it('applies per-route locale and silence', async () => {
     const store = memoryStore()
     const notifier = createNotifier({
+      cards: false,
       store,
       routes: [{ chatId: '1' }, { chatId: '2', locale: 'en', disableNotification: true }],
     })
@@ -70,7 +72,11 @@ describe('createNotifier', () => {
 
   it('remembers an unrouted delivery too, so its redelivery is a duplicate', async () => {
     const store = memoryStore()
-    const notifier = createNotifier({ store, routes: [{ chatId: '1', kinds: ['lead_status'] }] })
+    const notifier = createNotifier({
+      cards: false,
+      store,
+      routes: [{ chatId: '1', kinds: ['lead_status'] }],
+    })
     expect(await notifier.accept(statusChange(1))).toMatchObject({ status: 'unrouted', jobs: 0 })
     expect(await notifier.accept(statusChange(1))).toMatchObject({ status: 'duplicate', jobs: 0 })
     expect(await queued(store)).toHaveLength(0)
@@ -78,7 +84,7 @@ describe('createNotifier', () => {
 
   it('suppresses a redelivery but not the next change of the same order', async () => {
     const store = memoryStore()
-    const notifier = createNotifier({ store, routes: [{ chatId: '1' }] })
+    const notifier = createNotifier({ cards: false, store, routes: [{ chatId: '1' }] })
     expect((await notifier.accept(statusChange(1, 2))).status).toBe('queued')
     expect((await notifier.accept(statusChange(1, 2))).status).toBe('duplicate')
     expect((await notifier.accept(statusChange(1, 3))).status).toBe('queued')
@@ -88,6 +94,7 @@ describe('createNotifier', () => {
     let now = 1_000_000
     const store = memoryStore()
     const notifier = createNotifier({
+      cards: false,
       store,
       routes: [{ chatId: '1' }],
       dedupeTtlMs: 1000,
@@ -103,7 +110,7 @@ describe('createNotifier', () => {
   it('sends to the new id of a chat remembered as migrated', async () => {
     const store = memoryStore()
     await store.kv.set('chat-migration:-5', '-1005')
-    const notifier = createNotifier({ store, routes: [{ chatId: '-5' }] })
+    const notifier = createNotifier({ cards: false, store, routes: [{ chatId: '-5' }] })
     await notifier.accept(statusChange(1))
     expect((await queued(store)).map((job) => job.chatId)).toEqual(['-1005'])
   })
@@ -111,6 +118,7 @@ describe('createNotifier', () => {
   it('takes a routing function', async () => {
     const store = memoryStore()
     const notifier = createNotifier({
+      cards: false,
       store,
       routes: async (event) =>
         event.kind === 'order_status' ? [{ chatId: `-${event.context.id}`, locale: 'en' }] : [],
@@ -122,14 +130,14 @@ describe('createNotifier', () => {
   })
 
   it('rejects invalid rules when created', () => {
-    expect(() => createNotifier({ store: memoryStore(), routes: [{ chatId: 'oops' }] })).toThrow(
-      RouteConfigError,
-    )
+    expect(() =>
+      createNotifier({ cards: false, store: memoryStore(), routes: [{ chatId: 'oops' }] }),
+    ).toThrow(RouteConfigError)
   })
 
   it('leaves nothing behind when the store refuses, so KeyCRM can retry', async () => {
     const store = memoryStore()
-    const notifier = createNotifier({ store, routes: [{ chatId: '1' }] })
+    const notifier = createNotifier({ cards: false, store, routes: [{ chatId: '1' }] })
     await store.close()
     await expect(notifier.accept(statusChange(1))).rejects.toThrow(/closed/)
   })
@@ -140,6 +148,7 @@ describe('createNotifier: event log, status names, quiet hours', () => {
     let now = 1_700_000_000_000
     const store = memoryStore()
     const notifier = createNotifier({
+      cards: false,
       store,
       routes: [{ chatId: '1', kinds: ['payment_status'] }],
       clock: { now: () => now },
@@ -169,6 +178,7 @@ describe('createNotifier: event log, status names, quiet hours', () => {
     const store = memoryStore()
     const errors: unknown[] = []
     const notifier = createNotifier({
+      cards: false,
       store: {
         queue: store.queue,
         kv: store.kv,
@@ -184,6 +194,7 @@ describe('createNotifier: event log, status names, quiet hours', () => {
   it('routes by status name and shows the name, given the status list', async () => {
     const store = memoryStore()
     const notifier = createNotifier({
+      cards: false,
       store,
       statuses: { order: { 5: { name: 'Відправлено', alias: 'custom_5', groupId: 4 } } },
       routes: [{ chatId: '1', statusNames: ['відправлено'] }],
@@ -198,6 +209,7 @@ describe('createNotifier: event log, status names, quiet hours', () => {
     let now = Date.parse('2026-01-30T21:30:00Z') // 23:30 in Kyiv
     const store = memoryStore()
     const notifier = createNotifier({
+      cards: false,
       store,
       routes: [{ chatId: '1', quietHours: { from: '22:00', to: '08:00' } }],
       clock: { now: () => now },

@@ -74,6 +74,7 @@ describe('notifier with renderAt: send', () => {
       return { status: 'enriched', elapsedMs: 0 }
     }
     const notifier = createNotifier({
+      cards: false,
       store,
       routes: [{ chatId: '-100111' }, { chatId: '42', locale: 'uk', disableNotification: true, threadId: 7 }],
       format: FORMAT,
@@ -107,7 +108,13 @@ describe('notifier with renderAt: send', () => {
   it('still suppresses a redelivery and still records the event for digests', async () => {
     const clock = manualClock()
     const store = memoryStore({ clock: clock.now })
-    const notifier = createNotifier({ store, routes: [{ chatId: '1' }], renderAt: 'send', clock })
+    const notifier = createNotifier({
+      cards: false,
+      store,
+      routes: [{ chatId: '1' }],
+      renderAt: 'send',
+      clock,
+    })
     const event = orderEvent(5)
     expect((await notifier.accept(event)).status).toBe('queued')
     expect((await notifier.accept(orderEvent(5))).status).toBe('duplicate')
@@ -123,6 +130,7 @@ describe('notifier with renderAt: send', () => {
         release = () => resolve({ status: 'not_enriched', reason: 'timeout', elapsedMs: 3000 })
       })
     const notifier = createNotifier({
+      cards: false,
       store,
       routes: [{ chatId: '1' }],
       format: FORMAT,
@@ -155,7 +163,7 @@ describe('worker rendering render requests', () => {
     const clock = manualClock()
     const store = memoryStore({ clock: clock.now })
     const routes = [{ chatId: '-100222', locale: 'uk' as const, disableNotification: true }]
-    const notifier = createNotifier({ store, routes, format: FORMAT, renderAt: 'send', clock })
+    const notifier = createNotifier({ cards: false, store, routes, format: FORMAT, renderAt: 'send', clock })
     const event = orderEvent(1001)
     await notifier.accept(event)
     const { transport, sent } = recordingTransport()
@@ -182,6 +190,7 @@ describe('worker rendering render requests', () => {
     const clock = manualClock()
     const store = memoryStore({ clock: clock.now })
     const notifier = createNotifier({
+      cards: false,
       store,
       routes: [{ chatId: '5' }],
       format: FORMAT,
@@ -214,6 +223,7 @@ describe('worker rendering render requests', () => {
     const clock = manualClock()
     const store = memoryStore({ clock: clock.now })
     const notifier = createNotifier({
+      cards: false,
       store,
       routes: [{ chatId: '9' }],
       format: FORMAT,

@@ -189,7 +189,12 @@ describe('notifier with enrichment', () => {
   it('queues the enriched message', async () => {
     const { client } = await setup()
     const store = memoryStore()
-    const notifier = createNotifier({ store, routes: [{ chatId: '-100' }], enrich: createEnricher(client) })
+    const notifier = createNotifier({
+      cards: false,
+      store,
+      routes: [{ chatId: '-100' }],
+      enrich: createEnricher(client),
+    })
     const result = await notifier.accept(shipped)
     expect(result).toMatchObject({ status: 'queued', jobs: 1, enrichment: { status: 'enriched' } })
     const [job] = await queuedJobs(store)
@@ -203,6 +208,7 @@ describe('notifier with enrichment', () => {
     fake.fault({ kind: 'down' })
     const store = memoryStore()
     const notifier = createNotifier({
+      cards: false,
       store,
       routes: [{ chatId: '-100' }, { chatId: '-200', locale: 'en' }],
       enrich: createEnricher(client, { budgetMs: 3000 }),
@@ -228,6 +234,7 @@ describe('notifier with enrichment', () => {
     fake.fault({ kind: 'slow', delayMs: 10_000 })
     const store = memoryStore()
     const notifier = createNotifier({
+      cards: false,
       store,
       routes: [{ chatId: '-100' }],
       enrich: createEnricher(client, { budgetMs: 300 }),
@@ -245,6 +252,7 @@ describe('notifier with enrichment', () => {
   it('does not call the API for an event no route takes', async () => {
     const { fake, client } = await setup()
     const notifier = createNotifier({
+      cards: false,
       store: memoryStore(),
       routes: [{ chatId: '-100', kinds: ['lead_status'] }],
       enrich: createEnricher(client),

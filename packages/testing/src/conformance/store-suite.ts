@@ -3,7 +3,17 @@
  *
  * @module
  */
-import type { ClaimedChat, ClaimInput, EventRecord, KeygramStore, NewJob, QueuedJob } from '@keygram/core'
+import {
+  type ClaimedChat,
+  type ClaimInput,
+  cardKey,
+  commitCardChange,
+  type EventRecord,
+  type KeygramStore,
+  type NewJob,
+  type QueuedJob,
+  readCard,
+} from '@keygram/core'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 
 /** What a {@link StoreFactory} call returns. */
@@ -789,6 +799,49 @@ export function testStore(name: string, factory: StoreFactory, options: StoreSui
         )
         // Without contention the test would prove nothing about atomicity.
         expect(conflicts).toBeGreaterThan(0)
+      })
+    })
+
+    describe('live cards', () => {
+      const webhook = (id: number, statusId: number, minute: number) => ({
+        event: 'order.change_order_status',
+        context: {
+          id,
+          status_id: statusId,
+          status_changed_at: `2026-12-07 10:${String(minute).padStart(2, '0')}:00`,
+        },
+      })
+
+      it('merges concurrent changes to one card from two processes: every step kept, one message', async () => {
+        const stores = [await open(), await open()]
+        const card = cardKey({ chatId: chatId() }, { entity: 'order', id: 42 })
+        const now = Date.now()
+        const changes = Array.from({ length: 8 }, (_, index) =>
+          commitCardChange(
+            stores[index % 2]!.kv,
+            card,
+            { webhook: webhook(42, 10 + index, index), jobId: `job-${index}` },
+            { now, ttlMs: DAY_MS },
+          ),
+        )
+        await Promise.all(changes)
+        await commitCardChange(stores[0]!.kv, card, { messageId: 7, sentAt: now }, { now, ttlMs: DAY_MS })
+        const record = await readCard(stores[1]!.kv, card)
+        expect(record?.steps.map((step) => step.statusId)).toEqual([10, 11, 12, 13, 14, 15, 16, 17])
+        expect([...(record?.appliedJobs ?? [])].sort()).toEqual(
+          Array.from({ length: 8 }, (_, i) => `job-${i}`),
+        )
+        expect(record).toMatchObject({ messageId: 7, sentAt: now })
+        expect(record?.latest.context.status_id).toBe(17)
+      })
+
+      it('keeps a card for its TTL and forgets it after', async () => {
+        const store = await openDrained()
+        const card = cardKey({ chatId: chatId(), threadId: 3 }, { entity: 'lead', id: 9 })
+        await commitCardChange(store.kv, card, { webhook: webhook(9, 2, 0) }, { now: Date.now(), ttlMs: 300 })
+        expect(await readCard(store.kv, card)).not.toBeNull()
+        await sleep(600)
+        expect(await readCard(store.kv, card)).toBeNull()
       })
     })
 

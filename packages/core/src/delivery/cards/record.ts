@@ -75,7 +75,7 @@ export function cardEntityOf(webhook: RenderRequest['webhook']): Pick<CardReques
 export function applyCardChange(record: CardRecord | null, change: CardChange, now: number): CardRecord {
   const webhook = change.webhook ?? record?.latest
   if (webhook === undefined) throw new Error('applyCardChange: a new card needs a webhook')
-  const next: CardRecord = record === null ? newRecord(webhook, now) : { ...record, steps: [...record.steps] }
+  const next: CardRecord = record === null ? newRecord(webhook) : { ...record, steps: [...record.steps] }
   if (change.webhook !== undefined) mergeWebhook(next, change.webhook, now)
   if (change.jobId !== undefined && !next.appliedJobs.includes(change.jobId))
     next.appliedJobs = [...next.appliedJobs, change.jobId].slice(-CARD_APPLIED_JOB_LIMIT)
@@ -86,7 +86,7 @@ export function applyCardChange(record: CardRecord | null, change: CardChange, n
   return next
 }
 
-function newRecord(webhook: RenderRequest['webhook'], now: number): CardRecord {
+function newRecord(webhook: RenderRequest['webhook']): CardRecord {
   return {
     messageId: null,
     sentAt: null,

@@ -43,9 +43,9 @@ export function createKeycrmServices(
   return { client, dictionaries, enrich: createEnricher({ client, dictionaries }, { budgetMs }) }
 }
 
-/** Whether any rule names statuses (`statusNames`), which needs KeyCRM's status list to resolve. */
+/** Whether any rule names statuses (`statusNames`, `loud.statusNames`), which needs KeyCRM's status list. */
 export function routesUseStatusNames(routes: readonly RouteRule[]): boolean {
-  return routes.some((rule) => rule.statusNames !== undefined)
+  return routes.some((rule) => rule.statusNames !== undefined || rule.loud?.statusNames !== undefined)
 }
 
 /** How long start waits for KeyCRM's status list when rules name statuses. */

@@ -113,8 +113,14 @@ describe('keygram serve, real processes against the fake Bot API', () => {
       expect(((await response.json()) as { status: string }).status).toBe('queued')
     }
 
-    // Every one arrives at the fake Bot API, in the configured chat.
-    await expect.poll(() => fake.sent.length, { timeout: 30_000, interval: 200 }).toBe(bodies.length)
+    // Every one arrives at the fake Bot API, in the configured chat: as a message, or as an edit of its
+    // order's or lead's live card (the two lead webhooks are one card: sent, then edited).
+    await expect
+      .poll(() => fake.sent.length + fake.edits.length, { timeout: 30_000, interval: 200 })
+      .toBe(bodies.length)
+    expect(fake.edits.map((edit) => edit.message_id)).toEqual([
+      fake.sent.find((message) => message.plain_text.includes('13898'))?.message_id,
+    ])
     expect(new Set(fake.sent.map((message) => String(message.chat_id)))).toEqual(new Set([CHAT_ID]))
     const shown = fake.sent.map((message) => message.plain_text).join('\n')
     for (const id of ['23196', '23197', '13898', '29068']) expect(shown).toContain(id)
@@ -145,7 +151,8 @@ describe('keygram serve, real processes against the fake Bot API', () => {
 
     // A bot command is answered through the guarded poller.
     fake.pushMessage({ chat: Number(CHAT_ID), text: '/chatid' })
-    await expect.poll(() => fake.sent.length, { timeout: 30_000 }).toBe(bodies.length + 1)
+    const sentBefore = fake.sent.length
+    await expect.poll(() => fake.sent.length, { timeout: 30_000 }).toBe(sentBefore + 1)
     expect(fake.sent.at(-1)!.plain_text).toContain(CHAT_ID)
 
     // SIGTERM both: clean exits within 10 s.

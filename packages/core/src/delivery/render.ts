@@ -13,7 +13,7 @@ import { parseWebhook } from '../webhook/parse.ts'
 import type { KeycrmEvent } from '../webhook/types.ts'
 import type { CardRecord } from './cards/record.ts'
 import { formatWithStatuses, noticeOf, safeEnrich, withEnrichment } from './enriched-format.ts'
-import { buildJobs } from './notifier.ts'
+import { appendNotice, buildJobs } from './notifier.ts'
 import type { RouteTarget } from './routes.ts'
 import type { RenderRequest } from './types.ts'
 
@@ -93,14 +93,16 @@ export function createJobRenderer(options: JobRendererOptions = {}): JobRenderer
     async card(request, record) {
       const event = parseWebhook(record.latest)
       const enrichment = enrich === undefined ? undefined : await safeEnrich(enrich, event)
-      const message = formatCard(
-        {
-          event,
-          history: record.steps,
-          ...(record.changedBy === undefined ? {} : { changedBy: record.changedBy }),
-        },
-        withEnrichment(optionsFor(request), enrichment),
+      const options = withEnrichment(optionsFor(request), enrichment)
+      const input = { event, history: record.steps }
+      const card = formatCard(
+        record.changedBy === undefined ? input : { ...input, changedBy: record.changedBy },
+        options,
       )
+      // A card stays one message: the "not enriched" note goes on it only when it fits.
+      const notice = noticeOf(enrichment)?.notice(options.locale ?? 'uk')
+      const noted = notice === undefined ? [card] : appendNotice([card], notice)
+      const message = noted.length === 1 ? noted[0]! : card
       if (request.disableNotification) message.disable_notification = true
       return message
     },

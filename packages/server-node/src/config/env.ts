@@ -182,6 +182,21 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
     secret: false,
   },
   {
+    name: 'KEYGRAM_CARDS',
+    field: 'cards',
+    description:
+      'Live order cards: on (one message per order, edited as it moves) or off (one message per change)',
+    default: 'on',
+    secret: false,
+  },
+  {
+    name: 'KEYGRAM_CARD_EDIT_WINDOW_DAYS',
+    field: 'cardEditWindowDays',
+    description: "Days a card's message is edited after it was sent; a later change gets a new card",
+    default: '7',
+    secret: false,
+  },
+  {
     name: 'KEYGRAM_URL',
     field: 'url',
     description: 'Base URL of the running webhook server, for send-test',

@@ -53,6 +53,21 @@ export function wholeNumber(min: number, max: number) {
   )
 }
 
+/** On or off: a boolean, or `on`/`off`, `true`/`false`, `1`/`0`, `yes`/`no` (case-insensitive). */
+export const onOff = v.union(
+  [
+    v.boolean(),
+    v.pipe(
+      v.string(),
+      v.trim(),
+      v.toLowerCase(),
+      v.picklist(['on', 'off', 'true', 'false', '1', '0', 'yes', 'no']),
+      v.transform((value) => ['on', 'true', '1', 'yes'].includes(value)),
+    ),
+  ],
+  'must be on or off',
+)
+
 /** One of `options`, case-insensitive. */
 export function oneOf<const T extends readonly string[]>(options: T) {
   const message = `must be one of ${options.join(', ')}`

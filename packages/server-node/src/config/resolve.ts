@@ -109,6 +109,7 @@ function toKeygramConfig(fields: ConfigFields, context: ResolveConfigContext): K
       low: fields.stockLow ?? null,
       maxBodyBytes: fields.maxStockBodyBytes,
     },
+    cards: { enabled: fields.cards, editWindowMs: fields.cardEditWindowDays * 86_400_000 },
     conflictGraceMs: fields.conflictGraceSeconds * 1000,
     botStartGraceMs: fields.botStartGraceSeconds * 1000,
     url: fields.url ?? `http://127.0.0.1:${fields.webhookPort === 0 ? 9000 : fields.webhookPort}`,

@@ -26,6 +26,7 @@ import {
   logLevelSchema,
   nonEmptyText,
   oneOf,
+  onOff,
   plainObject,
   stockLow,
   store,
@@ -71,6 +72,8 @@ const fieldEntries = {
   conflictGraceSeconds: v.optional(wholeNumber(0, 86_400), 60),
   // An hour is far past any real start-up; more would hide a bot that never starts.
   botStartGraceSeconds: v.optional(wholeNumber(0, 3600), 60),
+  cards: v.optional(onOff, true),
+  cardEditWindowDays: v.optional(wholeNumber(1, 365), 7),
   url: v.optional(httpUrl),
   logFormat: v.optional(logFormatSchema),
   logLevel: v.optional(logLevelSchema, 'info'),

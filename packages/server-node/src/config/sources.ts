@@ -34,6 +34,8 @@ export const ENV_NAMES = {
   maxStockBodyBytes: 'KEYGRAM_MAX_STOCK_BODY_BYTES',
   conflictGraceSeconds: 'KEYGRAM_CONFLICT_GRACE_SECONDS',
   botStartGraceSeconds: 'KEYGRAM_BOT_START_GRACE_SECONDS',
+  cards: 'KEYGRAM_CARDS',
+  cardEditWindowDays: 'KEYGRAM_CARD_EDIT_WINDOW_DAYS',
   url: 'KEYGRAM_URL',
   logFormat: 'LOG_FORMAT',
   logLevel: 'LOG_LEVEL',

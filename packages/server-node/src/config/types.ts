@@ -100,6 +100,13 @@ export interface KeygramUserConfig {
    * compose file's `start_period`).
    */
   botStartGraceSeconds?: number
+  /**
+   * Live order cards (`KEYGRAM_CARDS`), default on: one message per order and chat, edited as the order
+   * moves; `false` sends one message per change. A route's `cards: false` opts that route out.
+   */
+  cards?: boolean
+  /** Days a card's message is edited after it was sent (`KEYGRAM_CARD_EDIT_WINDOW_DAYS`), 1-365, default 7. */
+  cardEditWindowDays?: number
   /** Base URL of the running webhook server for `send-test` (`KEYGRAM_URL`). */
   url?: string
   /** Log format (`LOG_FORMAT`), default pretty in a terminal, JSON otherwise. */
@@ -143,6 +150,8 @@ export interface KeygramConfig {
    * in demo mode without one, meaning the demo chat) and the stock webhook's body limit.
    */
   stock: { rules: StockRule[]; low: number | null; maxBodyBytes: number }
+  /** Live cards: on or off, and how long a card's message is edited after it was sent, in ms. */
+  cards: { enabled: boolean; editWindowMs: number }
   conflictGraceMs: number
   /** How long the poller may stay `starting` before the bot's `/healthz` turns 503, in ms. */
   botStartGraceMs: number

@@ -21,6 +21,8 @@ export interface KeygramMetrics {
   /** Dead-lettered notifications by reason. */
   readonly notificationsDead: Counter
   readonly telegram429: Counter
+  /** Live card outcomes by action (`sent`, `edited`, `unchanged`, `replaced`, `merged`, `skipped`). */
+  readonly cardUpdates: Counter
   readonly deliveryLatency: Histogram
   /** Feeds a delivery worker's `onEvent` into the counters. */
   onDeliveryEvent(event: DeliveryEvent): void
@@ -75,6 +77,10 @@ export function createKeygramMetrics(): KeygramMetrics {
     'keygram_telegram_429_total',
     'Telegram 429 Too Many Requests answers.',
   )
+  const cardUpdates = registry.counter(
+    'keygram_card_updates_total',
+    'Live order cards: what each change did to its card, by action.',
+  )
   const deliveryLatency = registry.histogram(
     'keygram_delivery_latency_seconds',
     'Time from enqueue to delivery to Telegram.',
@@ -90,6 +96,7 @@ export function createKeygramMetrics(): KeygramMetrics {
     notificationsRetried,
     notificationsDead,
     telegram429,
+    cardUpdates,
     deliveryLatency,
     onDeliveryEvent(event) {
       switch (event.type) {
@@ -108,6 +115,9 @@ export function createKeygramMetrics(): KeygramMetrics {
         case 'rate_limited':
           telegram429.inc()
           notificationsFailed.inc({ reason: 'rate_limited' })
+          return
+        case 'card':
+          cardUpdates.inc({ action: event.action })
           return
         default:
           return

@@ -47,6 +47,11 @@ export function createDeliveryEventHandler(
       case 'migrated':
         logger.info(`chat ${event.chatId} was upgraded to a supergroup; now sending to ${event.toChatId}`)
         return
+      case 'card':
+        logger.debug(
+          `card in chat ${event.chatId}: ${event.action}${event.messageId === null ? '' : ` (message ${event.messageId})`}`,
+        )
+        return
       case 'error':
         logger.error(`delivery worker: ${redact(event.error)}`)
         return

@@ -42,6 +42,7 @@ export async function createServerNotifier(
     format: config.format,
     ...(statuses === undefined ? {} : { statuses }),
     renderAt: 'send',
+    cards: config.cards.enabled,
   })
   warnWhereNothingGoes(config, logger)
   return { notifier, statuses }

@@ -73,6 +73,7 @@ function startWorker(context: RoleContext): DeliveryWorker {
     store: context.store,
     transport: transportOf(context),
     limits: limitsOf(config, context.transport),
+    cards: { editWindowMs: config.cards.editWindowMs },
     onEvent: createDeliveryEventHandler({
       logger: context.logger,
       metrics: context.metrics,

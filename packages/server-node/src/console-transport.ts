@@ -18,7 +18,9 @@ export interface ConsoleTransportOptions {
  */
 export function createConsoleTransport(options: ConsoleTransportOptions = {}): TelegramTransport {
   const write = options.write ?? ((text: string) => void process.stdout.write(text))
-  let nextId = 1
+  // Ids that differ from run to run: a card kept in the store from an earlier demo is not mistaken for a
+  // message this run printed.
+  let nextId = (Math.floor(Date.now() / 1000) % 1_000_000) * 1000 + 1
   return {
     async sendMessage(target: ChatTarget, message: OutgoingMessage): Promise<TelegramSuccess> {
       write(renderNotification(target, message))

@@ -101,14 +101,14 @@ function newRecord(webhook: RenderRequest['webhook']): CardRecord {
 function mergeWebhook(record: CardRecord, webhook: RenderRequest['webhook'], now: number): void {
   const statusId = positiveInteger(webhook.context.status_id)
   const changedAt = timeOf(webhook.context.status_changed_at) ?? timeOf(webhook.context.updated_at) ?? now
-  if (
-    statusId !== null &&
-    !record.steps.some((step) => step.statusId === statusId && step.at === changedAt)
-  ) {
+  if (statusId !== null) {
     record.steps.push({ statusId, at: changedAt })
-    // Stable: steps at the same time keep the order they arrived in.
+    // Stable: steps at the same time keep the order they arrived in. A step into the status the entity was
+    // already in (a repeated or re-triggered webhook) is no step: the earliest of such a run stays.
     record.steps.sort((a, b) => a.at - b.at)
-    record.steps = record.steps.slice(-CARD_STEP_LIMIT)
+    record.steps = record.steps
+      .filter((step, index, steps) => index === 0 || steps[index - 1]!.statusId !== step.statusId)
+      .slice(-CARD_STEP_LIMIT)
   }
   // KeyCRM may deliver an older change after a newer one: the card never rolls back to it.
   const at = Math.max(timeOf(webhook.context.updated_at) ?? now, changedAt)

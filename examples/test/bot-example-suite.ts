@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url'
 import type { GuardedPoller } from '@keygram/core'
 import { createFakeBotApi, type FakeBotApi } from '@keygram/testing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { orderWebhookBody, postWebhook, waitFor } from './helpers.ts'
+import { orderStatusBody, orderWebhookBody, postWebhook, waitFor } from './helpers.ts'
 
 /** What the suite passes to an example's `start()`. */
 export interface BotExampleOptions {
@@ -101,6 +101,46 @@ export function describeBotExample(
       })
       await new Promise((resolve) => setTimeout(resolve, 600)) // a few worker rounds
       expect(notifications()).toHaveLength(1)
+    })
+
+    it('keeps one live card per order: edits as it moves, never rolls back, replaces a deleted card', async () => {
+      // Two instances on one SQLite file, as two replicas would run: webhooks land on either.
+      const apps = [await launch(), await launch()]
+      const edits = () => fake.edits.filter((edit) => edit.chat_id === GROUP)
+      const steps: [number, number, number][] = [
+        [1, 1, 0],
+        [2, 2, 10],
+        [3, 3, 20],
+        [4, 4, 30],
+        [5, 5, 40],
+      ]
+      for (const [index, [status, group, minute]] of steps.entries()) {
+        const answer = await postWebhook(webhookUrl(apps[index % 2]!), orderStatusBody(status, group, minute))
+        expect(answer.status).toBe(200)
+        await waitFor(() => notifications().length + edits().length === index + 1, `change ${index + 1} shown`)
+      }
+      expect(notifications()).toHaveLength(1)
+      expect(edits()).toHaveLength(4)
+      const card = notifications()[0]!
+      expect(new Set(edits().map((edit) => edit.message_id))).toEqual(new Set([card.message_id]))
+      const shown = () => fake.message(GROUP, card.message_id)?.text ?? ''
+      expect(shown()).toContain('#5')
+
+      // KeyCRM delivers an older change late: the history takes it, the card stays at status 5.
+      await postWebhook(webhookUrl(apps[0]!), orderStatusBody(9, 3, 25))
+      await waitFor(() => edits().length === 5, 'the late change merged into the history')
+      // Times show in the shop's zone (Europe/Kyiv by default).
+      expect(shown()).toMatch(/#9 12:25 → #4 12:30 → #5 12:40/)
+
+      // Someone deletes the card: the next change goes out as a new, silent card, and is edited after.
+      fake.deleteMessage(GROUP, card.message_id)
+      await postWebhook(webhookUrl(apps[1]!), orderStatusBody(7, 4, 50))
+      await waitFor(() => notifications().length === 2, 'the replacement card')
+      expect(notifications()[1]).toMatchObject({ disable_notification: true })
+      await postWebhook(webhookUrl(apps[0]!), orderStatusBody(8, 5, 55))
+      await waitFor(() => edits().length === 6, 'the replacement edited')
+      expect(edits().at(-1)?.message_id).toBe(notifications()[1]?.message_id)
+      expect(fake.count429).toBe(0)
     })
 
     it("answers the bot's own /hello and Keygram's /chatid while polling under the lease", async () => {

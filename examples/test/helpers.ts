@@ -30,3 +30,19 @@ export async function postWebhook(
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
   return { status: response.status, json: (await response.json()) as Record<string, unknown> }
 }
+
+/**
+ * The production order webhook moved to `statusId` (in status group `groupId`) at 10:`minute` UTC, as
+ * KeyCRM posts a later change of the same order.
+ */
+export function orderStatusBody(statusId: number, groupId: number, minute: number): string {
+  const body = JSON.parse(orderWebhookBody) as { context: Record<string, unknown> }
+  const at = `2026-12-07 10:${String(minute).padStart(2, '0')}:00`
+  Object.assign(body.context, {
+    status_id: statusId,
+    status_group_id: groupId,
+    status_changed_at: at,
+    updated_at: at,
+  })
+  return JSON.stringify(body)
+}

@@ -117,7 +117,10 @@ export function describeBotExample(
       for (const [index, [status, group, minute]] of steps.entries()) {
         const answer = await postWebhook(webhookUrl(apps[index % 2]!), orderStatusBody(status, group, minute))
         expect(answer.status).toBe(200)
-        await waitFor(() => notifications().length + edits().length === index + 1, `change ${index + 1} shown`)
+        await waitFor(
+          () => notifications().length + edits().length === index + 1,
+          `change ${index + 1} shown`,
+        )
       }
       expect(notifications()).toHaveLength(1)
       expect(edits()).toHaveLength(4)

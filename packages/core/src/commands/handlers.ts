@@ -12,6 +12,7 @@ import { localeStrings } from '../format/locales/index.ts'
 import { formatNotification } from '../format/notification.ts'
 import type { FormatOptions } from '../format/types.ts'
 import { resolveCommandStrings } from './command-list.ts'
+import { orderIdOf, queueOrderCard } from './order-card.ts'
 import { sampleOrderEvent } from './sample.ts'
 import {
   parseSubscriptionKinds,
@@ -37,6 +38,8 @@ export interface CommandHandlers {
   chatid(context: CommandContext): Promise<CommandReply[]>
   /** Queue depth, dead letters, last delivery, who holds the polling lease. */
   status(context: CommandContext): Promise<CommandReply[]>
+  /** `/order <id>`: queues the order's live card for this chat (nothing else is replied then). Admins only by default. */
+  order(context: CommandContext): Promise<CommandReply[]>
   /** Adds kinds (all when none given) to this chat's subscription. Admins only. */
   subscribe(context: CommandContext): Promise<CommandReply[]>
   /** Removes kinds (all when none given) from this chat's subscription. Admins only. */
@@ -77,6 +80,7 @@ export function createCommandHandlers(options: CommandHandlersOptions): CommandH
   const admins = new Set(options.admins.map(adminId))
   const testNeedsAdmin = options.adminOnly?.test ?? true
   const statusNeedsAdmin = options.adminOnly?.status ?? false
+  const orderNeedsAdmin = options.adminOnly?.order ?? true
   // Strictly increasing, so two /test within one millisecond (or after an unrouted one, whose key the
   // queue remembers too) are still distinct deliveries.
   let lastSampleAt = Number.NEGATIVE_INFINITY
@@ -199,6 +203,22 @@ export function createCommandHandlers(options: CommandHandlersOptions): CommandH
       }
       if (store.name) lines.push(html`${s.store}: ${store.name}`)
       return reply(join(lines, '\n'))
+    },
+
+    async order(context) {
+      if (orderNeedsAdmin) {
+        const refused = refusal(context)
+        if (refused) return reply(refused)
+      }
+      const id = orderIdOf(context.args)
+      if (id === null) return reply(strings.order.usage)
+      if (options.keycrm === undefined) return reply(strings.order.needsApi)
+      const result = await queueOrderCard(options.keycrm, store, targetOf(context), id, {
+        now: clock(),
+        locale: format.locale ?? locale,
+      })
+      // Queued: the card itself is the answer.
+      return result.status === 'queued' ? [] : reply(strings.order.notFound(code(id)))
     },
 
     subscribe: (context) => changeSubscription(context, 'add'),

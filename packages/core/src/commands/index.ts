@@ -21,6 +21,7 @@ export {
   type CommandStrings,
   commandStrings,
 } from './locales/index.ts'
+export { type OrderCardResult, orderIdOf, queueOrderCard } from './order-card.ts'
 export {
   type SampleOrderOptions,
   sampleOrderEvent,
@@ -39,7 +40,6 @@ export {
   subscriptionRoutes,
   updateSubscription,
 } from './subscriptions.ts'
-
 export {
   type CommandContext,
   type CommandHandlersOptions,

@@ -6,11 +6,20 @@
 import type { Notifier } from '../delivery/notifier.ts'
 import type { KeygramStore } from '../delivery/types.ts'
 import type { FormatLocale, FormatOptions } from '../format/types.ts'
+import type { KeycrmClient } from '../keycrm/client.ts'
 import type { TelegramMessage } from '../telegram/types.ts'
 import type { KeycrmEvent } from '../webhook/types.ts'
 
 /** The commands Keygram answers, in the order they are listed to users. */
-export const keygramCommandNames = ['start', 'chatid', 'status', 'subscribe', 'unsubscribe', 'test'] as const
+export const keygramCommandNames = [
+  'start',
+  'chatid',
+  'status',
+  'order',
+  'subscribe',
+  'unsubscribe',
+  'test',
+] as const
 
 /** One of {@link keygramCommandNames}. */
 export type KeygramCommand = (typeof keygramCommandNames)[number]
@@ -73,8 +82,16 @@ export interface CommandHandlersOptions {
    * replying with the formatted sample, so it tests the real path.
    */
   notifier?: Notifier
-  /** Which commands besides `/subscribe` and `/unsubscribe` need an admin. Default `{ test: true, status: false }`. */
-  adminOnly?: { test?: boolean; status?: boolean }
+  /**
+   * KeyCRM's API, for `/order <id>`: it posts the order's live card into the chat (rendered by the delivery
+   * worker, so it carries the same details and buttons as any card). Without it `/order` says it needs one.
+   */
+  keycrm?: Pick<KeycrmClient, 'order'>
+  /**
+   * Which commands besides `/subscribe` and `/unsubscribe` need an admin. Default
+   * `{ test: true, order: true, status: false }`.
+   */
+  adminOnly?: { test?: boolean; order?: boolean; status?: boolean }
   /** Epoch milliseconds; default `Date.now`. */
   clock?: () => number
   /** Called with a command's error before the user gets a generic apology (the error text is never shown). */

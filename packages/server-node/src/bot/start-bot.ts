@@ -6,7 +6,14 @@
  *
  * @module
  */
-import type { FormatOptions, KeygramStore, Notifier, PollingLogger, PollingStatus } from '@keygram/core'
+import type {
+  FormatOptions,
+  KeycrmClient,
+  KeygramStore,
+  Notifier,
+  PollingLogger,
+  PollingStatus,
+} from '@keygram/core'
 import type { BotFramework } from '../config/index.ts'
 
 /** The running poller, as the bot role sees it. */
@@ -33,6 +40,8 @@ export interface StartBotOptions {
   onError: (message: string, error: unknown) => void
   /** When a message was last delivered by this process, for `/status`. */
   lastDeliveryAt?: () => number | null
+  /** KeyCRM's API, for `/order <id>`. */
+  keycrm?: Pick<KeycrmClient, 'order'>
 }
 
 interface AdapterPollingOptions {
@@ -66,6 +75,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     locale: options.format.locale,
     format: options.format,
     notifier: options.notifier,
+    ...(options.keycrm === undefined ? {} : { keycrm: options.keycrm }),
     status: () => ({
       ...(poller === null
         ? {}

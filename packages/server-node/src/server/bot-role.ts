@@ -56,6 +56,7 @@ async function startPoller(context: RoleContext): Promise<BotPoller | null> {
     logger: pollingLogger(logger),
     onError: (message, error) => logger.warn(`${message}: ${context.redact(errorText(error))}`),
     lastDeliveryAt: () => context.lastDeliveryAt(),
+    ...(context.keycrm === null ? {} : { keycrm: context.keycrm.client }),
   })
   context.onStop(() => poller.stop())
   return poller

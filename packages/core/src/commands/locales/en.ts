@@ -9,6 +9,7 @@ export const en: CommandStrings = {
     status: 'Queue, dead letters, last delivery and polling',
     subscribe: 'Send KeyCRM events to this chat (admins)',
     unsubscribe: 'Stop KeyCRM events in this chat (admins)',
+    order: "Post an order's live card here: /order 12345 (admins)",
     test: 'Send a sample notification (admins)',
   },
   welcome: 'Keygram sends KeyCRM events (order status, payment, lead) to Telegram chats.',
@@ -66,6 +67,11 @@ export const en: CommandStrings = {
     unrouted: (kindName, kind) =>
       `No chat takes ${kindName}, so nothing was sent. Send /subscribe ${kind} here or add a route to the config.`,
     duplicate: 'This sample was accepted before (same delivery key), so it was not sent again.',
+  },
+  order: {
+    usage: 'Send the order number after the command, e.g. /order 12345.',
+    needsApi: "Showing an order needs KeyCRM's API: set KEYCRM_API_KEY.",
+    notFound: (id) => html`KeyCRM has no order ${id}.`,
   },
   error: 'Sorry, something went wrong; the details are in the log. Try again in a minute.',
 }

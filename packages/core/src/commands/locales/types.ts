@@ -81,6 +81,14 @@ export interface CommandStrings {
     /** The sample had been accepted before and was suppressed. */
     duplicate: string
   }
+  order: {
+    /** How to call it: `/order 12345`. */
+    usage: string
+    /** No KeyCRM API key is configured. */
+    needsApi: string
+    /** KeyCRM has no such order (its number, already `<code>`). */
+    notFound: (id: SafeHtml) => SafeHtml
+  }
   /** A command failed; details go to the log only. */
   error: string
 }

@@ -22,13 +22,18 @@ export { localeStrings } from './locales/index.ts'
 export type { LocaleStrings } from './locales/types.ts'
 export { formatNotification, summaryLine } from './notification.ts'
 export { splitTelegramHtml, TELEGRAM_TEXT_LIMIT } from './split.ts'
+export { carrierOf, trackingUrl } from './tracking.ts'
 export type {
+  Carrier,
   EnrichmentBuyer,
   EnrichmentManager,
   EnrichmentProduct,
   EnrichmentShipping,
+  EnrichmentSource,
+  EnrichmentTotals,
   FormatLocale,
   FormatOptions,
+  ManagerContact,
   OrderEnrichment,
   StatusDictionary,
   StatusInfo,

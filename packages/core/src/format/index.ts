@@ -16,6 +16,14 @@ export { type BlockquoteOptions, type HtmlContent, html, SafeHtml } from './html
  * export one-letter functions.
  */
 export const tags = { a, b, blockquote, code, i, join, pre, s, spoiler, text, u } as const
+export {
+  CARD_PRODUCT_LIMIT,
+  type CardHistoryStep,
+  type CardRenderInput,
+  formatCard,
+} from './card.ts'
+export { fnv1a64, messageHash } from './hash.ts'
+export { HISTORY_STEPS } from './history.ts'
 export { formatDateTime, formatMoney, parseKeycrmTime } from './intl.ts'
 export { keycrmLeadUrl, keycrmOrderUrl, normalizeKeycrmAccount } from './keycrm-link.ts'
 export { localeStrings } from './locales/index.ts'

@@ -12,6 +12,8 @@ import {
   type FormatOptions,
   formatNotification,
   type StatusDictionary,
+  type SummaryItem,
+  summaryItem,
   summaryLine,
   TELEGRAM_TEXT_LIMIT,
   visibleLength,
@@ -201,7 +203,7 @@ export function buildJobs(
   format: FormatOptions,
   extras: BuildJobsExtras = {},
 ): NewJob[] {
-  const rendered = new Map<string, { messages: TelegramMessage[]; line: string }>()
+  const rendered = new Map<string, { messages: TelegramMessage[]; line: string; item?: SummaryItem }>()
   const jobs: NewJob[] = []
   for (const target of targets) {
     const options: FormatOptions = { ...format }
@@ -214,6 +216,8 @@ export function buildJobs(
       const notice = extras.notice?.(options.locale ?? 'uk')
       if (notice) messages = appendNotice(messages, notice)
       output = { messages, line: summaryLine(event, options) }
+      const item = summaryItem(event, options)
+      if (item !== undefined) output.item = item
       rendered.set(cacheKey, output)
     }
     for (const formatted of output.messages) {
@@ -223,6 +227,7 @@ export function buildJobs(
           ? formatted
           : { ...formatted, disable_notification: target.disableNotification }
       const job: NewJob = { chatId: target.chatId, message, summaryLine: output.line }
+      if (output.item !== undefined) job.summary = output.item
       if (target.threadId !== undefined) job.threadId = target.threadId
       jobs.push(job)
     }

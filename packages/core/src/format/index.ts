@@ -30,6 +30,14 @@ export { localeStrings } from './locales/index.ts'
 export type { LocaleStrings } from './locales/types.ts'
 export { formatNotification, summaryLine } from './notification.ts'
 export { splitTelegramHtml, TELEGRAM_TEXT_LIMIT } from './split.ts'
+export {
+  formatSummary,
+  type SummaryEntry,
+  type SummaryHeader,
+  type SummaryItem,
+  summaryHeader,
+  summaryItem,
+} from './summary.ts'
 export { carrierOf, trackingUrl } from './tracking.ts'
 export type {
   Carrier,

@@ -13,8 +13,7 @@ import {
   formatNotification,
   type StatusDictionary,
   type SummaryItem,
-  summaryItem,
-  summaryLine,
+  summarize,
   TELEGRAM_TEXT_LIMIT,
   visibleLength,
 } from '../format/index.ts'
@@ -215,9 +214,8 @@ export function buildJobs(
       let messages = formatNotification(event, options)
       const notice = extras.notice?.(options.locale ?? 'uk')
       if (notice) messages = appendNotice(messages, notice)
-      output = { messages, line: summaryLine(event, options) }
-      const item = summaryItem(event, options)
-      if (item !== undefined) output.item = item
+      const { line, item } = summarize(event, options)
+      output = item === undefined ? { messages, line } : { messages, line, item }
       rendered.set(cacheKey, output)
     }
     for (const formatted of output.messages) {

@@ -7,13 +7,7 @@
  */
 import type { Enricher } from '../enrich/enrich.ts'
 import type { EnrichmentResult } from '../enrich/types.ts'
-import {
-  type FormatOptions,
-  type StatusDictionary,
-  type SummaryItem,
-  summaryItem,
-  summaryLine,
-} from '../format/index.ts'
+import { type FormatOptions, type StatusDictionary, type SummaryItem, summarize } from '../format/index.ts'
 import type { TelegramMessage } from '../telegram/types.ts'
 import { parseWebhook } from '../webhook/parse.ts'
 import type { KeycrmEvent } from '../webhook/types.ts'
@@ -75,12 +69,11 @@ export function createJobRenderer(options: JobRendererOptions = {}): JobRenderer
   return {
     summary(request) {
       const options = optionsFor(request)
-      const event = eventOf(request)
+      const { line, item } = summarize(eventOf(request), options)
       const rendered: RenderedSummary = {
-        summaryLine: summaryLine(event, options),
+        summaryLine: line,
         disableNotification: options.disableNotification === true,
       }
-      const item = summaryItem(event, options)
       if (item !== undefined) rendered.item = item
       return rendered
     },

@@ -28,15 +28,17 @@ export { formatDateTime, formatMoney, parseKeycrmTime } from './intl.ts'
 export { keycrmLeadUrl, keycrmOrderUrl, normalizeKeycrmAccount } from './keycrm-link.ts'
 export { localeStrings } from './locales/index.ts'
 export type { LocaleStrings } from './locales/types.ts'
-export { formatNotification, summaryLine } from './notification.ts'
+export { formatNotification } from './notification.ts'
 export { splitTelegramHtml, TELEGRAM_TEXT_LIMIT } from './split.ts'
 export {
   formatSummary,
   type SummaryEntry,
   type SummaryHeader,
   type SummaryItem,
+  summarize,
   summaryHeader,
   summaryItem,
+  summaryLine,
 } from './summary.ts'
 export { carrierOf, trackingUrl } from './tracking.ts'
 export type {

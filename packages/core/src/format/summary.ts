@@ -6,13 +6,20 @@
  * @module
  */
 import type { KeycrmEvent } from '../webhook/types.ts'
+import { escapeHtml } from './escape.ts'
 import { b, html, type SafeHtml } from './html.ts'
 import { formatMoney } from './intl.ts'
 import { statusGroupEmoji, truncate } from './labels.ts'
 import { localeStrings } from './locales/index.ts'
 import type { LocaleStrings } from './locales/types.ts'
-import type { FormatLocale, FormatOptions } from './types.ts'
-import { buildTemplateValues, eventStatus, orderFigures, resolveFormatOptions } from './values.ts'
+import type { FormatLocale, FormatOptions, TemplateValues } from './types.ts'
+import {
+  buildTemplateValues,
+  eventStatus,
+  orderFigures,
+  type ResolvedFormatOptions,
+  resolveFormatOptions,
+} from './values.ts'
 
 /**
  * What a burst summary knows of one order or lead notification, so it can group and count it. Plain JSON:
@@ -53,26 +60,81 @@ export const summaryHeader: SummaryHeader = (count, locale) =>
     ),
   )
 
+/** One line for a summary from the event's formatted values (see {@link summaryLine}). */
+function lineOf(event: KeycrmEvent, values: TemplateValues, options: ResolvedFormatOptions): string {
+  const { labels, headline } = options.strings
+  const status = truncate(values.status, 60)
+  let line: string
+  switch (event.kind) {
+    case 'order_status':
+      line = [`${labels.order} #${values.id}${status && ` → ${status}`}`, values.total]
+        .filter(Boolean)
+        .join(' · ')
+      break
+    case 'payment_status':
+      line = [`${labels.order} #${values.id}`, truncate(values.payment, 40), values.total]
+        .filter(Boolean)
+        .join(' · ')
+      break
+    case 'lead_status':
+      line = `${labels.lead} #${values.id}${status && ` → ${status}`}`
+      break
+    default:
+      line = `${headline.unknown}: ${truncate(event.event, 80)}${values.number && ` ${values.number}`}`
+  }
+  return escapeHtml(truncate(line, 200))
+}
+
+/** The item of an order, payment or lead event from its formatted values (see {@link summaryItem}). */
+function itemOf(
+  event: KeycrmEvent,
+  values: TemplateValues,
+  options: ResolvedFormatOptions,
+): SummaryItem | undefined {
+  if (event.kind === 'unknown') return undefined
+  const to = truncate(event.kind === 'payment_status' ? values.payment : values.status, 60)
+  if (to === '') return undefined
+  const item: SummaryItem = { locale: options.locale, kind: event.kind, id: event.context.id, to }
+  if (event.kind === 'lead_status') return item
+  const groupId =
+    event.kind === 'order_status'
+      ? (event.context.status_group_id ?? eventStatus(event, options)?.groupId)
+      : undefined
+  if (groupId !== undefined) item.groupId = groupId
+  const total = orderFigures(event.context, options.enrichment).grandTotal
+  if (total !== null) Object.assign(item, { total, currency: options.currency })
+  return item
+}
+
+/**
+ * One short line for summaries of merged bursts, e.g. `Замовлення #23196 → Відправлено · 1 198 ₴`: how a
+ * summary lists a notification it cannot group, and how dead letters are listed. HTML-escaped plain text
+ * without tags, at most about 200 characters.
+ */
+export function summaryLine(event: KeycrmEvent, options: FormatOptions = {}): string {
+  const resolved = resolveFormatOptions(options)
+  return lineOf(event, buildTemplateValues(event, resolved), resolved)
+}
+
 /**
  * The {@link SummaryItem} of an order, payment or lead event, in the options' language with status names
  * from `statuses`; `undefined` for unknown events and events that name no status.
  */
 export function summaryItem(event: KeycrmEvent, options: FormatOptions = {}): SummaryItem | undefined {
-  if (event.kind === 'unknown') return undefined
+  const resolved = resolveFormatOptions(options)
+  return itemOf(event, buildTemplateValues(event, resolved), resolved)
+}
+
+/** What a job carries for burst summaries: its {@link summaryLine} and {@link summaryItem}, formatted once. */
+export function summarize(
+  event: KeycrmEvent,
+  options: FormatOptions = {},
+): { line: string; item?: SummaryItem } {
   const resolved = resolveFormatOptions(options)
   const values = buildTemplateValues(event, resolved)
-  const to = truncate(event.kind === 'payment_status' ? values.payment : values.status, 60)
-  if (to === '') return undefined
-  const item: SummaryItem = { locale: resolved.locale, kind: event.kind, id: event.context.id, to }
-  if (event.kind === 'lead_status') return item
-  const groupId =
-    event.kind === 'order_status'
-      ? (event.context.status_group_id ?? eventStatus(event, resolved)?.groupId)
-      : undefined
-  if (groupId !== undefined) item.groupId = groupId
-  const total = orderFigures(event.context, resolved.enrichment).grandTotal
-  if (total !== null) Object.assign(item, { total, currency: resolved.currency })
-  return item
+  const line = lineOf(event, values, resolved)
+  const item = itemOf(event, values, resolved)
+  return item === undefined ? { line } : { line, item }
 }
 
 const kinds: readonly SummaryItem['kind'][] = ['order_status', 'payment_status', 'lead_status']

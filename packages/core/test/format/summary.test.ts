@@ -1,4 +1,11 @@
-import { formatSummary, summaryHeader, summaryItem, validateTelegramHtml } from '@keygram/core'
+import {
+  formatSummary,
+  summarize,
+  summaryHeader,
+  summaryItem,
+  summaryLine,
+  validateTelegramHtml,
+} from '@keygram/core'
 import { describe, expect, it } from 'vitest'
 import {
   accountOrderStatuses,
@@ -60,6 +67,26 @@ describe('summaryItem', () => {
     })
     expect(item?.total).toBe(450)
     expect(Array.from(item?.to ?? '')).toHaveLength(60)
+  })
+})
+
+describe('summarize', () => {
+  it('gives the line and the item a job carries, as summaryLine and summaryItem do', () => {
+    const events = [
+      orderStatusEvent(orderContext({ id: 1, status_id: 12, grand_total: 5 })),
+      paymentEvent(productionOrder),
+      leadEvent(minimalLead),
+      unknownEvent('x.y', { id: 2 }),
+    ]
+    for (const event of events) {
+      const options = { statuses, locale: 'en' as const }
+      const item = summaryItem(event, options)
+      expect(summarize(event, options)).toEqual(
+        item === undefined
+          ? { line: summaryLine(event, options) }
+          : { line: summaryLine(event, options), item },
+      )
+    }
   })
 })
 

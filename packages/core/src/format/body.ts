@@ -13,6 +13,7 @@ import type {
 import { b, blockquote, code, html, join, type SafeHtml } from './html.ts'
 import { paymentStatusEmoji, statusGroupEmoji, truncate } from './labels.ts'
 import {
+  blocks,
   buyerLine,
   field,
   headline,
@@ -90,18 +91,15 @@ function orderBody(
     field(strings.labels.statusChangedAt, values.status_changed_at),
     field(strings.labels.orderedAt, values.ordered_at),
   ])
-  return join(
-    [
-      main,
-      enrichmentSection(event, values, options, strings.labels.buyer),
-      section([
-        comment('🎁', strings.labels.giftMessage, order.gift_message),
-        comment('💬', strings.labels.clientComment, order.client_comment),
-        comment('📝', strings.labels.managerComment, order.manager_comment),
-      ]),
-    ].filter(Boolean),
-    '\n\n',
-  )
+  return blocks([
+    main,
+    enrichmentSection(event, values, options, strings.labels.buyer),
+    section([
+      comment('🎁', strings.labels.giftMessage, order.gift_message),
+      comment('💬', strings.labels.clientComment, order.client_comment),
+      comment('📝', strings.labels.managerComment, order.manager_comment),
+    ]),
+  ])
 }
 
 function leadBody(
@@ -117,14 +115,11 @@ function leadBody(
     statusLine(values.status, values.status_group, strings),
     field(strings.labels.statusChangedAt, values.status_changed_at),
   ])
-  return join(
-    [
-      main,
-      enrichmentSection(event, values, options, strings.labels.contact),
-      comment('📝', strings.labels.managerComment, lead.manager_comment),
-    ].filter(Boolean),
-    '\n\n',
-  )
+  return blocks([
+    main,
+    enrichmentSection(event, values, options, strings.labels.contact),
+    comment('📝', strings.labels.managerComment, lead.manager_comment),
+  ])
 }
 
 function scalarText(value: unknown): string | undefined {

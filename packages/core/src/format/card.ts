@@ -13,7 +13,7 @@ import type {
 } from '../webhook/types.ts'
 import { defaultBody } from './body.ts'
 import { historyLine, stepTime } from './history.ts'
-import { b, html, join, type SafeHtml } from './html.ts'
+import { b, html, type SafeHtml } from './html.ts'
 import { localDay } from './intl.ts'
 import {
   findStatus,
@@ -24,6 +24,7 @@ import {
   truncate,
 } from './labels.ts'
 import {
+  blocks,
   buyerLine,
   headline,
   managerLine,
@@ -183,13 +184,6 @@ function leadCard(
     ]),
     footer(input, event, options),
   ])
-}
-
-function blocks(parts: readonly (SafeHtml | undefined)[]): SafeHtml {
-  return join(
-    parts.filter((part): part is SafeHtml => part !== undefined),
-    '\n\n',
-  )
 }
 
 function cardBody(

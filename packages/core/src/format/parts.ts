@@ -28,6 +28,14 @@ export function section(lines: readonly (SafeHtml | undefined)[]): SafeHtml | un
   return present.length === 0 ? undefined : join(present, '\n')
 }
 
+/** The present sections, a blank line between them. */
+export function blocks(parts: readonly (SafeHtml | undefined)[]): SafeHtml {
+  return join(
+    parts.filter((part): part is SafeHtml => part !== undefined),
+    '\n\n',
+  )
+}
+
 /** `🚚 <b>Замовлення #23196</b> · №18766`. */
 export function headline(emoji: string, noun: string, id: string, subtitle?: string | null): SafeHtml {
   return html`${emoji} ${b(`${noun} #${id}`)}${subtitle ? ` · ${truncate(subtitle, 100)}` : ''}`

@@ -295,7 +295,8 @@ describe('messageHash', () => {
     expect(messageHash(base)).toMatch(/^[0-9a-f]{16}$/)
     expect(messageHash(formatCard(input, { statuses, keycrmDomain: 'myshop' }))).toBe(messageHash(base))
     expect(messageHash(JSON.parse(JSON.stringify(base)))).toBe(messageHash(base))
-    expect(messageHash({ ...base, disable_notification: true })).toBe(messageHash(base))
+    const silent: TelegramMessage = { ...base, disable_notification: true }
+    expect(messageHash(silent)).toBe(messageHash(base))
     const moved = formatCard(
       { ...input, history: [...journey, { statusId: 12, at: journey[2]!.at + 1 }] },
       { statuses },

@@ -11,6 +11,7 @@ import {
   type FormatOptions,
   formatCard,
   formatNotification,
+  type KeycrmOrder,
   orderEnrichment,
   parseWebhook,
   type QueuedJob,
@@ -60,7 +61,8 @@ const history: CardHistoryStep[] = [
   { statusId: 11, at: Date.parse('2026-01-30T12:40:00Z') },
 ]
 /** What KeyCRM's API adds (`GET /order/23196` with the default includes) and the source list's name. */
-const enrichment = { ...orderEnrichment(apiOrder), source: { name: 'Instagram' } }
+// A JSON import types `status: "paid"` as any string; the file is a KeyCRM reply.
+const enrichment = { ...orderEnrichment(apiOrder as KeycrmOrder), source: { name: 'Instagram' } }
 
 const locales: FormatLocale[] = ['uk', 'en', 'ru']
 

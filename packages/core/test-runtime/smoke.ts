@@ -91,7 +91,12 @@ export async function runSmoke(): Promise<string[]> {
     { locale: 'uk', statuses: { order: { 3: { name: 'shipped' } } } },
   )
   check(card.text.includes('🕓 #1 28.01 23:30 → Відправлено 29.01 14:40'), 'card history in Kyiv time')
-  check(messageHash({ text: 'Нове' }) === messageHash({ text: 'Нове' }), 'hash is stable')
+  const keyboard = { inline_keyboard: [[{ text: 'KeyCRM', url: 'https://demo.keycrm.app/' }]] }
+  // The value Node computes (and an independent FNV-1a of the same JSON): every runtime must agree.
+  check(
+    messageHash({ text: 'Нове', reply_markup: keyboard }) === '7ab9e389795cbad0',
+    'hash is the same everywhere',
+  )
   check(fnv1a64(new TextEncoder().encode('foobar')) === '85944171f73967e8', 'FNV-1a 64 test vector')
   passed.push('card + hash')
 

@@ -289,6 +289,12 @@ describe('messageHash', () => {
     expect(fnv1a64(bytes('Нове'))).toBe('fe6bc8292bab6fc1')
   })
 
+  it('hashes the JSON of the text and keyboard: a fixed value any process can recompute', () => {
+    const keyboard = { inline_keyboard: [[{ text: 'KeyCRM', url: 'https://demo.keycrm.app/' }]] }
+    expect(messageHash({ text: 'Нове', reply_markup: keyboard })).toBe('7ab9e389795cbad0')
+    expect(messageHash({ text: 'Нове' })).toBe(fnv1a64(new TextEncoder().encode('["Нове",null]')))
+  })
+
   it('is equal for equal cards and changes with the text or the buttons, not with silence', () => {
     const input = { event: shippedOrder, history: journey }
     const base = formatCard(input, { statuses, keycrmDomain: 'myshop' })

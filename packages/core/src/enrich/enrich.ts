@@ -197,9 +197,10 @@ export async function enrichEvent(
 }
 
 /**
- * The name of the order's (or lead's) source (its sales channel), from the cached source list, by the
- * webhook's `source_id`, else the entity's once it arrived. Never rejects: a name that cannot be had is
- * left out, and it never changes whether the event counts as enriched.
+ * The name of an order's source (its sales channel), from the cached source list, by the webhook's
+ * `source_id`, else the order's once it arrived. Never rejects: a name that cannot be had is left out, and
+ * it never changes whether the event counts as enriched. Funnel cards show their title instead (and the
+ * order source list is not theirs to look up).
  */
 async function lookUpSourceName(
   event: Exclude<KeycrmEvent, { kind: 'unknown' }>,
@@ -207,6 +208,7 @@ async function lookUpSourceName(
   entity: Promise<KeycrmOrder | KeycrmLead | undefined>,
   signal: AbortSignal,
 ): Promise<string | undefined> {
+  if (event.kind === 'lead_status') return undefined
   try {
     const id = event.context.source_id ?? (await entity)?.source_id
     if (typeof id !== 'number') return undefined

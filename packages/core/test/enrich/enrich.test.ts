@@ -121,12 +121,19 @@ describe('enrichEvent against the fake KeyCRM API', () => {
   })
 
   it('enriches a funnel card with its contact, manager and status title', async () => {
-    const { client } = await setup()
-    const result = await enrichEvent(lead, client)
+    const { fake, client } = await setup()
+    const withSource = parseWebhook({
+      event: 'lead.change_lead_status',
+      context: { id: 13898, status_id: 1002, source_id: 1 },
+    })
+    const result = await enrichEvent(withSource, client)
     expect(result.status).toBe('enriched')
     expect(result.enrichment?.buyer?.full_name).toBe('Іван Петренко')
     expect(result.enrichment?.manager?.full_name).toBe('Олена Коваль')
     expect(result.statuses?.lead?.[1002]?.name).toBe('В роботі')
+    // A funnel card shows its title, not an order source: the source list is not loaded for it.
+    expect(result.enrichment?.source).toBeUndefined()
+    expect(fake.requests.map((request) => request.path)).not.toContain('/order/source')
   })
 
   it('caches dictionaries: a second event costs one request (the order), not two', async () => {

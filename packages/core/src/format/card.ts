@@ -74,12 +74,16 @@ interface CurrentStatus {
   groupLabel: string
 }
 
+/** The status names of the event's kind: order statuses, or funnel statuses for a lead. */
+function statusDictionary(event: KeycrmEvent, options: ResolvedFormatOptions) {
+  return event.kind === 'lead_status' ? options.statuses?.lead : options.statuses?.order
+}
+
 function currentStatus(input: CardRenderInput, options: ResolvedFormatOptions): CurrentStatus {
   const { event } = input
   if (event.kind === 'unknown') return { label: '', groupId: undefined, groupLabel: '' }
   const statusId = input.history.at(-1)?.statusId ?? event.context.status_id
-  const dictionary = event.kind === 'lead_status' ? options.statuses?.lead : options.statuses?.order
-  const info = findStatus(dictionary, statusId)
+  const info = findStatus(statusDictionary(event, options), statusId)
   // The webhook names the group of its own status; a later step's group comes from the status list.
   const webhookGroup =
     event.kind !== 'lead_status' && statusId === event.context.status_id
@@ -107,30 +111,21 @@ function moneyLine(
   return payment ? html`${labels.payment}: ${payment}` : undefined
 }
 
-/** The history line and, after a change made from the chat, who made it and when. */
-function footer(
-  input: CardRenderInput,
-  event: OrderStatusChangedEvent | OrderPaymentStatusChangedEvent | LeadStatusChangedEvent,
-  options: ResolvedFormatOptions,
-): SafeHtml | undefined {
-  const dictionary = event.kind === 'lead_status' ? options.statuses?.lead : options.statuses?.order
-  const history = historyLine(input.history, dictionary, options)
-  let changed: string | undefined
-  if (input.changedBy !== undefined && input.changedBy.name.trim() !== '') {
-    const { name, at } = input.changedBy
-    const last = input.history.at(-1)?.at
-    const sameDay =
-      last !== undefined &&
-      Number.isFinite(last) &&
-      localDay(last, options.timeZone) === localDay(at, options.timeZone)
-    changed = Number.isFinite(at)
-      ? options.strings.card.changedBy(truncate(name.trim(), 64), stepTime(at, !sameDay, options))
-      : undefined
-  }
-  return section([
-    history ? html`🕓 ${history}` : undefined,
-    changed === undefined ? undefined : html`${changed}`,
-  ])
+/** `✏️ Змінено: Іван, 14:41` after a change made from the chat; the day too when it differs from the last step's. */
+function changedByLine(input: CardRenderInput, options: ResolvedFormatOptions): SafeHtml | undefined {
+  const { changedBy } = input
+  const name = changedBy?.name.trim()
+  if (changedBy === undefined || !name || !Number.isFinite(changedBy.at)) return undefined
+  const last = input.history.at(-1)?.at
+  const day = (at: number) => localDay(at, options.timeZone)
+  const sameDay = last !== undefined && Number.isFinite(last) && day(last) === day(changedBy.at)
+  return html`${options.strings.card.changedBy(truncate(name, 64), stepTime(changedBy.at, !sameDay, options))}`
+}
+
+/** The history line and who changed the order from the chat. */
+function footer(input: CardRenderInput, options: ResolvedFormatOptions): SafeHtml | undefined {
+  const history = historyLine(input.history, statusDictionary(input.event, options), options)
+  return section([history ? html`🕓 ${history}` : undefined, changedByLine(input, options)])
 }
 
 function orderCard(
@@ -159,7 +154,7 @@ function orderCard(
       shippingLine(values, options),
       managerLine(event, options),
     ]),
-    footer(input, event, options),
+    footer(input, options),
   ])
 }
 
@@ -182,7 +177,7 @@ function leadCard(
       productBlock(enrichment?.products, options, productLimit),
       managerLine(event, options),
     ]),
-    footer(input, event, options),
+    footer(input, options),
   ])
 }
 

@@ -40,7 +40,7 @@ const shipped: KeycrmEvent = parseWebhook({
 })
 const lead: KeycrmEvent = parseWebhook({
   event: 'lead.change_lead_status',
-  context: { id: 13898, status_id: 1002 },
+  context: { id: 13898, status_id: 1002, source_id: 1 },
 })
 
 async function queuedJobs(store: KeygramStore): Promise<QueuedJob[]> {
@@ -122,11 +122,7 @@ describe('enrichEvent against the fake KeyCRM API', () => {
 
   it('enriches a funnel card with its contact, manager and status title', async () => {
     const { fake, client } = await setup()
-    const withSource = parseWebhook({
-      event: 'lead.change_lead_status',
-      context: { id: 13898, status_id: 1002, source_id: 1 },
-    })
-    const result = await enrichEvent(withSource, client)
+    const result = await enrichEvent(lead, client)
     expect(result.status).toBe('enriched')
     expect(result.enrichment?.buyer?.full_name).toBe('Іван Петренко')
     expect(result.enrichment?.manager?.full_name).toBe('Олена Коваль')

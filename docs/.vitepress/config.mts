@@ -21,6 +21,7 @@ const guideSidebar: DefaultTheme.SidebarItem[] = [
     text: 'Guides',
     items: [
       { text: 'Routing and templates', link: '/guide/routing-and-templates' },
+      { text: 'Order cards', link: '/guide/order-cards' },
       { text: 'The delivery engine', link: '/guide/delivery' },
       { text: 'Stores', link: '/guide/stores' },
       { text: 'Digests', link: '/guide/digests' },

@@ -9,8 +9,10 @@ import { execFile } from 'node:child_process'
 import { mkdir, readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { visibleText } from '@keygram/core'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import cardUk from '../../packages/core/test/format/golden/card.uk.enriched.json' with { type: 'json' }
 import { documentedPackages } from '../scripts/packages.ts'
 import { type StaticServer, serveStatic } from './static-server.ts'
 
@@ -102,6 +104,69 @@ describe('the documentation site', () => {
     const code = page.locator('div[class*="language-ts"] pre', { hasText: 'paymentStatuses' })
     await expect(code.count()).resolves.toBeGreaterThan(0)
     await expect(code.first().locator('span[style]').count()).resolves.toBeGreaterThan(0)
+    expect(errors).toEqual([])
+    await page.close()
+  })
+
+  it('shows a card, a summary and a notification as Telegram does on "Order cards" (screenshot)', async () => {
+    const { page, errors, status } = await open('/guide/order-cards')
+    expect(status).toBe(200)
+    await expect(page.locator('.VPSidebar a[href*="order-cards"]').count()).resolves.toBeGreaterThan(0)
+    const messages = page.locator('.tg-message')
+    await expect(messages.count()).resolves.toBe(7)
+
+    // The first card is the golden file, rendered: the same visible text, line breaks included.
+    const card = messages.first()
+    // biome-ignore lint/performance/useDomNodeTextContent: the text as laid out (the bubble's CSS keeps line breaks) is the point
+    const shown = await card.locator('.tg-text').innerText()
+    expect(shown).toBe(visibleText(cardUk.text))
+    const bold = card.locator('.tg-text b').first()
+    await expect(bold.textContent()).resolves.toBe('Замовлення #23196')
+    await expect(
+      bold.evaluate((element) => Number(getComputedStyle(element).fontWeight)),
+    ).resolves.toBeGreaterThanOrEqual(600)
+    await expect(
+      card
+        .locator('.tg-text code')
+        .first()
+        .evaluate((element) => getComputedStyle(element).fontFamily),
+    ).resolves.toMatch(/mono|menlo|consolas/i)
+    await expect(
+      card
+        .locator('.tg-text a[href="https://novaposhta.ua/tracking/?cargo_number=20450000000000"]')
+        .textContent(),
+    ).resolves.toBe('20450000000000')
+    await expect(card.locator('.tg-text a[href="tg://user?id=123456789"]').textContent()).resolves.toBe(
+      'Олена Коваль',
+    )
+
+    // The inline keyboard's URL button sits under the bubble, as wide as a row.
+    const button = card.locator('.tg-keyboard .tg-button')
+    await expect(button.textContent()).resolves.toBe('Відкрити в KeyCRM')
+    await expect(button.getAttribute('href')).resolves.toBe('https://myshop.keycrm.app/app/orders/view/23196')
+    const bubbleBox = await card.locator('.tg-bubble').boundingBox()
+    const buttonBox = await button.boundingBox()
+    expect(buttonBox!.y).toBeGreaterThanOrEqual(bubbleBox!.y + bubbleBox!.height)
+
+    // The summary: a bold, localized header and the orders grouped by status; no button.
+    const summary = messages.filter({ hasText: '12 оновлень' })
+    await expect(summary.locator('.tg-text > b').first().textContent()).resolves.toBe('12 оновлень')
+    await expect(summary.locator('.tg-text').textContent()).resolves.toContain(
+      '🚚 → В дорозі (8 · 11\u00a0555,50\u00a0₴): #7000201, #7000203',
+    )
+    await expect(summary.locator('.tg-keyboard').count()).resolves.toBe(0)
+
+    // A comment arrives as a quote: a blockquote with Telegram's accent bar.
+    const quote = messages.filter({ hasText: 'Коментар менеджера' }).locator('blockquote')
+    await expect(quote.textContent()).resolves.toContain('містить дані отримувача')
+    await expect(quote.evaluate((element) => getComputedStyle(element).borderLeftStyle)).resolves.toBe(
+      'solid',
+    )
+
+    // The lead's TODO is a comment in the page source, never shown to readers.
+    await expect(page.locator('main').textContent()).resolves.not.toContain('TODO')
+    await mkdir(artifactsDir, { recursive: true })
+    await page.screenshot({ path: `${artifactsDir}docs-order-cards.png`, fullPage: true })
     expect(errors).toEqual([])
     await page.close()
   })

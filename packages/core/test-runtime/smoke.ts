@@ -8,10 +8,13 @@ import {
   createNotifier,
   createStoreLease,
   deliveryKey,
+  fnv1a64,
+  formatCard,
   formatNotification,
   KeycrmWebhookError,
   LeaseLostError,
   memoryStore,
+  messageHash,
   type OutgoingMessage,
   parseWebhookText,
   readWebhook,
@@ -77,6 +80,25 @@ export async function runSmoke(): Promise<string[]> {
     'every part well formed',
   )
   passed.push('format + split (Intl, HTML)')
+
+  // A card's history line needs the time zone database; its hash, TextEncoder and 32-bit integer maths.
+  const history = [
+    { statusId: 1, at: Date.parse('2026-01-28T21:30:00Z') },
+    { statusId: 3, at: Date.parse('2026-01-29T12:40:00Z') },
+  ]
+  const card = formatCard(
+    { event, history },
+    { locale: 'uk', statuses: { order: { 3: { name: 'shipped' } } } },
+  )
+  check(card.text.includes('🕓 #1 28.01 23:30 → Відправлено 29.01 14:40'), 'card history in Kyiv time')
+  const keyboard = { inline_keyboard: [[{ text: 'KeyCRM', url: 'https://demo.keycrm.app/' }]] }
+  // The value Node computes (and an independent FNV-1a of the same JSON): every runtime must agree.
+  check(
+    messageHash({ text: 'Нове', reply_markup: keyboard }) === '7ab9e389795cbad0',
+    'hash is the same everywhere',
+  )
+  check(fnv1a64(new TextEncoder().encode('foobar')) === '85944171f73967e8', 'FNV-1a 64 test vector')
+  passed.push('card + hash')
 
   const store = memoryStore()
   const order: string[] = []

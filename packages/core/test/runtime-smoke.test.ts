@@ -8,6 +8,7 @@ it('passes the public-API smoke test under Node', async () => {
     'readWebhook',
     'WebCrypto secret check',
     'format + split (Intl, HTML)',
+    'card + hash',
     'guard',
     'store lease',
     'notifier + worker + memory store',

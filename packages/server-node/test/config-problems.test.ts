@@ -66,6 +66,21 @@ describe('configuration problems', () => {
     ])
   })
 
+  it("takes managers' Telegram accounts and reports a bad entry by its path", () => {
+    const managers = { 6: { telegramUserId: 123456789, name: 'Олена' }, 7: { telegramUserId: '42' } }
+    expect(resolveConfig({ format: { managers } }, {}, FILE).format.managers).toEqual({
+      6: { telegramUserId: 123456789, name: 'Олена' },
+      7: { telegramUserId: 42 },
+    })
+    expect(
+      problemsOf({ format: { managers: { x: { telegramUserId: 1 }, 6: { telegramUserId: 0, id: 1 } } } }),
+    ).toEqual([
+      'keygram.config.ts: format.managers.6.telegramUserId must be a whole number from 1 to 9007199254740991',
+      'keygram.config.ts: format.managers.6: unknown option "id"',
+      'keygram.config.ts: format.managers.x is not a KeyCRM user id (a whole number)',
+    ])
+  })
+
   it('reports every problem of every route rule, one line each, not just the first of a rule', () => {
     expect(
       problemsOf({

@@ -58,7 +58,7 @@ const PURGE_EVERY = 32
 const PURGE_BATCH = 128
 
 function toQueuedJob(row: JobRow): QueuedJob {
-  const { message, render } = decodeJobPayload(row.payload)
+  const { message, render, summary } = decodeJobPayload(row.payload)
   const job: QueuedJob = {
     id: row.id,
     chatId: row.chat_id,
@@ -74,6 +74,7 @@ function toQueuedJob(row: JobRow): QueuedJob {
   if (row.thread_id !== null) job.threadId = Number(row.thread_id)
   if (render !== undefined) job.render = render
   if (row.low) job.priority = 'low'
+  if (summary !== undefined) job.summary = summary
   return job
 }
 

@@ -26,7 +26,7 @@ function number(record: Map<string, string>, field: string): number {
 export function decodeJob(fields: readonly string[]): QueuedJob {
   const record = fieldsToRecord(fields)
   const threadId = record.get('threadId')
-  const { message, render } = decodeJobPayload(text(record, 'message'))
+  const { message, render, summary } = decodeJobPayload(text(record, 'message'))
   const job: QueuedJob = {
     id: text(record, 'id'),
     chatId: text(record, 'chatId'),
@@ -42,6 +42,7 @@ export function decodeJob(fields: readonly string[]): QueuedJob {
   if (threadId) job.threadId = Number(threadId)
   if (render !== undefined) job.render = render
   if (record.get('low') === '1') job.priority = 'low'
+  if (summary !== undefined) job.summary = summary
   return job
 }
 

@@ -39,7 +39,7 @@ interface JobRow {
 }
 
 function toQueuedJob(row: JobRow): QueuedJob {
-  const { message, render } = decodeJobPayload(row.message)
+  const { message, render, summary } = decodeJobPayload(row.message)
   const job: QueuedJob = {
     id: row.id,
     chatId: row.chat_id,
@@ -55,6 +55,7 @@ function toQueuedJob(row: JobRow): QueuedJob {
   if (row.thread_id !== null) job.threadId = row.thread_id
   if (render !== undefined) job.render = render
   if (row.low === 1) job.priority = 'low'
+  if (summary !== undefined) job.summary = summary
   return job
 }
 

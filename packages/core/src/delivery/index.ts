@@ -33,6 +33,7 @@ export {
 export {
   decodeJobPayload,
   encodeJobPayload,
+  type JobPayload,
 } from './job-payload.ts'
 export {
   type AcceptResult,

@@ -12,7 +12,8 @@ import {
   type FormatOptions,
   formatNotification,
   type StatusDictionary,
-  summaryLine,
+  type SummaryItem,
+  summarize,
   TELEGRAM_TEXT_LIMIT,
   visibleLength,
 } from '../format/index.ts'
@@ -211,7 +212,7 @@ export function buildJobs(
   format: FormatOptions,
   extras: BuildJobsExtras = {},
 ): NewJob[] {
-  const rendered = new Map<string, { messages: TelegramMessage[]; line: string }>()
+  const rendered = new Map<string, { messages: TelegramMessage[]; line: string; item?: SummaryItem }>()
   const jobs: NewJob[] = []
   for (const target of targets) {
     const options: FormatOptions = { ...format }
@@ -223,7 +224,8 @@ export function buildJobs(
       let messages = formatNotification(event, options)
       const notice = extras.notice?.(options.locale ?? 'uk')
       if (notice) messages = appendNotice(messages, notice)
-      output = { messages, line: summaryLine(event, options) }
+      const { line, item } = summarize(event, options)
+      output = item === undefined ? { messages, line } : { messages, line, item }
       rendered.set(cacheKey, output)
     }
     for (const formatted of output.messages) {
@@ -233,6 +235,7 @@ export function buildJobs(
           ? formatted
           : { ...formatted, disable_notification: target.disableNotification }
       const job: NewJob = { chatId: target.chatId, message, summaryLine: output.line }
+      if (output.item !== undefined) job.summary = output.item
       if (target.threadId !== undefined) job.threadId = target.threadId
       jobs.push(job)
     }

@@ -7,7 +7,13 @@
  */
 import type { Enricher } from '../enrich/enrich.ts'
 import type { EnrichmentResult } from '../enrich/types.ts'
-import { type FormatOptions, formatCard, type StatusDictionary, summaryLine } from '../format/index.ts'
+import {
+  type FormatOptions,
+  formatCard,
+  type StatusDictionary,
+  type SummaryItem,
+  summarize,
+} from '../format/index.ts'
 import type { TelegramMessage } from '../telegram/types.ts'
 import { parseWebhook } from '../webhook/parse.ts'
 import type { KeycrmEvent } from '../webhook/types.ts'
@@ -27,16 +33,18 @@ export interface JobRendererOptions {
   enrich?: Enricher
 }
 
-/** What a burst summary needs of a job: its line and whether it goes silently. */
+/** What a burst summary needs of a job: its line, its item and whether it goes silently. */
 export interface RenderedSummary {
   /** HTML-escaped plain line, as `NewJob.summaryLine`. */
   summaryLine: string
+  /** The structured summary (orders, payments, leads), as `NewJob.summary`. */
+  item?: SummaryItem
   disableNotification: boolean
 }
 
 /** Renders jobs that carry a {@link RenderRequest}. */
 export interface JobRenderer {
-  /** The job's summary line, without enrichment (cheap: a burst summary needs one per job). */
+  /** The job's summary line and item, without enrichment (cheap: a burst summary needs one per job). */
   summary(request: RenderRequest): RenderedSummary
   /** The job's messages, in order (more than one when the text passes Telegram's limit). */
   messages(request: RenderRequest): Promise<TelegramMessage[]>
@@ -73,10 +81,13 @@ export function createJobRenderer(options: JobRendererOptions = {}): JobRenderer
   return {
     summary(request) {
       const options = optionsFor(request)
-      return {
-        summaryLine: summaryLine(eventOf(request), options),
+      const { line, item } = summarize(eventOf(request), options)
+      const rendered: RenderedSummary = {
+        summaryLine: line,
         disableNotification: options.disableNotification === true,
       }
+      if (item !== undefined) rendered.item = item
+      return rendered
     },
     async messages(request) {
       const event = eventOf(request)

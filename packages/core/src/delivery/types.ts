@@ -10,6 +10,7 @@
  *
  * @module
  */
+import type { SummaryItem } from '../format/summary.ts'
 import type { FormatLocale } from '../format/types.ts'
 import type { SingleInstanceGuard } from '../guard/types.ts'
 import type { OutgoingMessage, TelegramMessage } from '../telegram/types.ts'
@@ -77,6 +78,12 @@ export interface NewJob extends ChatTarget {
    * the worker replaces.
    */
   summaryLine: string
+  /**
+   * What a burst summary groups the notification by (order or lead, where it went, total), in the target's
+   * language. Absent for other notifications (stock alerts, digests), which a summary lists by their line.
+   * With `render`, the worker renders it at send time.
+   */
+  summary?: SummaryItem
   /**
    * Render at send time: the worker formats (and enriches) the notification from this, so the webhook is
    * acknowledged without waiting for either. Stores must keep it with the job (memory, SQLite and Redis

@@ -353,11 +353,13 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     return jobs.map((job) => {
       if (job.render === undefined) return job
       try {
-        const { summaryLine, disableNotification } = renderer.summary(job.render)
+        const { summaryLine, item, disableNotification } = renderer.summary(job.render)
         const message = { ...job.message }
         if (disableNotification) message.disable_notification = true
         else delete message.disable_notification
-        return { ...job, summaryLine, message }
+        return item === undefined
+          ? { ...job, summaryLine, message }
+          : { ...job, summaryLine, summary: item, message }
       } catch (error) {
         emit({ type: 'error', error: `could not render job ${job.id}: ${errorText(error)}` })
         return job

@@ -155,7 +155,16 @@ export async function enrichEvent(
         statusesError = error
       },
     )
-  await Promise.race([Promise.all([entityTask, statusTask]), deadline])
+  let sourceName: string | undefined
+  const sourceTask = lookUpSourceName(
+    event,
+    dictionaries,
+    entityTask.then(() => entity),
+    signal,
+  ).then((name) => {
+    sourceName = name
+  })
+  await Promise.race([Promise.all([entityTask, statusTask, sourceTask]), deadline])
   finished.abort()
   budget.abort(new DOMException('enrichment finished', 'AbortError'))
 
@@ -166,6 +175,8 @@ export async function enrichEvent(
         ? leadEnrichment(entity as KeycrmLead)
         : orderEnrichment(entity as KeycrmOrder)
   }
+  if (result.enrichment !== undefined && sourceName !== undefined)
+    result.enrichment.source = { name: sourceName }
   const merged = withEntityStatus(statuses, event, entity)
   if (merged !== undefined) result.statuses = merged
   const hasStatus = merged !== undefined && statusKnown(merged, event)
@@ -183,6 +194,29 @@ export async function enrichEvent(
         : reasonOf(failure)
   }
   return result
+}
+
+/**
+ * The name of an order's source (its sales channel), from the cached source list, by the webhook's
+ * `source_id`, else the order's once it arrived. Never rejects: a name that cannot be had is left out, and
+ * it never changes whether the event counts as enriched. Funnel cards show their title instead (and the
+ * order source list is not theirs to look up).
+ */
+async function lookUpSourceName(
+  event: Exclude<KeycrmEvent, { kind: 'unknown' }>,
+  dictionaries: KeycrmDictionaries,
+  entity: Promise<KeycrmOrder | KeycrmLead | undefined>,
+  signal: AbortSignal,
+): Promise<string | undefined> {
+  if (event.kind === 'lead_status') return undefined
+  try {
+    const id = event.context.source_id ?? (await entity)?.source_id
+    if (typeof id !== 'number') return undefined
+    const name = (await dictionaries.sources.get(id, signal))?.name
+    return typeof name === 'string' && name.trim() !== '' ? name.trim() : undefined
+  } catch {
+    return undefined
+  }
 }
 
 function statusKnown(statuses: StatusDictionary, event: KeycrmEvent): boolean {

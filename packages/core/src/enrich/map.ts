@@ -3,7 +3,14 @@
  *
  * @module
  */
-import type { EnrichmentProduct, EnrichmentShipping, OrderEnrichment } from '../format/types.ts'
+import { carrierOf } from '../format/tracking.ts'
+import type {
+  EnrichmentManager,
+  EnrichmentProduct,
+  EnrichmentShipping,
+  EnrichmentTotals,
+  OrderEnrichment,
+} from '../format/types.ts'
 import type {
   KeycrmLead,
   KeycrmOrder,
@@ -30,6 +37,15 @@ function userName(user: KeycrmUser | null | undefined): string | null {
   return text(user.full_name) ?? text([user.first_name, user.last_name].filter(Boolean).join(' '))
 }
 
+function manager(user: KeycrmUser | null | undefined, managerId: unknown): EnrichmentManager | undefined {
+  const name = userName(user)
+  const id = toNumber(user?.id) ?? toNumber(managerId)
+  if (!name && id === null) return undefined
+  const result: EnrichmentManager = { full_name: name }
+  if (id !== null) result.id = id
+  return result
+}
+
 function product(line: KeycrmOrderProduct): EnrichmentProduct {
   return {
     name: text(line.name),
@@ -45,17 +61,35 @@ function shipping(value: KeycrmShipping | null | undefined): EnrichmentShipping 
     text(value.shipping_address_city),
     text(value.shipping_receive_point) ?? text(value.shipping_secondary_line),
   ].filter(Boolean)
+  const service = value.deliveryService
   const result: EnrichmentShipping = {
-    service: text(value.deliveryService?.name),
+    service: text(service?.name),
     tracking_code: text(value.tracking_code),
     address: address.length === 0 ? null : address.join(', '),
   }
-  return result.service || result.tracking_code || result.address ? result : null
+  if (!(result.service || result.tracking_code || result.address)) return null
+  // The alias and the integration name (`novaposhta`) name the carrier even under a custom service name.
+  const carrier = carrierOf([service?.name, service?.alias, service?.source_name].filter(Boolean).join(' '))
+  if (carrier !== undefined) result.carrier = carrier
+  return result
 }
 
-/** The enrichment an order notification shows: buyer, products, manager, shipping. */
+function totals(order: KeycrmOrder): EnrichmentTotals | undefined {
+  const result: EnrichmentTotals = {
+    grand_total: toNumber(order.grand_total),
+    payments_total: toNumber(order.payments_total),
+    payment_status: text(order.payment_status),
+  }
+  return result.grand_total !== null || result.payments_total !== null || result.payment_status !== null
+    ? result
+    : undefined
+}
+
+/** The enrichment an order notification shows: buyer, products, manager, shipping, total and payment status. */
 export function orderEnrichment(order: KeycrmOrder): OrderEnrichment {
   const enrichment: OrderEnrichment = {}
+  const figures = totals(order)
+  if (figures) enrichment.totals = figures
   if (order.buyer && typeof order.buyer === 'object')
     enrichment.buyer = {
       full_name: text(order.buyer.full_name),
@@ -63,8 +97,8 @@ export function orderEnrichment(order: KeycrmOrder): OrderEnrichment {
       email: text(order.buyer.email),
     }
   if (Array.isArray(order.products)) enrichment.products = order.products.map(product)
-  const manager = userName(order.manager)
-  if (manager) enrichment.manager = { full_name: manager }
+  const responsible = manager(order.manager, order.manager_id)
+  if (responsible) enrichment.manager = responsible
   const delivery = shipping(order.shipping)
   if (delivery) enrichment.shipping = delivery
   return enrichment
@@ -84,7 +118,7 @@ export function leadEnrichment(lead: KeycrmLead): OrderEnrichment {
   }
   if (Array.isArray(lead.products) && lead.products.length > 0)
     enrichment.products = lead.products.map(product)
-  const manager = userName(lead.manager)
-  if (manager) enrichment.manager = { full_name: manager }
+  const responsible = manager(lead.manager, lead.manager_id)
+  if (responsible) enrichment.manager = responsible
   return enrichment
 }

@@ -5,28 +5,30 @@
  */
 import type {
   KeycrmEvent,
-  KeycrmLeadContext,
+  LeadStatusChangedEvent,
   OrderPaymentStatusChangedEvent,
   OrderStatusChangedEvent,
   UnknownKeycrmEvent,
 } from '../webhook/types.ts'
-import { b, blockquote, code, type HtmlContent, html, join, type SafeHtml } from './html.ts'
-import { formatMoney } from './intl.ts'
+import { b, blockquote, code, html, join, type SafeHtml } from './html.ts'
 import { paymentStatusEmoji, statusGroupEmoji, truncate } from './labels.ts'
-import type { LocaleStrings } from './locales/types.ts'
-import type { OrderEnrichment, TemplateValues } from './types.ts'
-import { eventStatus, type ResolvedFormatOptions } from './values.ts'
+import {
+  blocks,
+  buyerLine,
+  field,
+  headline,
+  managerLine,
+  orderSubtitle,
+  productBlock,
+  section,
+  shippingLine,
+  statusLine,
+} from './parts.ts'
+import type { TemplateValues } from './types.ts'
+import { eventStatus, orderFigures, type ResolvedFormatOptions } from './values.ts'
 
 /** How many scalar context fields an unknown event shows. */
 export const UNKNOWN_EVENT_FIELD_LIMIT = 15
-/** How many enriched products an order shows. */
-export const PRODUCT_LIMIT = 20
-
-/** `Label: value` when the value is present. */
-function field(label: string, value: HtmlContent): SafeHtml | undefined {
-  if (value === '' || value === null || value === undefined) return undefined
-  return html`${label}: ${value}`
-}
 
 /**
  * Comment text as shown: line breaks normalised, trimmed, runs of blank lines collapsed to one
@@ -49,55 +51,18 @@ function comment(emoji: string, label: string, value: string | null | undefined)
   return html`${emoji} ${label}:\n${blockquote(textValue, { expandable })}`
 }
 
-function section(lines: readonly (SafeHtml | undefined)[]): SafeHtml | undefined {
-  const present = lines.filter((line): line is SafeHtml => line !== undefined)
-  return present.length === 0 ? undefined : join(present, '\n')
-}
-
 function enrichmentSection(
-  enrichment: OrderEnrichment | undefined,
+  event: KeycrmEvent,
   values: TemplateValues,
   options: ResolvedFormatOptions,
   buyerLabel: string,
 ): SafeHtml | undefined {
-  const { strings } = options
-  const buyer = [values.buyer.full_name, values.buyer.phone, values.buyer.email].filter(Boolean).join(' · ')
-  const shipping = join(
-    [
-      values.shipping.service,
-      values.shipping.tracking_code &&
-        html`${strings.labels.tracking}: ${code(values.shipping.tracking_code)}`,
-      values.shipping.address,
-    ].filter(Boolean),
-    ' · ',
-  )
-  const products = enrichment?.products ?? []
-  const productLines = products.slice(0, PRODUCT_LIMIT).map((product) => {
-    const quantity =
-      product.quantity === null || product.quantity === undefined ? '' : ` × ${product.quantity}`
-    const price = formatMoney(product.price, strings.intlLocale, options.currency)
-    return html`• ${truncate(product.name ?? '—', 200)}${quantity}${price && ` — ${price}`}${
-      product.sku ? html` · ${code(truncate(product.sku, 100))}` : ''
-    }`
-  })
-  if (products.length > PRODUCT_LIMIT)
-    productLines.push(html`${strings.more.products(products.length - PRODUCT_LIMIT)}`)
   return section([
-    buyer ? html`👤 ${buyerLabel}: ${buyer}` : undefined,
-    productLines.length > 0 ? html`🛒 ${strings.labels.products}:\n${join(productLines, '\n')}` : undefined,
-    values.manager.full_name ? html`👔 ${strings.labels.manager}: ${values.manager.full_name}` : undefined,
-    String(shipping) ? html`🚚 ${strings.labels.shipping}: ${shipping}` : undefined,
+    buyerLine(values, buyerLabel),
+    productBlock(options.enrichment?.products, options),
+    managerLine(event, options),
+    shippingLine(values, options),
   ])
-}
-
-function headline(emoji: string, noun: string, values: TemplateValues, subtitle?: string | null): SafeHtml {
-  return html`${emoji} ${b(`${noun} #${values.id}`)}${subtitle ? ` · ${truncate(subtitle, 100)}` : ''}`
-}
-
-function statusLine(values: TemplateValues, strings: LocaleStrings): SafeHtml | undefined {
-  if (values.status === '') return undefined
-  const group = values.status_group ? ` (${values.status_group})` : ''
-  return html`${strings.labels.status}: ${b(truncate(values.status, 100))}${group}`
 }
 
 function orderBody(
@@ -108,53 +73,53 @@ function orderBody(
   const { strings } = options
   const order = event.context
   const isPayment = event.kind === 'payment_status'
-  const payment =
-    values.payment && `${paymentStatusEmoji(order.payment_status)} ${truncate(values.payment, 60)}`
-  const showPaid = isPayment || order.payment_status === 'part_paid'
+  const { paymentStatus } = orderFigures(order, options.enrichment)
+  const payment = values.payment && `${paymentStatusEmoji(paymentStatus)} ${truncate(values.payment, 60)}`
+  const showPaid = isPayment || paymentStatus === 'part_paid'
   const paid = showPaid && values.paid ? ` · ${strings.labels.paid}: ${values.paid}` : ''
   const total = values.total ? html`${strings.labels.total}: ${b(values.total)}${paid}` : undefined
   const groupId = order.status_group_id ?? eventStatus(event, options)?.groupId
   const emoji = isPayment ? '💳' : statusGroupEmoji(groupId)
   const noun = strings.headline[event.kind]
+  const status = statusLine(values.status, values.status_group, strings)
   const main = section([
-    headline(emoji, noun, values, order.source_uuid),
+    headline(emoji, noun, values.id, orderSubtitle(order, options.enrichment)),
     ...(isPayment
-      ? [field(strings.labels.payment, payment), total, statusLine(values, strings)]
-      : [statusLine(values, strings), field(strings.labels.payment, payment), total]),
+      ? [field(strings.labels.payment, payment), total, status]
+      : [status, field(strings.labels.payment, payment), total]),
     field(strings.labels.promocode, order.promocode && truncate(order.promocode, 100)),
     field(strings.labels.statusChangedAt, values.status_changed_at),
     field(strings.labels.orderedAt, values.ordered_at),
   ])
-  return join(
-    [
-      main,
-      enrichmentSection(options.enrichment, values, options, strings.labels.buyer),
-      section([
-        comment('🎁', strings.labels.giftMessage, order.gift_message),
-        comment('💬', strings.labels.clientComment, order.client_comment),
-        comment('📝', strings.labels.managerComment, order.manager_comment),
-      ]),
-    ].filter(Boolean),
-    '\n\n',
-  )
+  return blocks([
+    main,
+    enrichmentSection(event, values, options, strings.labels.buyer),
+    section([
+      comment('🎁', strings.labels.giftMessage, order.gift_message),
+      comment('💬', strings.labels.clientComment, order.client_comment),
+      comment('📝', strings.labels.managerComment, order.manager_comment),
+    ]),
+  ])
 }
 
-function leadBody(lead: KeycrmLeadContext, values: TemplateValues, options: ResolvedFormatOptions): SafeHtml {
+function leadBody(
+  event: LeadStatusChangedEvent,
+  values: TemplateValues,
+  options: ResolvedFormatOptions,
+): SafeHtml {
   const { strings } = options
+  const lead = event.context
   const main = section([
-    headline('🎯', strings.headline.lead_status, values),
+    headline('🎯', strings.headline.lead_status, values.id),
     field(strings.labels.title, lead.title && truncate(lead.title, 200)),
-    statusLine(values, strings),
+    statusLine(values.status, values.status_group, strings),
     field(strings.labels.statusChangedAt, values.status_changed_at),
   ])
-  return join(
-    [
-      main,
-      enrichmentSection(options.enrichment, values, options, strings.labels.contact),
-      comment('📝', strings.labels.managerComment, lead.manager_comment),
-    ].filter(Boolean),
-    '\n\n',
-  )
+  return blocks([
+    main,
+    enrichmentSection(event, values, options, strings.labels.contact),
+    comment('📝', strings.labels.managerComment, lead.manager_comment),
+  ])
 }
 
 function scalarText(value: unknown): string | undefined {
@@ -197,7 +162,7 @@ export function defaultBody(
     case 'payment_status':
       return orderBody(event, values, options)
     case 'lead_status':
-      return leadBody(event.context, values, options)
+      return leadBody(event, values, options)
     default:
       return unknownBody(event, options)
   }

@@ -4,7 +4,6 @@
  *
  * @module
  */
-export { type CardHistoryStep, type CardRenderInput, formatCard, messageHash } from './card.ts'
 export { escapeHtml } from './escape.ts'
 
 import { a, b, blockquote, code, i, join, pre, s, spoiler, text, u } from './html.ts'
@@ -17,19 +16,42 @@ export { type BlockquoteOptions, type HtmlContent, html, SafeHtml } from './html
  * export one-letter functions.
  */
 export const tags = { a, b, blockquote, code, i, join, pre, s, spoiler, text, u } as const
+export {
+  CARD_PRODUCT_LIMIT,
+  type CardHistoryStep,
+  type CardRenderInput,
+  formatCard,
+} from './card.ts'
+export { fnv1a64, messageHash } from './hash.ts'
+export { HISTORY_STEPS } from './history.ts'
 export { formatDateTime, formatMoney, parseKeycrmTime } from './intl.ts'
 export { keycrmLeadUrl, keycrmOrderUrl, normalizeKeycrmAccount } from './keycrm-link.ts'
 export { localeStrings } from './locales/index.ts'
 export type { LocaleStrings } from './locales/types.ts'
-export { formatNotification, summaryLine } from './notification.ts'
+export { formatNotification } from './notification.ts'
 export { splitTelegramHtml, TELEGRAM_TEXT_LIMIT } from './split.ts'
+export {
+  formatSummary,
+  type SummaryEntry,
+  type SummaryHeader,
+  type SummaryItem,
+  summarize,
+  summaryHeader,
+  summaryItem,
+  summaryLine,
+} from './summary.ts'
+export { carrierOf, trackingUrl } from './tracking.ts'
 export type {
+  Carrier,
   EnrichmentBuyer,
   EnrichmentManager,
   EnrichmentProduct,
   EnrichmentShipping,
+  EnrichmentSource,
+  EnrichmentTotals,
   FormatLocale,
   FormatOptions,
+  ManagerContact,
   OrderEnrichment,
   StatusDictionary,
   StatusInfo,

@@ -44,6 +44,39 @@ export function parseKeycrmTime(value: string): Date | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date
 }
 
+/** The `Intl.DateTimeFormat` options of each style the messages use. */
+const dateStyles = {
+  /** `29.01.2026, 20:53` */
+  dateTime: {
+    day: '2-digit',
+    month: '2-digit',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  },
+  /** `20:53` */
+  time: { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' },
+  /** `29.01` (`29/01` in en-GB) */
+  dayMonth: { day: '2-digit', month: '2-digit' },
+  /** `2026-01-29` in en-CA: a calendar day to compare */
+  day: { year: 'numeric', month: '2-digit', day: '2-digit' },
+} as const satisfies Record<string, Intl.DateTimeFormatOptions>
+
+function dateFormat(
+  style: keyof typeof dateStyles,
+  intlLocale: string,
+  timeZone: string,
+): Intl.DateTimeFormat {
+  const key = `${style}|${intlLocale}|${timeZone}`
+  let format = dateFormats.get(key)
+  if (!format) {
+    format = new Intl.DateTimeFormat(intlLocale, { timeZone, ...dateStyles[style] })
+    dateFormats.set(key, format)
+  }
+  return format
+}
+
 /**
  * Formats a KeyCRM time as a local date and time, e.g. `29.01.2026, 20:53` in Europe/Kyiv.
  * An unparseable value is returned as it is; `null` gives `''`.
@@ -58,19 +91,35 @@ export function formatDateTime(
   if (value === null || value === undefined || value === '') return ''
   const date = parseKeycrmTime(value)
   if (!date) return value
-  const key = `${intlLocale}|${timeZone}`
-  let format = dateFormats.get(key)
-  if (!format) {
-    format = new Intl.DateTimeFormat(intlLocale, {
-      timeZone,
-      day: '2-digit',
-      month: '2-digit',
-      year: 'numeric',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    })
-    dateFormats.set(key, format)
+  return dateFormat('dateTime', intlLocale, timeZone).format(date)
+}
+
+/** The local time of day of an epoch-ms instant, e.g. `14:40`. */
+export function formatClockTime(at: number, intlLocale: string, timeZone: string): string {
+  return dateFormat('time', intlLocale, timeZone).format(at)
+}
+
+/** The local day and month of an epoch-ms instant, e.g. `29.01`. */
+export function formatDayMonth(at: number, intlLocale: string, timeZone: string): string {
+  return dateFormat('dayMonth', intlLocale, timeZone).format(at)
+}
+
+/** The local calendar day of an epoch-ms instant as `YYYY-MM-DD`, to tell whether two instants share a day. */
+export function localDay(at: number, timeZone: string): string {
+  return dateFormat('day', 'en-CA', timeZone).format(at)
+}
+
+const pluralRules = new Map<string, Intl.PluralRules>()
+
+/**
+ * The plural form `Intl` picks for `count` in `intlLocale` (`one`, `few`, `many`, `other`...), for
+ * counted nouns: `1 оновлення`, `5 оновлень`.
+ */
+export function pluralCategory(count: number, intlLocale: string): Intl.LDMLPluralRule {
+  let rules = pluralRules.get(intlLocale)
+  if (!rules) {
+    rules = new Intl.PluralRules(intlLocale)
+    pluralRules.set(intlLocale, rules)
   }
-  return format.format(date)
+  return rules.select(count)
 }

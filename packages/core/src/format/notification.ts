@@ -6,9 +6,7 @@
 import type { InlineKeyboardMarkup, TelegramMessage } from '../telegram/types.ts'
 import type { KeycrmEvent } from '../webhook/types.ts'
 import { defaultBody } from './body.ts'
-import { escapeHtml } from './escape.ts'
 import type { SafeHtml } from './html.ts'
-import { truncate } from './labels.ts'
 import { splitTelegramHtml } from './split.ts'
 import { applyTemplate } from './template.ts'
 import type { FormatOptions, TemplateContext } from './types.ts'
@@ -67,34 +65,4 @@ export function formatNotification(event: KeycrmEvent, options: FormatOptions = 
     if (resolved.disableNotification) message.disable_notification = true
     return message
   })
-}
-
-/**
- * One short line for digests of merged bursts, e.g. `Замовлення #23196 → Відправлено · 1 198 ₴`.
- * HTML-escaped plain text without tags, at most about 200 characters.
- */
-export function summaryLine(event: KeycrmEvent, options: FormatOptions = {}): string {
-  const resolved = resolveFormatOptions(options)
-  const values = buildTemplateValues(event, resolved)
-  const { labels, headline } = resolved.strings
-  const status = truncate(values.status, 60)
-  let line: string
-  switch (event.kind) {
-    case 'order_status':
-      line = [`${labels.order} #${values.id}${status && ` → ${status}`}`, values.total]
-        .filter(Boolean)
-        .join(' · ')
-      break
-    case 'payment_status':
-      line = [`${labels.order} #${values.id}`, truncate(values.payment, 40), values.total]
-        .filter(Boolean)
-        .join(' · ')
-      break
-    case 'lead_status':
-      line = `${labels.lead} #${values.id}${status && ` → ${status}`}`
-      break
-    default:
-      line = `${headline.unknown}: ${truncate(event.event, 80)}${values.number && ` ${values.number}`}`
-  }
-  return escapeHtml(truncate(line, 200))
 }

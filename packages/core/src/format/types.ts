@@ -43,15 +43,35 @@ export interface EnrichmentProduct {
 
 /** The responsible manager, e.g. from `include=manager`. */
 export interface EnrichmentManager {
+  /** The KeyCRM user id, to find the manager's Telegram account in {@link FormatOptions.managers}. */
+  id?: number | null
   full_name?: string | null
 }
+
+/** Carriers whose public tracking page a tracking number links to. */
+export type Carrier = 'nova_poshta' | 'ukrposhta' | 'meest'
 
 /** Shipping details, e.g. from `include=shipping.deliveryService`. */
 export interface EnrichmentShipping {
   /** The delivery service name, e.g. "Нова Пошта". */
   service?: string | null
+  /** The carrier, when the service is one Keygram knows; else it is guessed from `service`. */
+  carrier?: Carrier | null
   tracking_code?: string | null
   address?: string | null
+}
+
+/** The order's own figures from the API, shown when the webhook lacks them. */
+export interface EnrichmentTotals {
+  grand_total?: number | null
+  payments_total?: number | null
+  /** `paid`, `part_paid`, `not_paid`, `overpaid`. */
+  payment_status?: string | null
+}
+
+/** Where the order came from (KeyCRM's "source": a shop, a marketplace, a manual channel). */
+export interface EnrichmentSource {
+  name?: string | null
 }
 
 /** Optional extra data about the order or lead, fetched from the KeyCRM API; shown when present. */
@@ -60,6 +80,16 @@ export interface OrderEnrichment {
   products?: readonly EnrichmentProduct[] | null
   manager?: EnrichmentManager | null
   shipping?: EnrichmentShipping | null
+  totals?: EnrichmentTotals | null
+  source?: EnrichmentSource | null
+}
+
+/** A KeyCRM manager's Telegram account, so messages about their orders mention them. */
+export interface ManagerContact {
+  /** The Telegram user id mentioned (`tg://user?id=<id>`); in a group, that person is notified. */
+  telegramUserId: number
+  /** The name the mention shows; default the manager's KeyCRM name. */
+  name?: string
 }
 
 /**
@@ -121,7 +151,7 @@ export interface TemplateContext {
  */
 export type Template = ((context: TemplateContext) => SafeHtml | string) | string
 
-/** Options of `formatNotification` and `summaryLine`. */
+/** Options of `formatNotification`, `formatCard`, `summaryLine` and `summaryItem`. */
 export interface FormatOptions {
   /** Language; default `uk`. */
   locale?: FormatLocale
@@ -142,4 +172,9 @@ export interface FormatOptions {
   templates?: Partial<Record<KeycrmEvent['kind'], Template>>
   /** Send silently. */
   disableNotification?: boolean
+  /**
+   * Telegram accounts of KeyCRM managers by KeyCRM user id (`manager_id`): messages mention the order's
+   * manager as a `tg://user?id=` link.
+   */
+  managers?: Readonly<Record<number, ManagerContact>>
 }

@@ -3,13 +3,20 @@
  *
  * @module
  */
-import type { KeycrmEvent } from '../webhook/types.ts'
+import type { KeycrmEvent, KeycrmOrderContext } from '../webhook/types.ts'
 import { formatDateTime, formatMoney } from './intl.ts'
 import { keycrmLeadUrl, keycrmOrderUrl, normalizeKeycrmAccount } from './keycrm-link.ts'
 import { findStatus, paymentStatusLabel, statusGroupLabel, statusLabel } from './labels.ts'
 import { localeStrings } from './locales/index.ts'
 import type { LocaleStrings } from './locales/types.ts'
-import type { FormatLocale, FormatOptions, StatusInfo, TemplateValues } from './types.ts'
+import type {
+  FormatLocale,
+  FormatOptions,
+  ManagerContact,
+  OrderEnrichment,
+  StatusInfo,
+  TemplateValues,
+} from './types.ts'
 
 /** {@link FormatOptions} with defaults applied. */
 export interface ResolvedFormatOptions extends FormatOptions {
@@ -69,12 +76,58 @@ export function eventStatus(event: KeycrmEvent, options: ResolvedFormatOptions):
 
 const empty = (value: string | null | undefined): string => value ?? ''
 
+/** An order's money and payment state as shown. */
+export interface OrderFigures {
+  grandTotal: number | null
+  paymentsTotal: number | null
+  paymentStatus: string | null
+}
+
+/**
+ * The order's total, paid amount and payment status: the webhook's (what the event says), else the API's
+ * (a webhook may lack them; enrichment brings the order's own).
+ */
+export function orderFigures(
+  order: KeycrmOrderContext,
+  enrichment: OrderEnrichment | undefined,
+): OrderFigures {
+  const totals = enrichment?.totals
+  return {
+    grandTotal: order.grand_total ?? totals?.grand_total ?? null,
+    paymentsTotal: order.payments_total ?? totals?.payments_total ?? null,
+    paymentStatus: order.payment_status ?? totals?.payment_status ?? null,
+  }
+}
+
+/** The manager of the event's order or lead: id, name and Telegram account, as far as known. */
+export interface EventManager {
+  id: number | null
+  /** The name shown: the configured one, else KeyCRM's (enrichment); `''` when neither is known. */
+  name: string
+  /** The Telegram account from {@link FormatOptions.managers}, to mention. */
+  contact?: ManagerContact
+}
+
+/** Who manages the event's order or lead, from the webhook's `manager_id` (else enrichment) and `managers`. */
+export function eventManager(event: KeycrmEvent, options: ResolvedFormatOptions): EventManager {
+  const fromWebhook = event.kind === 'unknown' ? null : event.context.manager_id
+  const id = fromWebhook ?? options.enrichment?.manager?.id ?? null
+  const contact =
+    id !== null && options.managers !== undefined && Object.hasOwn(options.managers, id)
+      ? options.managers[id]
+      : undefined
+  const name = contact?.name?.trim() || (options.enrichment?.manager?.full_name ?? '')
+  const manager: EventManager = { id, name }
+  if (contact !== undefined) manager.contact = contact
+  return manager
+}
+
 /** Every value a notification shows, formatted as plain (unescaped) text. */
 export function buildTemplateValues(event: KeycrmEvent, options: ResolvedFormatOptions): TemplateValues {
   const { strings, currency, timeZone } = options
   const date = (value: string | null) => formatDateTime(value, strings.intlLocale, timeZone)
   const money = (value: number | null) => formatMoney(value, strings.intlLocale, currency)
-  const { buyer, manager, shipping } = options.enrichment ?? {}
+  const { buyer, shipping } = options.enrichment ?? {}
   const values: TemplateValues = {
     event: event.event,
     kind: event.kind,
@@ -91,7 +144,7 @@ export function buildTemplateValues(event: KeycrmEvent, options: ResolvedFormatO
     ordered_at: '',
     url: entityUrl(event, options) ?? '',
     buyer: { full_name: empty(buyer?.full_name), phone: empty(buyer?.phone), email: empty(buyer?.email) },
-    manager: { full_name: empty(manager?.full_name) },
+    manager: { full_name: eventManager(event, options).name },
     shipping: {
       service: empty(shipping?.service),
       tracking_code: empty(shipping?.tracking_code),
@@ -115,9 +168,10 @@ export function buildTemplateValues(event: KeycrmEvent, options: ResolvedFormatO
   values.source_uuid = empty(order.source_uuid)
   if (order.source_uuid) values.number += ` (${order.source_uuid})`
   values.status_group = statusGroupLabel(order.status_group_id ?? info?.groupId, strings)
-  values.payment = paymentStatusLabel(order.payment_status, strings)
-  values.total = money(order.grand_total)
-  values.paid = money(order.payments_total)
+  const figures = orderFigures(order, options.enrichment)
+  values.payment = paymentStatusLabel(figures.paymentStatus, strings)
+  values.total = money(figures.grandTotal)
+  values.paid = money(figures.paymentsTotal)
   values.ordered_at = date(order.ordered_at)
   return values
 }

@@ -128,6 +128,7 @@ export interface KeycrmOrder {
   status_id?: number
   status_group_id?: number
   grand_total?: number | string | null
+  payments_total?: number | string | null
   payment_status?: string | null
   manager_id?: number | null
   created_at?: string | null

@@ -302,8 +302,10 @@ describe('delivery engine (real HTTP Bot API)', () => {
     await waitFor(async () => (await h.pending()) === 0)
     const sent = h.api.delivered()
     expect(sent.length).toBeLessThanOrEqual(10)
-    expect(sent.flatMap((call) => orderIds(call.text))).toEqual(Array.from({ length: 300 }, (_, i) => i + 1))
-    expect(sent[0]?.text).toMatch(/^<b>50 updates<\/b>\n/)
+    // Each summary lists its orders after the target status: `📦 → <b>#3</b> (50): #1, #2, …`.
+    const listed = (text: string) => [...text.matchAll(/(?:: |, )#(\d+)/g)].map((match) => Number(match[1]))
+    expect(sent.flatMap((call) => listed(call.text))).toEqual(Array.from({ length: 300 }, (_, i) => i + 1))
+    expect(sent[0]?.text).toMatch(/^<b>50 оновлень<\/b>\n📦 → <b>#3<\/b> \(50\): #1, #2, #3, /)
     const coalesced = h.events.filter((event) => event.type === 'coalesced')
     expect(coalesced.reduce((sum, event) => sum + (event.type === 'coalesced' ? event.count : 0), 0)).toBe(
       300,

@@ -67,6 +67,7 @@ describe('createNotifier', () => {
     expect(uk?.message.disable_notification).toBeUndefined()
     expect(en?.message.text).toMatch(/Payment for order #9/)
     expect(en?.summaryLine).toMatch(/^Order #9/)
+    expect([uk?.summary?.to, en?.summary?.to]).toEqual(['Оплачено', 'Paid'])
     expect(en?.message.disable_notification).toBe(true)
   })
 
@@ -203,6 +204,14 @@ describe('createNotifier: event log, status names, quiet hours', () => {
     expect((await notifier.accept(statusChange(7, 6))).status).toBe('unrouted')
     const [job] = await queued(store)
     expect(job?.summaryLine).toBe('Замовлення #7 → Відправлено')
+    // The item a burst summary groups by names the status too, and survives the store.
+    expect(job?.summary).toMatchObject({
+      locale: 'uk',
+      kind: 'order_status',
+      id: 7,
+      to: 'Відправлено',
+      groupId: 4,
+    })
   })
 
   it('delivers silently inside quiet hours, by the notifier clock', async () => {

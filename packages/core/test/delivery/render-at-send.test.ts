@@ -219,7 +219,7 @@ describe('worker rendering render requests', () => {
     expect((await store.queue.stats(clock.now())).pending).toBe(0)
   })
 
-  it('merges a burst of render jobs into one summary built from their rendered summary lines', async () => {
+  it('merges a burst of render jobs into one summary grouped by their rendered summary items', async () => {
     const clock = manualClock()
     const store = memoryStore({ clock: clock.now })
     const notifier = createNotifier({
@@ -242,11 +242,19 @@ describe('worker rendering render requests', () => {
     await worker.runOnce()
     expect(sent).toHaveLength(1)
     const renderer = createJobRenderer({ format: FORMAT })
-    for (const event of events) {
-      const { summaryLine } = renderer.summary({ webhook: renderWebhookOf(event) })
-      expect(sent[0]!.message.text).toContain(summaryLine)
-    }
-    expect(sent[0]!.message.text).not.toContain('order.change_order_status #')
+    const items = events.map((event) => renderer.summary({ webhook: renderWebhookOf(event) }).item)
+    expect(items[0]).toEqual({
+      locale: 'en',
+      kind: 'order_status',
+      id: 500,
+      to: '#4',
+      groupId: 4,
+      total: 1198.5,
+      currency: 'UAH',
+    })
+    // Rendered at send time, in the route's language, grouped by status with the orders' total.
+    const ids = events.map((event) => `#${event.context.id}`).join(', ')
+    expect(sent[0]!.message.text).toBe(`<b>12 updates</b>\n🚚 → <b>#4</b> (12 · UAH\u00a014,382): ${ids}`)
   })
 
   it('sends the placeholder and reports an error when a render request cannot be rendered', async () => {
@@ -314,5 +322,23 @@ describe('job payload codec', () => {
     const render = { webhook: { event: 'x.y', context: { id: 1, list: [] } }, locale: 'en' as const }
     const decoded = decodeJobPayload(encodeJobPayload({ message, render }))
     expect(decoded).toEqual({ message, render })
+  })
+
+  it('round-trips a summary item, alone or with a render request', () => {
+    const summary = {
+      locale: 'uk' as const,
+      kind: 'order_status' as const,
+      id: 7,
+      to: 'Нове',
+      total: 1.5,
+      currency: 'UAH',
+    }
+    expect(decodeJobPayload(encodeJobPayload({ message, summary }))).toEqual({ message, summary })
+    const render = { webhook: { event: 'x.y', context: { id: 7 } } }
+    expect(decodeJobPayload(encodeJobPayload({ message, render, summary }))).toEqual({
+      message,
+      render,
+      summary,
+    })
   })
 })

@@ -40,7 +40,7 @@ const shipped: KeycrmEvent = parseWebhook({
 })
 const lead: KeycrmEvent = parseWebhook({
   event: 'lead.change_lead_status',
-  context: { id: 13898, status_id: 1002 },
+  context: { id: 13898, status_id: 1002, source_id: 1 },
 })
 
 async function queuedJobs(store: KeygramStore): Promise<QueuedJob[]> {
@@ -61,13 +61,21 @@ describe('enrichEvent against the fake KeyCRM API', () => {
     expect(result.status).toBe('enriched')
     expect(result.reason).toBeUndefined()
     expect(result.enrichment).toEqual({
+      totals: { grand_total: 1450, payments_total: 1450, payment_status: 'paid' },
       buyer: { full_name: 'Олена Кравченко', phone: '+380501234567', email: 'olena@example.com' },
       products: [
         { name: "Кіт батон 50 см м'яка іграшка", quantity: 1, price: 700, sku: 'K-B-001' },
         { name: 'Подушка-обіймашка', quantity: 2, price: 375, sku: 'a001-56' },
       ],
-      manager: { full_name: 'Олена Коваль' },
-      shipping: { service: 'Нова Пошта', tracking_code: '20450000000000', address: 'Київ, Відділення №12' },
+      manager: { id: 6, full_name: 'Олена Коваль' },
+      shipping: {
+        service: 'Нова Пошта',
+        carrier: 'nova_poshta',
+        tracking_code: '20450000000000',
+        address: 'Київ, Відділення №12',
+      },
+      // The webhook carries no source_id: the order's own names the source.
+      source: { name: 'Сайт' },
     })
     expect(result.statuses?.order?.[11]).toEqual({ name: 'in_transit', alias: 'in_transit', groupId: 4 })
     // An order needs the order statuses only: no funnel requests.
@@ -89,13 +97,39 @@ describe('enrichEvent against the fake KeyCRM API', () => {
     expect(message?.text).not.toContain('#11')
   })
 
-  it('enriches a funnel card with its contact, manager and status title', async () => {
+  it('completes what a minimal webhook lacks: total and payment status from the order, source by id', async () => {
     const { client } = await setup()
+    const minimal = parseWebhook({
+      event: 'order.change_order_status',
+      context: { id: 67526, status_id: 11, source_id: 2 },
+    })
+    const result = await enrichEvent(minimal, client, { budgetMs: 3000 })
+    expect(result.status).toBe('enriched')
+    expect(result.enrichment?.source).toEqual({ name: 'Instagram' })
+    const [message] = formatNotification(minimal, {
+      locale: 'en',
+      enrichment: result.enrichment!,
+      statuses: result.statuses!,
+    })
+    expect(message?.text).toContain('🚚 <b>Order #67526</b> · Instagram\n')
+    expect(message?.text).toContain('Total: <b>UAH\u00a01,450</b>')
+    expect(message?.text).toContain('Payment: ✅ Paid')
+    // The TTN links to Nova Poshta's tracking page: the service is recognised by its name.
+    expect(message?.text).toContain(
+      'Tracking: <a href="https://novaposhta.ua/tracking/?cargo_number=20450000000000">20450000000000</a>',
+    )
+  })
+
+  it('enriches a funnel card with its contact, manager and status title', async () => {
+    const { fake, client } = await setup()
     const result = await enrichEvent(lead, client)
     expect(result.status).toBe('enriched')
     expect(result.enrichment?.buyer?.full_name).toBe('Іван Петренко')
     expect(result.enrichment?.manager?.full_name).toBe('Олена Коваль')
     expect(result.statuses?.lead?.[1002]?.name).toBe('В роботі')
+    // A funnel card shows its title, not an order source: the source list is not loaded for it.
+    expect(result.enrichment?.source).toBeUndefined()
+    expect(fake.requests.map((request) => request.path)).not.toContain('/order/source')
   })
 
   it('caches dictionaries: a second event costs one request (the order), not two', async () => {

@@ -213,7 +213,9 @@ describe('enrichment', () => {
   it('shows buyer, products, manager and shipping when present', () => {
     const text = shown(orderStatusEvent(productionOrder), { enrichment })
     expect(text).toContain('👤 Покупець: Олена Петренко · +380501112233 · olena@example.com')
-    expect(text).toContain(`🛒 Товари:\n• Сукня лляна × 2 — 599${nbsp}₴ · a001-56\n• Пояс × 1`)
+    expect(text).toContain(
+      `🛒 Товари:\n• Сукня лляна — 2 × 599${nbsp}₴ = 1${nbsp}198${nbsp}₴ · a001-56\n• Пояс × 1`,
+    )
     expect(text).toContain('👔 Менеджер: Іван')
     expect(text).toContain('🚚 Доставка: Нова Пошта · ТТН: 20450000000000 · Київ, відділення №1')
   })

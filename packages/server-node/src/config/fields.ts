@@ -201,7 +201,29 @@ const template = v.union(
   [v.string(), v.custom<Exclude<Template, string>>((value) => typeof value === 'function')],
   'must be a string or a function',
 )
-/** Status names, message templates, silent delivery. */
+
+/**
+ * `format.managers`: KeyCRM manager (user) ids to the Telegram accounts messages mention,
+ * `{ 6: { telegramUserId: 123456789, name: 'Олена' } }`.
+ */
+const managers = v.pipe(
+  plainObject('must be an object like { 6: { telegramUserId: 123456789 } }'),
+  v.record(
+    v.pipe(v.string(), v.regex(/^[1-9]\d{0,15}$/, 'is not a KeyCRM user id (a whole number)')),
+    v.pipe(
+      plainObject('must be an object like { telegramUserId: 123456789, name: "Олена" }'),
+      v.objectWithRest(
+        {
+          telegramUserId: wholeNumber(1, Number.MAX_SAFE_INTEGER),
+          name: v.optional(nonEmptyText),
+        },
+        unknownOption(),
+      ),
+    ),
+  ),
+)
+
+/** Status names, message templates, silent delivery, managers to mention. */
 export const format = v.pipe(
   plainObject('must be an object'),
   v.objectWithRest(
@@ -216,6 +238,7 @@ export const format = v.pipe(
         ),
       ),
       disableNotification: v.optional(v.boolean('must be true or false')),
+      managers: v.optional(managers),
     },
     unknownOption(),
   ),

@@ -62,8 +62,8 @@ export interface KeygramUserConfig {
    * default to the notifications' own.
    */
   digests?: DigestSchedule[]
-  /** Status names, message templates, silent delivery. */
-  format?: Pick<FormatOptions, 'statuses' | 'templates' | 'disableNotification'>
+  /** Status names, message templates, silent delivery, managers' Telegram accounts (mentioned in messages). */
+  format?: Pick<FormatOptions, 'statuses' | 'templates' | 'disableNotification' | 'managers'>
   /** Store URL (`KEYGRAM_STORE`). */
   store?: string
   /** Bot API root (`TELEGRAM_API_ROOT`), e.g. a fake Bot API in tests. */

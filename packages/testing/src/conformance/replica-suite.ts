@@ -304,9 +304,18 @@ export function testStoreReplicas(name: string, factory: ReplicaFactory): void {
         expect(await b.queue.stats(T0 + 4)).toMatchObject({ pending: ids.length, dead: 0 })
       })
 
-      it('keeps the render request with the job, on another replica too, and in dead letters', async () => {
+      it('keeps the render request and summary item with the job, on another replica too, and in dead letters', async () => {
         const renderJob: NewJob = {
           ...job('-100', 'order.change_order_status #7'),
+          summary: {
+            locale: 'uk',
+            kind: 'order_status',
+            id: 7,
+            to: 'Відправлено "<b>"',
+            groupId: 4,
+            total: 1.5,
+            currency: 'UAH',
+          },
           render: {
             webhook: {
               event: 'order.change_order_status',
@@ -317,12 +326,19 @@ export function testStoreReplicas(name: string, factory: ReplicaFactory): void {
           },
         }
         const store = await open()
-        await enqueue(store, T0, renderJob, job('-100', 'ready'))
+        // A job rendered at accept time carries its summary item without a render request.
+        const readyJob: NewJob = {
+          ...job('-100', 'ready'),
+          summary: { locale: 'en', kind: 'lead_status', id: 8, to: 'Won' },
+        }
+        await enqueue(store, T0, renderJob, readyJob)
         const replica = await open()
         const [claim] = await replica.queue.claim(claimInput(T0))
         expect(claim!.jobs[0]!.render).toEqual(renderJob.render)
+        expect(claim!.jobs[0]!.summary).toEqual(renderJob.summary)
         expect(claim!.jobs[0]!.message).toEqual(renderJob.message)
         expect(claim!.jobs[1]!.render).toBeUndefined()
+        expect(claim!.jobs[1]!.summary).toEqual(readyJob.summary)
         expect(claim!.jobs[1]!.message.text).toBe('ready')
         await replica.queue.settle('-100', claim!.claimToken, {
           dead: [{ id: claim!.jobs[0]!.id, reason: 'forbidden', error: 'blocked' }],
@@ -332,6 +348,7 @@ export function testStoreReplicas(name: string, factory: ReplicaFactory): void {
         for (const reader of [store, replica]) {
           const [dead] = await reader.queue.listDead()
           expect(dead!.render).toEqual(renderJob.render)
+          expect(dead!.summary).toEqual(renderJob.summary)
         }
       })
     })

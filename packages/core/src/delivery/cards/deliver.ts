@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { messageHash } from '../../format/card.ts'
+import { messageHash } from '../../format/hash.ts'
 import type { TelegramMessage } from '../../telegram/types.ts'
 import type { JobRenderer } from '../render.ts'
 import { type Delivery, isFailure, type SendResult } from '../send-result.ts'
@@ -126,8 +126,10 @@ export function createCardDelivery(options: CardDeliveryOptions): CardDelivery {
     const message = await renderer.card(request, shown)
     const shownHash = messageHash(message)
     const change: CardChange = { webhook: request.webhook, jobId: job.id, shownHash }
+    // A loud change that arrives after a newer one (KeyCRM's order is not guaranteed) is history, not news.
+    const loud = card.loud && (current === null || shown.latest === request.webhook)
     let replacing = false
-    if (!card.loud && editable(current, now)) {
+    if (!loud && editable(current, now)) {
       if (current.shownHash === shownHash) {
         await commit(target, job, change)
         report(target, job, 'unchanged', current.messageId)

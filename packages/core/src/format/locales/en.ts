@@ -37,6 +37,12 @@ export const en: LocaleStrings = {
     fields: (count) => `…and ${count} more ${count === 1 ? 'field' : 'fields'}`,
     products: (count) => `…and ${count} more ${count === 1 ? 'product' : 'products'}`,
   },
+  card: {
+    changedBy: (name, at) => `✏️ Changed by ${name} at ${at}`,
+  },
+  summary: {
+    updates: (count) => `${count} ${count === 1 ? 'update' : 'updates'}`,
+  },
   openInKeycrm: 'Open in KeyCRM',
   paymentStatus: {
     paid: 'Paid',

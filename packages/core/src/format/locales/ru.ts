@@ -1,3 +1,4 @@
+import { plural } from './plural.ts'
 import type { LocaleStrings } from './types.ts'
 
 /** Russian notification texts. */
@@ -36,6 +37,13 @@ export const ru: LocaleStrings = {
   more: {
     fields: (count) => `…и ещё полей: ${count}`,
     products: (count) => `…и ещё товаров: ${count}`,
+  },
+  card: {
+    changedBy: (name, at) => `✏️ Изменено: ${name}, ${at}`,
+  },
+  summary: {
+    updates: (count) =>
+      `${count} ${plural(count, 'ru-UA', { one: 'обновление', few: 'обновления', many: 'обновлений', other: 'обновления' })}`,
   },
   openInKeycrm: 'Открыть в KeyCRM',
   paymentStatus: {

@@ -36,6 +36,16 @@ export interface LocaleStrings {
   }
   /** "N more" lines for truncated lists. */
   more: { fields: (count: number) => string; products: (count: number) => string }
+  /** Live order cards. */
+  card: {
+    /** Who last changed the order from the chat, and when: `✏️ Змінено: Іван, 14:40`. */
+    changedBy: (name: string, at: string) => string
+  }
+  /** Burst summaries. */
+  summary: {
+    /** The header's counted noun for `count` merged notifications: `50 оновлень`. */
+    updates: (count: number) => string
+  }
   /** The URL button text. */
   openInKeycrm: string
   /** Payment statuses KeyCRM uses. */

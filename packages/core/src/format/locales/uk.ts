@@ -1,3 +1,4 @@
+import { plural } from './plural.ts'
 import type { LocaleStrings } from './types.ts'
 
 /** Ukrainian notification texts. */
@@ -36,6 +37,13 @@ export const uk: LocaleStrings = {
   more: {
     fields: (count) => `…і ще полів: ${count}`,
     products: (count) => `…і ще товарів: ${count}`,
+  },
+  card: {
+    changedBy: (name, at) => `✏️ Змінено: ${name}, ${at}`,
+  },
+  summary: {
+    updates: (count) =>
+      `${count} ${plural(count, 'uk-UA', { one: 'оновлення', few: 'оновлення', many: 'оновлень', other: 'оновлення' })}`,
   },
   openInKeycrm: 'Відкрити в KeyCRM',
   paymentStatus: {

@@ -36,6 +36,17 @@ describe('live cards: one message per order, edited as it moves', () => {
     expect(chat.edits().map((edit) => edit.messageId)).toEqual([sends[2]!.messageId])
   })
 
+  it('a loud status delivered after a newer change is history: no fresh card', async () => {
+    const { notifier, chat, drain } = cardSetup()
+    await notifier.accept(orderEvent(7013, 2, 10))
+    await drain()
+    await notifier.accept(orderEvent(7013, 1, 0))
+    await drain()
+    expect(chat.sends()).toHaveLength(1)
+    expect(chat.edits()).toHaveLength(1)
+    expect(chat.shown(GROUP, chat.sends()[0]!.messageId)).toMatch(/Нов.* 10:00 → Підтверджено 10:10/)
+  })
+
   it('never rolls back to an older status delivered late; the history keeps both', async () => {
     const { notifier, chat, drain } = cardSetup()
     await notifier.accept(orderEvent(7003, 2, 0))

@@ -72,7 +72,8 @@ export async function runSmoke(): Promise<string[]> {
   const [message] = messages
   check(message !== undefined && validateTelegramHtml(message.text).ok, 'valid Telegram HTML')
   check(!message.text.includes('<script>'), 'payload HTML escaped')
-  check(message.reply_markup?.inline_keyboard[0]?.[0]?.url.includes('demo.keycrm.app') === true, 'button')
+  const button = message.reply_markup?.inline_keyboard[0]?.[0]
+  check(button !== undefined && 'url' in button && button.url.includes('demo.keycrm.app'), 'button')
   const parts = splitTelegramHtml(`<b>${'line &amp; more\n'.repeat(2000)}</b>`)
   check(parts.length > 1 && parts.every((part) => visibleLength(part) <= 4096), 'split under the limit')
   check(

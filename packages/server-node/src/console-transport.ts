@@ -51,7 +51,7 @@ export function renderNotification(
   const lines = [`┌─ ${heading}`]
   for (const line of text.split('\n')) lines.push(`│ ${line}`)
   for (const row of message.reply_markup?.inline_keyboard ?? []) {
-    for (const button of row) lines.push(`│ [${button.text}] → ${button.url}`)
+    for (const button of row) lines.push(`│ [${button.text}]${'url' in button ? ` → ${button.url}` : ''}`)
   }
   lines.push('└─')
   return `${lines.join('\n')}\n`

@@ -311,7 +311,11 @@ function namesOf(info: StatusInfo): string[] {
   return names.filter((name) => name.trim() !== '').map(normalizeName)
 }
 
-function idsNamed(dictionary: Record<number, StatusInfo> | undefined, name: string): number[] {
+/**
+ * The ids of the statuses `name` names in `dictionary`: by name, alias or the localized label of a built-in
+ * status, case-insensitively.
+ */
+export function statusIdsNamed(dictionary: Record<number, StatusInfo> | undefined, name: string): number[] {
   if (dictionary === undefined) return []
   const wanted = normalizeName(name)
   return Object.entries(dictionary)
@@ -348,8 +352,8 @@ function resolveStatusNames(
   const problems: string[] = []
   const named = { order: [] as number[], lead: [] as number[] }
   names.forEach((name, nameIndex) => {
-    const order = idsNamed(statuses.order, name)
-    const lead = idsNamed(statuses.lead, name)
+    const order = statusIdsNamed(statuses.order, name)
+    const lead = statusIdsNamed(statuses.lead, name)
     if (order.length === 0 && lead.length === 0) {
       problems.push(
         `${where}.statusNames[${nameIndex}]: no KeyCRM status is named "${name}" (known: ${knownNames(statuses)})`,

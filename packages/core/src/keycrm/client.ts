@@ -77,6 +77,24 @@ export interface KeycrmClient {
   readonly limiter: RequestLimiter
   /** `GET path` and its JSON body. */
   get<T>(path: string, options?: KeycrmRequestOptions): Promise<T>
+  /**
+   * `PUT path` with a JSON body, and the reply's JSON. Waits out a 429 (KeyCRM did nothing then) but never
+   * repeats a request that may have reached KeyCRM (a timeout, a reset, a 5xx): the caller decides, e.g.
+   * after reading back what KeyCRM holds. A 422 carries KeyCRM's message.
+   */
+  put<T>(path: string, body: unknown, options?: Pick<KeycrmRequestOptions, 'signal'>): Promise<T>
+  /** `PUT /order/{id}` with `{ status_id }`: moves an order to another status. */
+  updateOrderStatus(
+    id: number,
+    statusId: number,
+    options?: Pick<KeycrmRequestOptions, 'signal'>,
+  ): Promise<KeycrmOrder>
+  /** `PUT /pipelines/cards/{id}` with `{ status_id }`: moves a funnel card to another status. */
+  updateLeadStatus(
+    id: number,
+    statusId: number,
+    options?: Pick<KeycrmRequestOptions, 'signal'>,
+  ): Promise<KeycrmLead>
   /** Every item of a paginated list, fetched 50 at a time. */
   listAll<T>(path: string, options?: KeycrmRequestOptions): Promise<T[]>
   /** `GET /order/status`: every order status. */
@@ -120,6 +138,24 @@ export function parseRetryAfter(header: string | null, now: number): number | un
   return Number.isNaN(date) ? undefined : Math.max(0, date - now)
 }
 
+/** The error kind of an HTTP status KeyCRM answered with. */
+function kindOfStatus(status: number): KeycrmApiError['kind'] {
+  if (status === 401 || status === 403) return 'unauthorized'
+  if (status === 404) return 'not_found'
+  if (status === 429) return 'rate_limited'
+  return status >= 500 ? 'server_error' : 'bad_request'
+}
+
+/** KeyCRM's `message` from an error reply (a 422 says what it refused), at most 200 characters. */
+async function replyMessage(response: Response): Promise<string> {
+  try {
+    const reply = (await response.json()) as { message?: unknown }
+    return typeof reply?.message === 'string' ? reply.message.slice(0, 200) : ''
+  } catch {
+    return ''
+  }
+}
+
 function positiveId(id: number, what: string): number {
   if (!Number.isSafeInteger(id) || id < 1) throw new TypeError(`KeyCRM ${what} id must be a positive integer`)
   return id
@@ -159,11 +195,25 @@ export function createKeycrmClient(options: KeycrmClientOptions): KeycrmClient {
   // Whatever a runtime puts into a network error message, the key must not travel with it.
   const redact = (text: string) => text.split(apiKey).join('***')
 
-  async function send(path: string, url: string, signal: AbortSignal | undefined): Promise<Response> {
+  async function send(
+    path: string,
+    url: string,
+    signal: AbortSignal | undefined,
+    write?: { method: 'PUT'; body: string },
+  ): Promise<Response> {
     const timeout = AbortSignal.timeout(requestTimeoutMs)
     const combined = signal === undefined ? timeout : AbortSignal.any([signal, timeout])
+    const init: RequestInit =
+      write === undefined
+        ? { method: 'GET', headers, signal: combined }
+        : {
+            method: write.method,
+            headers: { ...headers, 'Content-Type': 'application/json' },
+            body: write.body,
+            signal: combined,
+          }
     try {
-      return await fetchImpl(url, { method: 'GET', headers, signal: combined })
+      return await fetchImpl(url, init)
     } catch (error) {
       if (signal?.aborted) throw signal.reason
       if (timeout.aborted || isAbortError(error))
@@ -220,6 +270,41 @@ export function createKeycrmClient(options: KeycrmClientOptions): KeycrmClient {
     }
   }
 
+  async function put<T>(
+    path: string,
+    body: unknown,
+    requestOptions: Pick<KeycrmRequestOptions, 'signal'> = {},
+  ): Promise<T> {
+    const { signal } = requestOptions
+    const write = { method: 'PUT' as const, body: JSON.stringify(body) }
+    for (let limited = 0; ; limited++) {
+      await limiter.acquire(signal)
+      const response = await send(path, `${baseUrl}${path}`, signal, write)
+      if (response.ok) {
+        try {
+          return (await response.json()) as T
+        } catch (error) {
+          if (signal?.aborted) throw signal.reason
+          throw new KeycrmApiError('invalid_response', path, 'the reply is not JSON', response.status, error)
+        }
+      }
+      const { status } = response
+      const detail = await replyMessage(response)
+      if (status === 429 && limited < rateLimitRetries) {
+        const waitMs =
+          parseRetryAfter(response.headers.get('retry-after'), clock.now()) ?? defaultRetryAfterMs
+        limiter.pauseUntil(clock.now() + waitMs)
+        continue
+      }
+      throw new KeycrmApiError(
+        kindOfStatus(status),
+        path,
+        `HTTP ${status}${detail === '' ? '' : `: ${detail}`}`,
+        status,
+      )
+    }
+  }
+
   async function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
     await clock.sleep(ms, signal)
     if (signal?.aborted) throw signal.reason
@@ -248,6 +333,15 @@ export function createKeycrmClient(options: KeycrmClientOptions): KeycrmClient {
     baseUrl,
     limiter,
     get,
+    put,
+    updateOrderStatus: (id, statusId, o) =>
+      put<KeycrmOrder>(`/order/${positiveId(id, 'order')}`, { status_id: positiveId(statusId, 'status') }, o),
+    updateLeadStatus: (id, statusId, o) =>
+      put<KeycrmLead>(
+        `/pipelines/cards/${positiveId(id, 'card')}`,
+        { status_id: positiveId(statusId, 'status') },
+        o,
+      ),
     listAll,
     orderStatuses: (o) => listAll<KeycrmOrderStatus>('/order/status', o),
     orderSources: (o) => listAll<KeycrmSource>('/order/source', o),

@@ -10,9 +10,18 @@ export interface InlineUrlButton {
   url: string
 }
 
-/** `reply_markup` with an inline keyboard of URL buttons. */
+/** An inline keyboard button that sends `callback_data` (1-64 bytes) back to the bot when pressed. */
+export interface InlineCallbackButton {
+  text: string
+  callback_data: string
+}
+
+/** A button of an inline keyboard. */
+export type InlineButton = InlineUrlButton | InlineCallbackButton
+
+/** `reply_markup` with an inline keyboard: URL buttons, and callback buttons (two-way actions). */
 export interface InlineKeyboardMarkup {
-  inline_keyboard: InlineUrlButton[][]
+  inline_keyboard: InlineButton[][]
 }
 
 /** Link preview options as `sendMessage` takes them. */

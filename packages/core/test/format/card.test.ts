@@ -266,9 +266,9 @@ describe('formatCard: a funnel card and others', () => {
       '',
       '🕓 Нова заявка 28/01 09:34 → В роботі 29/01 10:00',
     ])
-    expect(message.reply_markup?.inline_keyboard[0]?.[0]?.url).toBe(
-      'https://myshop.keycrm.app/app/leads/view/13898',
-    )
+    expect(message.reply_markup?.inline_keyboard[0]?.[0]).toMatchObject({
+      url: 'https://myshop.keycrm.app/app/leads/view/13898',
+    })
   })
 
   it('renders an unknown event as one message', () => {

@@ -265,9 +265,9 @@ describe('KeyCRM button', () => {
       url: 'https://shop-1.keycrm.app/app/leads/view/13898',
     })
     const unknown = format(unknownEvent('order.created', { id: '42' }), { keycrmDomain: 'shop' })[0]!
-    expect(unknown.reply_markup?.inline_keyboard[0]?.[0]?.url).toBe(
-      'https://shop.keycrm.app/app/orders/view/42',
-    )
+    expect(unknown.reply_markup?.inline_keyboard[0]?.[0]).toMatchObject({
+      url: 'https://shop.keycrm.app/app/orders/view/42',
+    })
     expect(
       format(unknownEvent('stock.x', { id: 42 }), { keycrmDomain: 'shop' })[0]!.reply_markup,
     ).toBeUndefined()

@@ -4,6 +4,7 @@
  *
  * @module
  */
+export * from './actions/index.ts'
 export * from './auth/index.ts'
 export * from './commands/index.ts'
 export * from './delivery/index.ts'

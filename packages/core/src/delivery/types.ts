@@ -232,7 +232,8 @@ export interface EventRecord {
   deliveryKey: string
   /** Epoch ms when Keygram accepted it; the log is ordered and queried by this. */
   at: number
-  kind: 'order_status' | 'payment_status' | 'lead_status' | 'unknown'
+  /** `action`: a press of an action button (see {@link EventRecord.action}), logged for the audit. */
+  kind: 'order_status' | 'payment_status' | 'lead_status' | 'unknown' | 'action'
   /** The KeyCRM event name, e.g. `order.change_order_status`. */
   event: string
   /** Order or card id. */
@@ -248,6 +249,23 @@ export interface EventRecord {
   createdAt: number | null
   /** The entity's `status_changed_at`, epoch ms. */
   statusChangedAt: number | null
+  /** With `kind: 'action'`: who pressed what, and what came of it. */
+  action?: ActionAuditEntry
+}
+
+/** One press of an action button, as the audit keeps it. */
+export interface ActionAuditEntry {
+  /** The Telegram user who pressed, and the name shown for them. */
+  userId: number
+  userName: string
+  chatId: string
+  entity: 'order' | 'lead'
+  from: number
+  to: number
+  /** `applied`, `asked` (confirmation shown), `forbidden`, `stale`, `conflict`, `failed`, `duplicate`... */
+  outcome: string
+  /** Why it failed or was refused, in plain words. */
+  detail?: string
 }
 
 /** The log of accepted deliveries that digests read. */

@@ -10,6 +10,7 @@ import type { OutgoingMessage } from '../telegram/types.ts'
 import { type BackoffOptions, backoffDelayMs, defaultBackoff } from './backoff.ts'
 import {
   type CardAttempt,
+  type CardDeliveryOptions,
   type CardOutcome,
   createCardDelivery,
   DEFAULT_CARD_EDIT_WINDOW_MS,
@@ -146,7 +147,11 @@ export interface DeliveryWorkerOptions {
    * a later change gets a new card). Jobs carry their card requests from the notifier's routes; without a
    * transport that edits, each change sends a new card.
    */
-  cards?: { editWindowMs?: number }
+  cards?: {
+    editWindowMs?: number
+    /** Adds buttons to each rendered card (two-way actions: `createActionCardDecorator`). */
+    decorate?: CardDeliveryOptions['decorate']
+  }
 }
 
 /** Counters and state, for `/status`. */
@@ -228,6 +233,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         : (target, messageId, message) => paced(() => edit(target, messageId, message)),
     onOutcome: (outcome) => emit({ type: 'card', ...outcome }),
     onError: (error) => emit({ type: 'error', error }),
+    ...(options.cards?.decorate === undefined ? {} : { decorate: options.cards.decorate }),
   })
 
   let pausedUntil = 0

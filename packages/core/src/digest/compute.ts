@@ -67,7 +67,8 @@ export function computeDigest(
 
   for (const record of records) {
     if (record.at >= period.end) continue
-    if (inPeriod(record.at)) events++
+    // Presses of action buttons are logged beside the deliveries; they are not deliveries.
+    if (inPeriod(record.at) && record.kind !== 'action') events++
     if (!isOrder(record)) continue
     const id = record.entityId!
     latest.set(id, record)

@@ -30,7 +30,8 @@ export function fnv1a64(bytes: Uint8Array): string {
 /**
  * A stable hash of what an edit would change: the message's text and its inline keyboard (16 hex digits).
  * Equal messages give equal hashes on every runtime and in every process; store it with the card and skip
- * an edit whose new hash is the same.
+ * an edit whose new hash is the same. A callback button counts by its label only: its `callback_data` (an
+ * action token, signed anew on every render) is not something the chat sees.
  *
  * @example
  * ```ts
@@ -40,5 +41,9 @@ export function fnv1a64(bytes: Uint8Array): string {
  */
 export function messageHash(message: Pick<TelegramMessage, 'text' | 'reply_markup'>): string {
   // JSON keeps the two parts apart whatever the text holds; key order is the renderer's, hence stable.
-  return fnv1a64(encoder.encode(JSON.stringify([message.text, message.reply_markup ?? null])))
+  const keyboard = message.reply_markup?.inline_keyboard.map((row) =>
+    row.map((button) => ('callback_data' in button ? { text: button.text, callback_data: '' } : button)),
+  )
+  const markup = keyboard === undefined ? null : { inline_keyboard: keyboard }
+  return fnv1a64(encoder.encode(JSON.stringify([message.text, markup])))
 }

@@ -9,7 +9,15 @@ import { messageHash } from '../../format/hash.ts'
 import type { TelegramMessage } from '../../telegram/types.ts'
 import type { JobRenderer } from '../render.ts'
 import { type Delivery, isFailure, type SendResult } from '../send-result.ts'
-import type { ChatTarget, KeyValueStore, NewJob, QueuedJob, QueueStore } from '../types.ts'
+import type {
+  CardRequest,
+  ChatTarget,
+  KeyValueStore,
+  NewJob,
+  QueuedJob,
+  QueueStore,
+  RenderRequest,
+} from '../types.ts'
 import { applyCardChange, type CardChange, type CardRecord, cardKey } from './record.ts'
 import { commitCardChange, readCard } from './state.ts'
 
@@ -52,6 +60,18 @@ export interface CardAttempt {
   sends: number
 }
 
+/** What a card's buttons are made from (see {@link CardDeliveryOptions.decorate}). */
+export interface CardDecoration {
+  target: ChatTarget
+  card: CardRequest
+  /** The card as it will show. */
+  record: CardRecord
+  /** The card's message, 0 when the message is about to be sent. */
+  messageId: number
+  /** The rendered card. */
+  message: TelegramMessage
+}
+
 /** What {@link createCardDelivery} needs from the worker. */
 export interface CardDeliveryOptions {
   kv: KeyValueStore
@@ -65,6 +85,8 @@ export interface CardDeliveryOptions {
   /** Edits a message, paced like a send; `null` when the transport cannot edit. */
   edit: ((target: ChatTarget, messageId: number, message: TelegramMessage) => Promise<SendResult>) | null
   onOutcome(outcome: CardOutcome): void
+  /** Adds buttons to a rendered card (two-way actions); default: the card as rendered. */
+  decorate?: (decoration: CardDecoration) => Promise<TelegramMessage>
   /** A card write that failed after Telegram took the message (the card may be sent again later). */
   onError(error: string): void
 }
@@ -107,6 +129,18 @@ export function createCardDelivery(options: CardDeliveryOptions): CardDelivery {
     }
   }
 
+  async function render(
+    target: ChatTarget,
+    request: RenderRequest,
+    record: CardRecord,
+    messageId: number,
+  ): Promise<TelegramMessage> {
+    const message = await renderer.card(request, record)
+    const card = request.card
+    if (options.decorate === undefined || card === undefined) return message
+    return options.decorate({ target, card, record, messageId, message })
+  }
+
   function report(target: ChatTarget, job: QueuedJob, action: CardAction, messageId: number | null): void {
     options.onOutcome({ chatId: target.chatId, jobId: job.id, action, messageId })
   }
@@ -123,11 +157,19 @@ export function createCardDelivery(options: CardDeliveryOptions): CardDelivery {
       return { delivery: untouched, jobs: [job], done: [], sends: 0 }
     }
     const shown = applyCardChange(current, { webhook: request.webhook }, now)
-    const message = await renderer.card(request, shown)
-    const shownHash = messageHash(message)
-    const change: CardChange = { webhook: request.webhook, jobId: job.id, shownHash }
-    // A loud change that arrives after a newer one (KeyCRM's order is not guaranteed) is history, not news.
-    const loud = card.loud && (current === null || shown.latest === request.webhook)
+    // Loud is news: not a change KeyCRM delivers after a newer one, nor one the card already shows (the
+    // webhook of a change made from the card's own button).
+    const news =
+      current === null || (shown.latest === request.webhook && statusOf(current) !== statusOf(shown))
+    const loud = card.loud && news
+    let message = await render(
+      target,
+      request,
+      shown,
+      !loud && editable(current, now) ? current.messageId : 0,
+    )
+    let shownHash = messageHash(message)
+    let change: CardChange = { webhook: request.webhook, jobId: job.id, shownHash }
     let replacing = false
     if (!loud && editable(current, now)) {
       if (current.shownHash === shownHash) {
@@ -153,6 +195,9 @@ export function createCardDelivery(options: CardDeliveryOptions): CardDelivery {
       }
       // Someone deleted the card (or it is frozen): the change goes out as a new, silent card.
       replacing = true
+      message = await render(target, request, shown, 0)
+      shownHash = messageHash(message)
+      change = { ...change, shownHash }
     }
     const delivery = await options.send(
       target,
@@ -177,7 +222,7 @@ export function createCardDelivery(options: CardDeliveryOptions): CardDelivery {
         report(target, job, 'skipped', current?.messageId ?? null)
         continue
       }
-      const message = await renderer.card(job.render, current)
+      const message = await render(target, job.render, current, current.messageId)
       const shownHash = messageHash(message)
       if (shownHash === current.shownHash) {
         done.push(job.id)
@@ -238,6 +283,11 @@ export function createCardDelivery(options: CardDeliveryOptions): CardDelivery {
   }
 
   return { deliver, refresh, afterSummary }
+}
+
+/** The status a card shows: its last step's. */
+function statusOf(record: CardRecord): number | null {
+  return record.steps.at(-1)?.statusId ?? null
 }
 
 function errorText(error: unknown): string {

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { badRequest } from './bot-api-error.ts'
 import { type ChatId, chatKey } from './chats.ts'
 import { boolArg, intArg, type Params, stringArg } from './request-params.ts'
-import type { CallbackAnswerRecord, FakeCallbackQuery, FakeUser } from './types.ts'
+import type { CallbackAnswerRecord, FakeCallbackQuery, FakeMessage, FakeUser } from './types.ts'
 
 /** Telegram's answer to a query id it no longer (or never) knew. */
 export const QUERY_TOO_OLD = 'query is too old and response timeout expired or query ID is invalid'
@@ -29,7 +29,7 @@ interface IssuedQuery {
 export interface PressInput {
   chatId: ChatId
   from: FakeUser
-  message: Record<string, unknown>
+  message: FakeMessage
   data: string
 }
 

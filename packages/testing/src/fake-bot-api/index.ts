@@ -20,6 +20,7 @@ export type {
   FakeChatMemberStatus,
   FakeFaultKind,
   FakeFaultSpec,
+  FakeMessage,
   FakeMessageEntity,
   FakeUpdate,
   FakeUser,

@@ -34,6 +34,7 @@ import type {
   FakeChat,
   FakeChatMemberStatus,
   FakeFaultSpec,
+  FakeMessage,
   FakeMessageEntity,
   FakeUpdate,
   FakeUser,
@@ -263,11 +264,8 @@ class FakeBotApiServer implements FakeBotApi {
   }): FakeCallbackQueryUpdate | undefined {
     const chat = this.chatOf(press.message.chat)
     const messageId = press.message.message_id
-    const message = this.messages.get(messageKey(chat.id, messageId))?.message ?? {
-      message_id: messageId,
-      chat,
-      date: 0,
-    }
+    const stored = this.messages.get(messageKey(chat.id, messageId))?.message as FakeMessage | undefined
+    const message = stored ?? { message_id: messageId, chat, date: 0 }
     const query = this.callbackQueries.create({
       chatId: chat.id,
       from: this.userFrom(chat, press.from),

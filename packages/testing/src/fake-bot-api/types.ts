@@ -48,6 +48,15 @@ export interface FakeUpdate {
   [type: string]: unknown
 }
 
+/** A Telegram `Message` as the fake returns it: these fields, and the rest of Telegram's (text, entities, ...). */
+export interface FakeMessage {
+  message_id: number
+  chat: FakeChat
+  /** Unix time in seconds; 0 for an inaccessible message. */
+  date: number
+  [field: string]: unknown
+}
+
 /** A button press as the bot receives it in `update.callback_query`. */
 export interface FakeCallbackQuery {
   /** Unique id to pass to `answerCallbackQuery` (a decimal string, like Telegram's). */
@@ -57,7 +66,7 @@ export interface FakeCallbackQuery {
    * The message the button was on, as the chat shows it now (text, entities, `reply_markup`, `edit_date`);
    * `{ message_id, chat, date: 0 }` (Telegram's `InaccessibleMessage`) when the fake holds no such message.
    */
-  message: Record<string, unknown>
+  message: FakeMessage
   /** Stable per chat, opaque. */
   chat_instance: string
   data: string

@@ -324,7 +324,7 @@ class FakeBotApiServer implements FakeBotApi {
     return {
       text: stored.text,
       entities: stored.entities,
-      ...(stored.replyMarkup === undefined ? {} : { reply_markup: stored.replyMarkup }),
+      ...(stored.message.reply_markup === undefined ? {} : { reply_markup: stored.message.reply_markup }),
       edited: stored.edited === true,
     }
   }
@@ -667,10 +667,12 @@ class FakeBotApiServer implements FakeBotApi {
 
 const messageKey = (chatId: ChatId, messageId: number): string => `${chatKey(chatId)}:${messageId}`
 
-// A message shows only an inline keyboard; other markup (reply keyboards, force reply) is not part of it.
+// A message shows only an inline keyboard with buttons; other markup (reply keyboards, force reply) and an
+// empty keyboard are not part of it.
 function shownKeyboard(replyMarkup: Record<string, unknown> | undefined): Record<string, unknown> {
-  const inlineKeyboard = replyMarkup?.inline_keyboard
-  return inlineKeyboard === undefined ? {} : { reply_markup: { inline_keyboard: inlineKeyboard } }
+  const rows = replyMarkup?.inline_keyboard
+  const hasButtons = Array.isArray(rows) && rows.some((row) => Array.isArray(row) && row.length > 0)
+  return hasButtons ? { reply_markup: { inline_keyboard: rows } } : {}
 }
 
 const commandsKey = (params: Params): string =>

@@ -188,6 +188,7 @@ export interface ShownMessage {
   /** The visible text. */
   text: string
   entities: FakeMessageEntity[]
+  /** The inline keyboard it shows (`{ inline_keyboard }`); absent when it shows none. */
   reply_markup?: unknown
   /**
    * Whether its text was edited since it was sent (the "edited" mark; Telegram does not show it for an edit of

@@ -2,10 +2,8 @@ import { Bot } from 'grammy'
 import { Telegraf } from 'telegraf'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createFakeBotApi, type FakeBotApi } from '../../src/fake-bot-api/index.ts'
-import { waitFor } from './helpers.ts'
+import { FAST_STOP, waitFor } from './helpers.ts'
 
-// See clients.test.ts: a low repeat window lets the frameworks' offset-confirming stop return quickly.
-const fastStop = { repeatedOffsetPollMs: 50, conflictPacingMs: 50 }
 const GROUP = -1001234567890
 const card = { inline_keyboard: [[{ text: 'Shipped', callback_data: 'ship:7' }]] }
 const confirm = {
@@ -48,7 +46,7 @@ describe('callback queries through real clients polling the fake', () => {
   afterEach(() => fake?.close())
 
   it('grammY: bot.callbackQuery, getChatMember, answerCallbackQuery, editMessageReplyMarkup', async () => {
-    fake = await createFakeBotApi({ ...fastStop, limits: { enabled: false } })
+    fake = await createFakeBotApi({ ...FAST_STOP, limits: { enabled: false } })
     const bot = new Bot(fake.token, { client: { apiRoot: fake.url } })
     await setUp(fake, () => bot.api.sendMessage(GROUP, 'Order 7', { reply_markup: card }))
     const seen: string[] = []
@@ -72,7 +70,7 @@ describe('callback queries through real clients polling the fake', () => {
   })
 
   it('Telegraf: bot.action, getChatMember, answerCbQuery, editMessageReplyMarkup', async () => {
-    fake = await createFakeBotApi({ ...fastStop, limits: { enabled: false } })
+    fake = await createFakeBotApi({ ...FAST_STOP, limits: { enabled: false } })
     const bot = new Telegraf(fake.token, { telegram: { apiRoot: fake.url } })
     await setUp(fake, () => bot.telegram.sendMessage(GROUP, 'Order 7', { reply_markup: card }))
     const seen: string[] = []

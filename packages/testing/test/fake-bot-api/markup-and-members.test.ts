@@ -52,10 +52,22 @@ describe('fake Bot API: editMessageReplyMarkup', () => {
     expect(removed.body.result).not.toHaveProperty('reply_markup')
     expect(fake.message(GROUP, 1)).not.toHaveProperty('reply_markup')
     expect((await editMarkup({ reply_markup: { inline_keyboard: [] } })).body.description).toBe(NOT_MODIFIED)
+    // an empty keyboard is no keyboard, in the message and in what the chat shows
+    await editMarkup({ reply_markup: keyboard('c') })
+    const emptied = await editMarkup({ reply_markup: { inline_keyboard: [[]] } })
+    expect(emptied.body.result).not.toHaveProperty('reply_markup')
+    expect(fake.message(GROUP, 1)).not.toHaveProperty('reply_markup')
 
     expect(fake.markupEdits).toEqual([
       { message_id: 1, chat_id: GROUP, reply_markup: confirm, edit_date: expect.any(Number) },
       { message_id: 1, chat_id: GROUP, edit_date: expect.any(Number) },
+      { message_id: 1, chat_id: GROUP, reply_markup: keyboard('c'), edit_date: expect.any(Number) },
+      {
+        message_id: 1,
+        chat_id: GROUP,
+        reply_markup: { inline_keyboard: [[]] },
+        edit_date: expect.any(Number),
+      },
     ])
     expect(fake.edits).toEqual([])
   })

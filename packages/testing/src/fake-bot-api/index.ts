@@ -8,17 +8,23 @@ export { createFakeBotApi } from './server.ts'
 export { type HtmlParseOptions, type HtmlParseResult, parseTelegramHtml } from './telegram-html.ts'
 export type {
   BlockReason,
+  CallbackAnswerRecord,
   CallRecord,
   EditedMessageRecord,
   FakeBotApi,
   FakeBotApiLimits,
   FakeBotApiOptions,
+  FakeCallbackQuery,
+  FakeCallbackQueryUpdate,
   FakeChat,
+  FakeChatMemberStatus,
   FakeFaultKind,
   FakeFaultSpec,
+  FakeMessage,
   FakeMessageEntity,
   FakeUpdate,
   FakeUser,
+  MarkupEditRecord,
   SentMessageRecord,
   ShownMessage,
 } from './types.ts'

@@ -52,15 +52,26 @@ function checkButtonShape(button: unknown): asserts button is InlineButton {
   const fields = button as Record<string, unknown>
   if (fields.text === undefined) throw fail('Can\'t find field "text"')
   if (typeof fields.text !== 'string') throw fail('Field "text" must be of type String')
-  const hasType = BUTTON_TYPE_FIELDS.some((field) => fields[field] !== undefined && fields[field] !== '')
-  if (!hasType) throw fail('Text buttons are unallowed in the inline keyboard')
+  const types = BUTTON_TYPE_FIELDS.filter((field) => fields[field] !== undefined && fields[field] !== '')
+  if (types.length === 0) throw fail('Text buttons are unallowed in the inline keyboard')
+  // Telegram keeps the first type it knows (a url wins over callback_data) and silently drops the rest, so
+  // the button would not do what its author meant; the fake refuses it instead (the wording is the fake's).
+  if (types.length > 1) throw fail(`exactly one button type expected, got ${types.join(' and ')}`)
 }
 
-/** The server-side checks: URL buttons take http(s) or tg:// links, callback data is 1-64 bytes. */
+/** Telegram's limit on the buttons of one inline keyboard. */
+export const INLINE_KEYBOARD_MAX_BUTTONS = 100
+
+/**
+ * The server-side checks: at most 100 buttons, URL buttons take http(s) or tg:// links, callback data is
+ * 1-64 bytes (empty callback data is no callback data: the shape check refuses such a button).
+ */
 export function checkReplyMarkupOnServer(markup: Record<string, unknown> | undefined): void {
   const rows = markup?.inline_keyboard
   if (!Array.isArray(rows)) return
-  for (const button of rows.flat() as InlineButton[]) {
+  const buttons = rows.flat() as InlineButton[]
+  if (buttons.length > INLINE_KEYBOARD_MAX_BUTTONS) throw badRequest('reply markup is too long')
+  for (const button of buttons) {
     if (button.url !== undefined && button.url !== '' && !isAllowedButtonUrl(String(button.url))) {
       throw badRequest('BUTTON_URL_INVALID')
     }
@@ -80,4 +91,24 @@ function isAllowedButtonUrl(url: string): boolean {
   }
   if (parsed.protocol === 'tg:') return url.length > 'tg://'.length
   return (parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.hostname !== ''
+}
+
+/**
+ * Whether two reply markups show the same inline keyboard, the way Telegram decides "message is not modified":
+ * by the buttons, not by the JSON's key order; no keyboard and an empty one are the same.
+ */
+export function sameInlineKeyboard(
+  a: Record<string, unknown> | undefined,
+  b: Record<string, unknown> | undefined,
+): boolean {
+  return canonicalKeyboard(a) === canonicalKeyboard(b)
+}
+
+function canonicalKeyboard(markup: Record<string, unknown> | undefined): string {
+  const rows = markup?.inline_keyboard
+  if (!Array.isArray(rows)) return '[]'
+  const shown = rows
+    .filter((row): row is unknown[] => Array.isArray(row) && row.length > 0)
+    .map((row) => row.map((button) => Object.entries(button as object).sort(([x], [y]) => (x < y ? -1 : 1))))
+  return JSON.stringify(shown)
 }

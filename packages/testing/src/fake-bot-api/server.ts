@@ -15,23 +15,30 @@ import {
   type ResponseParameters,
   tooManyRequests,
 } from './bot-api-error.ts'
+import { CallbackQueries } from './callback-queries.ts'
+import { ChatMembers } from './chat-members.ts'
 import { ChatDirectory, type ChatId, chatKey, isGroupChat } from './chats.ts'
 import { FaultPlan, seededRandom } from './faults.ts'
 import { checkMessageLength, type PreparedText, prepareMessageText } from './message-text.ts'
 import { resolveLimits, SendRateLimiter } from './rate-limiter.ts'
-import { checkReplyMarkupOnServer, parseReplyMarkup } from './reply-markup.ts'
+import { checkReplyMarkupOnServer, parseReplyMarkup, sameInlineKeyboard } from './reply-markup.ts'
 import { boolArg, intArg, jsonArg, type Params, parseParams, readBody, stringArg } from './request-params.ts'
 import type {
   BlockReason,
+  CallbackAnswerRecord,
   CallRecord,
   EditedMessageRecord,
   FakeBotApi,
   FakeBotApiOptions,
+  FakeCallbackQueryUpdate,
   FakeChat,
+  FakeChatMemberStatus,
   FakeFaultSpec,
+  FakeMessage,
   FakeMessageEntity,
   FakeUpdate,
   FakeUser,
+  MarkupEditRecord,
   SentMessageRecord,
   ShownMessage,
 } from './types.ts'
@@ -47,11 +54,23 @@ type MethodHandler = (params: Params) => Answer | Promise<Answer>
 interface StoredMessage {
   /** Edits answer "message can't be edited" (see {@link FakeBotApi.freezeMessage}). */
   frozen?: boolean
+  /** Whether its text was edited (the "edited" mark). */
+  edited?: boolean
   text: string
   entities: FakeMessageEntity[]
   replyMarkup: Record<string, unknown> | undefined
   message: Record<string, unknown>
 }
+
+/** The message and the chat an edit targets, found by {@link FakeBotApiServer.messageToEdit}. */
+interface EditTarget {
+  chatId: ChatId
+  messageId: number
+  stored: StoredMessage
+}
+
+const NOT_MODIFIED =
+  'message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message'
 
 const unixNow = (): number => Math.floor(Date.now() / 1000)
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
@@ -85,10 +104,14 @@ class FakeBotApiServer implements FakeBotApi {
 
   private readonly sentLog: SentMessageRecord[] = []
   private readonly editLog: EditedMessageRecord[] = []
+  private readonly markupEditLog: MarkupEditRecord[] = []
   private readonly callLog: CallRecord[] = []
   private conflicts = 0
   private floods = 0
   private readonly chats = new ChatDirectory()
+  private readonly members = new ChatMembers()
+  private readonly users = new Map<number, FakeUser>()
+  private readonly callbackQueries: CallbackQueries
   private readonly faults: FaultPlan
   private readonly limiter: SendRateLimiter
   private readonly queue: UpdateQueue
@@ -104,6 +127,7 @@ class FakeBotApiServer implements FakeBotApi {
     this.strictHtml = options.strictHtml ?? true
     this.faults = new FaultPlan(seededRandom(options.seed ?? 1))
     this.limiter = new SendRateLimiter(resolveLimits(options.limits))
+    this.callbackQueries = new CallbackQueries(options.callbackQueryTimeoutMs ?? 15_000)
     this.queue = new UpdateQueue({
       conflictPacingMs: options.conflictPacingMs ?? 3000,
       repeatedOffsetPollMs: options.repeatedOffsetPollMs ?? 3000,
@@ -116,6 +140,9 @@ class FakeBotApiServer implements FakeBotApi {
       ['getwebhookinfo', () => this.getWebhookInfo()],
       ['sendmessage', (params) => this.sendMessage(params)],
       ['editmessagetext', (params) => this.editMessageText(params)],
+      ['editmessagereplymarkup', (params) => this.editMessageReplyMarkup(params)],
+      ['answercallbackquery', (params) => this.answerCallbackQuery(params)],
+      ['getchatmember', (params) => this.getChatMember(params)],
       ['setmycommands', (params) => this.setMyCommands(params)],
       ['getmycommands', (params) => ({ result: this.commands.get(commandsKey(params)) ?? [] })],
       ['deletemycommands', (params) => this.deleteMyCommands(params)],
@@ -137,6 +164,14 @@ class FakeBotApiServer implements FakeBotApi {
 
   get edits(): readonly EditedMessageRecord[] {
     return this.editLog
+  }
+
+  get markupEdits(): readonly MarkupEditRecord[] {
+    return this.markupEditLog
+  }
+
+  get callbackAnswers(): readonly CallbackAnswerRecord[] {
+    return this.callbackQueries.answers
   }
 
   get calls(): readonly CallRecord[] {
@@ -186,6 +221,8 @@ class FakeBotApiServer implements FakeBotApi {
   clear(): void {
     this.sentLog.length = 0
     this.editLog.length = 0
+    this.markupEditLog.length = 0
+    this.callbackQueries.clear()
     this.callLog.length = 0
     this.conflicts = 0
     this.floods = 0
@@ -204,15 +241,8 @@ class FakeBotApiServer implements FakeBotApi {
     text: string
     from?: Partial<FakeUser>
   }): FakeUpdate | undefined {
-    const chat = typeof input.chat === 'number' ? this.chats.chatObject(input.chat) : input.chat
-    const from: FakeUser = {
-      id: chat.type === 'private' ? chat.id : 1_000_001,
-      is_bot: false,
-      first_name: 'Test',
-      last_name: 'User',
-      language_code: 'en',
-      ...input.from,
-    }
+    const chat = this.chatOf(input.chat)
+    const from = this.userFrom(chat, input.from)
     const command = /^\/[A-Za-z0-9_]{1,32}(@[A-Za-z0-9_]+)?/.exec(input.text)?.[0]
     const message = {
       message_id: this.chats.nextMessageId(chat.id),
@@ -225,6 +255,31 @@ class FakeBotApiServer implements FakeBotApi {
         : { entities: [{ type: 'bot_command', offset: 0, length: command.length }] }),
     }
     return this.queue.push({ message })
+  }
+
+  pushCallbackQuery(press: {
+    message: { chat: number | FakeChat; message_id: number }
+    data: string
+    from?: Partial<FakeUser>
+  }): FakeCallbackQueryUpdate | undefined {
+    const chat = this.chatOf(press.message.chat)
+    const messageId = press.message.message_id
+    const stored = this.messages.get(messageKey(chat.id, messageId))?.message as FakeMessage | undefined
+    const message = stored ?? { message_id: messageId, chat, date: 0 }
+    const query = this.callbackQueries.create({
+      chatId: chat.id,
+      from: this.userFrom(chat, press.from),
+      message,
+      data: press.data,
+    })
+    const update = this.queue.push({ callback_query: query })
+    if (update === undefined) return undefined
+    this.callbackQueries.issue(query)
+    return update as FakeCallbackQueryUpdate
+  }
+
+  setChatMember(chatId: number | string, userId: number, status: FakeChatMemberStatus): void {
+    this.members.set(this.chats.parseChatId(String(chatId)), userId, status)
   }
 
   fail(method: string, spec: FakeFaultSpec = {}): void {
@@ -269,8 +324,8 @@ class FakeBotApiServer implements FakeBotApi {
     return {
       text: stored.text,
       entities: stored.entities,
-      ...(stored.replyMarkup === undefined ? {} : { reply_markup: stored.replyMarkup }),
-      edited: stored.message.edit_date !== undefined,
+      ...(stored.message.reply_markup === undefined ? {} : { reply_markup: stored.message.reply_markup }),
+      edited: stored.edited === true,
     }
   }
 
@@ -457,25 +512,15 @@ class FakeBotApiServer implements FakeBotApi {
   private editMessageText(params: Params): Answer {
     const prepared = prepareMessageText(params, this.strictHtml)
     const replyMarkup = parseReplyMarkup(params)
-    const chatId = this.chats.parseChatId(stringArg(params, 'chat_id'))
-    this.chats.checkWritable(chatId)
-    const messageId = intArg(params, 'message_id', 0)
-    // An edit is paced like a message: it counts toward the chat's, the group's and the bot's limits.
-    const retryAfter = this.limiter.retryAfter(chatKey(chatId), isGroupChat(chatId))
-    if (retryAfter > 0) throw tooManyRequests(retryAfter)
-    const stored = this.messages.get(messageKey(chatId, messageId))
-    if (stored === undefined) throw badRequest('message to edit not found')
-    if (stored.frozen) throw badRequest("message can't be edited")
+    const { chatId, messageId, stored } = this.messageToEdit(params)
     checkMessageLength(prepared)
     checkReplyMarkupOnServer(replyMarkup)
     if (
       stored.text === prepared.text &&
       JSON.stringify(stored.entities) === JSON.stringify(prepared.entities) &&
-      JSON.stringify(stored.replyMarkup) === JSON.stringify(replyMarkup)
+      sameInlineKeyboard(stored.replyMarkup, replyMarkup)
     ) {
-      throw badRequest(
-        'message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message',
-      )
+      throw badRequest(NOT_MODIFIED)
     }
     this.limiter.record(chatKey(chatId), isGroupChat(chatId))
     const editDate = unixNow()
@@ -490,6 +535,7 @@ class FakeBotApiServer implements FakeBotApi {
       entities: prepared.entities,
       replyMarkup,
       message,
+      edited: true,
     })
     this.editLog.push({
       message_id: messageId,
@@ -504,6 +550,75 @@ class FakeBotApiServer implements FakeBotApi {
     return { result: message }
   }
 
+  private editMessageReplyMarkup(params: Params): Answer {
+    const replyMarkup = parseReplyMarkup(params)
+    const { chatId, messageId, stored } = this.messageToEdit(params)
+    checkReplyMarkupOnServer(replyMarkup)
+    if (sameInlineKeyboard(stored.replyMarkup, replyMarkup)) throw badRequest(NOT_MODIFIED)
+    this.limiter.record(chatKey(chatId), isGroupChat(chatId))
+    const editDate = unixNow()
+    const { reply_markup: _replaced, ...unchanged } = stored.message
+    const message = { ...unchanged, ...shownKeyboard(replyMarkup), edit_date: editDate }
+    this.messages.set(messageKey(chatId, messageId), { ...stored, replyMarkup, message })
+    this.markupEditLog.push({
+      message_id: messageId,
+      chat_id: chatId,
+      ...(replyMarkup === undefined ? {} : { reply_markup: replyMarkup }),
+      edit_date: editDate,
+    })
+    return { result: message }
+  }
+
+  // What Telegram checks before an edit's content, in its order: the chat, the pace (an edit counts toward the
+  // chat's, the group's and the bot's limits like a message), then the message itself.
+  private messageToEdit(params: Params): EditTarget {
+    const chatId = this.chats.parseChatId(stringArg(params, 'chat_id'))
+    this.chats.checkWritable(chatId)
+    const messageId = intArg(params, 'message_id', 0)
+    const retryAfter = this.limiter.retryAfter(chatKey(chatId), isGroupChat(chatId))
+    if (retryAfter > 0) throw tooManyRequests(retryAfter)
+    const stored = this.messages.get(messageKey(chatId, messageId))
+    if (stored === undefined) throw badRequest('message to edit not found')
+    if (stored.frozen) throw badRequest("message can't be edited")
+    return { chatId, messageId, stored }
+  }
+
+  private answerCallbackQuery(params: Params): Answer {
+    this.callbackQueries.answer(params)
+    return { result: true }
+  }
+
+  private getChatMember(params: Params): Answer {
+    // Telegram reads user_id before it looks at the chat.
+    const userId = intArg(params, 'user_id', 0)
+    if (userId <= 0) throw badRequest('Invalid user_id specified')
+    const chatId = this.chats.parseChatId(stringArg(params, 'chat_id'))
+    this.chats.checkWritable(chatId)
+    const user =
+      userId === this.botInfo.id
+        ? this.botInfo
+        : (this.users.get(userId) ?? { id: userId, is_bot: false, first_name: `User ${userId}` })
+    return { result: this.members.memberObject(chatId, user) }
+  }
+
+  private chatOf(chat: number | FakeChat): FakeChat {
+    return typeof chat === 'number' ? this.chats.chatObject(chat) : chat
+  }
+
+  // The sender of a pushed update; remembered so getChatMember describes the same user.
+  private userFrom(chat: FakeChat, overrides: Partial<FakeUser> | undefined): FakeUser {
+    const user: FakeUser = {
+      id: chat.type === 'private' ? chat.id : 1_000_001,
+      is_bot: false,
+      first_name: 'Test',
+      last_name: 'User',
+      language_code: 'en',
+      ...overrides,
+    }
+    this.users.set(user.id, user)
+    return user
+  }
+
   private messageObject(
     chatId: ChatId,
     messageId: number,
@@ -512,7 +627,6 @@ class FakeBotApiServer implements FakeBotApi {
     replyMarkup: Record<string, unknown> | undefined,
     threadId: number | undefined,
   ): Record<string, unknown> {
-    const inlineKeyboard = replyMarkup?.inline_keyboard
     return {
       message_id: messageId,
       ...(threadId === undefined ? {} : { message_thread_id: threadId, is_topic_message: true }),
@@ -521,7 +635,7 @@ class FakeBotApiServer implements FakeBotApi {
       date,
       text: prepared.text,
       ...(prepared.entities.length === 0 ? {} : { entities: prepared.entities }),
-      ...(inlineKeyboard === undefined ? {} : { reply_markup: { inline_keyboard: inlineKeyboard } }),
+      ...shownKeyboard(replyMarkup),
     }
   }
 
@@ -552,6 +666,14 @@ class FakeBotApiServer implements FakeBotApi {
 }
 
 const messageKey = (chatId: ChatId, messageId: number): string => `${chatKey(chatId)}:${messageId}`
+
+// A message shows only an inline keyboard with buttons; other markup (reply keyboards, force reply) and an
+// empty keyboard are not part of it.
+function shownKeyboard(replyMarkup: Record<string, unknown> | undefined): Record<string, unknown> {
+  const rows = replyMarkup?.inline_keyboard
+  const hasButtons = Array.isArray(rows) && rows.some((row) => Array.isArray(row) && row.length > 0)
+  return hasButtons ? { reply_markup: { inline_keyboard: rows } } : {}
+}
 
 const commandsKey = (params: Params): string =>
   `${JSON.stringify(jsonArg(params, 'scope', 'BotCommandScope') ?? { type: 'default' })}|${stringArg(params, 'language_code')}`

@@ -48,6 +48,36 @@ export interface FakeUpdate {
   [type: string]: unknown
 }
 
+/** A Telegram `Message` as the fake returns it: these fields, and the rest of Telegram's (text, entities, ...). */
+export interface FakeMessage {
+  message_id: number
+  chat: FakeChat
+  /** Unix time in seconds; 0 for an inaccessible message. */
+  date: number
+  [field: string]: unknown
+}
+
+/** A button press as the bot receives it in `update.callback_query`. */
+export interface FakeCallbackQuery {
+  /** Unique id to pass to `answerCallbackQuery` (a decimal string, like Telegram's). */
+  id: string
+  from: FakeUser
+  /**
+   * The message the button was on, as the chat shows it now (text, entities, `reply_markup`, `edit_date`);
+   * `{ message_id, chat, date: 0 }` (Telegram's `InaccessibleMessage`) when the fake holds no such message.
+   */
+  message: FakeMessage
+  /** Stable per chat, opaque. */
+  chat_instance: string
+  data: string
+}
+
+/** The update {@link FakeBotApi.pushCallbackQuery} queues. */
+export type FakeCallbackQueryUpdate = FakeUpdate & { callback_query: FakeCallbackQuery }
+
+/** A user's status in a chat, as `getChatMember` reports it. */
+export type FakeChatMemberStatus = 'creator' | 'administrator' | 'member' | 'restricted' | 'left' | 'kicked'
+
 /** Rate limits the fake enforces on `sendMessage`, shaped after Telegram's published limits. */
 export interface FakeBotApiLimits {
   /** Turn all rate limits on or off. Default `true`: the fake behaves like Telegram. */
@@ -83,6 +113,11 @@ export interface FakeBotApiOptions {
    * Default `true`, because such text renders differently than intended (`&amp` in data is decoded).
    */
   strictHtml?: boolean
+  /**
+   * How long a pushed callback query can be answered, in ms; later `answerCallbackQuery` calls answer 400 "query
+   * is too old ...". Telegram: about 15 000; tests of the timeout may lower it.
+   */
+  callbackQueryTimeoutMs?: number
   /** Seed of the deterministic random generator behind `fail(..., { rate })`. Default 1. */
   seed?: number
   /** Port to listen on. Default 0 (a free port). */
@@ -122,13 +157,43 @@ export interface EditedMessageRecord {
   edit_date: number
 }
 
+/** A successful `editMessageReplyMarkup`, as recorded by the fake. */
+export interface MarkupEditRecord {
+  message_id: number
+  chat_id: number | string
+  /** The new markup as the client sent it; absent when the keyboard was removed. */
+  reply_markup?: unknown
+  /** Unix time in seconds. */
+  edit_date: number
+}
+
+/** A successful `answerCallbackQuery`, as recorded by the fake. */
+export interface CallbackAnswerRecord {
+  callback_query_id: string
+  /** The notification text; absent when none was given (the client just stops its spinner). */
+  text?: string
+  /** Whether the text is shown as an alert with an OK button rather than a toast. */
+  show_alert: boolean
+  url?: string
+  /** Seconds the client may cache the answer (0..2 592 000). */
+  cache_time: number
+  /** The query answered, as it was pushed. */
+  query: FakeCallbackQuery
+  /** `Date.now()` when it was answered. */
+  at: number
+}
+
 /** A message as the chat shows it now. */
 export interface ShownMessage {
   /** The visible text. */
   text: string
   entities: FakeMessageEntity[]
+  /** The inline keyboard it shows (`{ inline_keyboard }`); absent when it shows none. */
   reply_markup?: unknown
-  /** Whether it was edited since it was sent. */
+  /**
+   * Whether its text was edited since it was sent (the "edited" mark; Telegram does not show it for an edit of
+   * the keyboard alone).
+   */
   edited: boolean
 }
 
@@ -181,8 +246,12 @@ export interface FakeBotApi {
   readonly botInfo: FakeUser
   /** Messages sent successfully, in order. */
   readonly sent: readonly SentMessageRecord[]
-  /** Successful edits, in order. */
+  /** Successful `editMessageText` calls, in order. */
   readonly edits: readonly EditedMessageRecord[]
+  /** Successful `editMessageReplyMarkup` calls, in order (kept apart from {@link edits}: no text). */
+  readonly markupEdits: readonly MarkupEditRecord[]
+  /** Successful `answerCallbackQuery` calls, in order. */
+  readonly callbackAnswers: readonly CallbackAnswerRecord[]
   /** Every request received, in arrival order. */
   readonly calls: readonly CallRecord[]
   /** How many 409 answers were sent. */
@@ -197,7 +266,10 @@ export interface FakeBotApi {
   readonly webhookUrl: string
   /** How many recorded calls had this method (case-insensitive) and, when given, this HTTP status. */
   countCalls(method: string, status?: number): number
-  /** Forget recorded messages, edits, calls and counters. Chats, faults, updates and limits stay. */
+  /**
+   * Forget recorded messages, edits, answers, calls and counters. Chats, members, faults, updates, pushed
+   * callback queries and limits stay.
+   */
   clear(): void
   /** Forget the rate-limit history, so the next messages are within limits. */
   resetRateLimits(): void
@@ -209,6 +281,21 @@ export interface FakeBotApi {
     text: string
     from?: Partial<FakeUser>
   }): FakeUpdate | undefined
+  /**
+   * Queue a `callback_query` update: `from` pressed a button carrying `data` on the stored message
+   * `message.message_id` of `message.chat`. The update carries the message as the chat shows it now, with its
+   * keyboard. `data` need not be on one of the message's buttons: a modified client can send anything. The
+   * query can be answered once, within `callbackQueryTimeoutMs` of the push. `from` defaults to the chat's user
+   * in a private chat and to user 1 000 001 elsewhere. Returns the update, or `undefined` when filtered out by
+   * `allowed_updates` (it then cannot be answered).
+   */
+  pushCallbackQuery(press: {
+    message: { chat: number | FakeChat; message_id: number }
+    data: string
+    from?: Partial<FakeUser>
+  }): FakeCallbackQueryUpdate | undefined
+  /** Set a user's status in a chat for `getChatMember` (everyone is a `member` until set). */
+  setChatMember(chatId: number | string, userId: number, status: FakeChatMemberStatus): void
   /** Make matching requests fail; `method` is case-insensitive, `'*'` matches all. */
   fail(method: string, spec?: FakeFaultSpec): void
   /** Mark a group as upgraded: sending to `oldId` answers 400 with `parameters.migrate_to_chat_id`. */

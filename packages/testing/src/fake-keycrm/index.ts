@@ -1,5 +1,6 @@
 /**
- * A fake KeyCRM REST API server for tests: documented shapes, auth, rate limit and faults.
+ * A fake KeyCRM REST API server for tests: documented shapes, auth, rate limit, status changes with their
+ * webhooks, and faults.
  *
  * @module
  */
@@ -10,10 +11,7 @@ export {
   type FakeOrder,
   type FakeRecord,
 } from './data.ts'
-export {
-  createFakeKeycrmApi,
-  type FakeKeycrmApi,
-  type FakeKeycrmApiOptions,
-  type FakeKeycrmFault,
-  type FakeKeycrmRequest,
-} from './server.ts'
+export { createFakeKeycrmApi } from './server.ts'
+export type { FakeKeycrmWebhookBody } from './status-changes.ts'
+export type { FakeKeycrmApi, FakeKeycrmApiOptions, FakeKeycrmFault, FakeKeycrmRequest } from './types.ts'
+export type { FakeKeycrmWebhook } from './webhooks.ts'

@@ -1,138 +1,54 @@
 /**
  * A fake KeyCRM REST API on 127.0.0.1 for tests: the documented routes and shapes, Bearer auth (401), the
- * 60 requests/min limit (429 with `Retry-After`), pages (`limit` <= 50, `page`), includes, and faults
- * (connection reset, 5xx, slow replies, forced 429s).
+ * 60 requests/min limit (429 with `Retry-After`), pages (`limit` <= 50, `page`), includes, status changes by
+ * `PUT` with the webhook KeyCRM fires for them, and faults (connection reset, error statuses, slow replies,
+ * forced 429s), before or after a write is applied.
  *
  * @module
  */
 import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { defaultFakeKeycrmData, type FakeKeycrmData, type FakeOrder, type FakeRecord } from './data.ts'
-
-/** A fault the fake applies to matching requests. */
-export interface FakeKeycrmFault {
-  /**
-   * `down`: the connection is reset without a reply; `server_error`: a 5xx (`status`, default 500);
-   * `slow`: the normal reply after `delayMs`; `rate_limited`: a 429 with `Retry-After: retryAfterSeconds`.
-   */
-  kind: 'down' | 'server_error' | 'slow' | 'rate_limited'
-  /** Only requests whose path (after `/v1`) starts with this string or matches this pattern. Default all. */
-  path?: string | RegExp
-  /** How many requests it hits; default every one until {@link FakeKeycrmApi.clearFaults}. */
-  times?: number
-  /** HTTP status of `server_error`. Default 500. */
-  status?: number
-  /** Delay of `slow`, in ms. Default 5 000. */
-  delayMs?: number
-  /** `Retry-After` of `rate_limited`, in seconds; `null` sends none. Default 1. */
-  retryAfterSeconds?: number | null
-}
-
-/** One request the fake received. */
-export interface FakeKeycrmRequest {
-  method: string
-  /** The path after `/v1`, e.g. `/order/67526`. */
-  path: string
-  query: Record<string, string>
-  /** Whether the Bearer key was right. */
-  authorized: boolean
-  /** The status answered, or `null` for a reset connection. */
-  status: number | null
-  /** Epoch ms received. */
-  at: number
-}
-
-/** Options of {@link createFakeKeycrmApi}. */
-export interface FakeKeycrmApiOptions {
-  /** The API key the fake accepts. Default a random one. */
-  apiKey?: string
-  /** Requests per window per key; `false` turns the limit off. Default KeyCRM's 60 per 60 000 ms. */
-  rateLimit?: { limit: number; windowMs: number } | false
-  /** Replaces parts of {@link defaultFakeKeycrmData}. */
-  data?: Partial<FakeKeycrmData>
-}
-
-/** A running fake KeyCRM API. */
-export interface FakeKeycrmApi {
-  /** Base URL to give the client, ending in `/v1`. */
-  readonly url: string
-  readonly apiKey: string
-  /** The account's records; mutate them to change what the fake answers. */
-  readonly data: FakeKeycrmData
-  /** Every request received, in order. */
-  readonly requests: FakeKeycrmRequest[]
-  /** Adds a fault; faults are tried in the order added. */
-  fault(spec: FakeKeycrmFault): void
-  clearFaults(): void
-  /** Forgets the requests counted by the rate limit. */
-  resetRateLimit(): void
-  /** Closes the server and every open connection. */
-  close(): Promise<void>
-}
+import type { AddressInfo, Socket } from 'node:net'
+import {
+  defaultFakeKeycrmData,
+  type FakeKeycrmData,
+  type FakeLead,
+  type FakeOrder,
+  type FakeRecord,
+} from './data.ts'
+import { errorBody, HttpError } from './http-error.ts'
+import { KeycrmReads } from './reads.ts'
+import {
+  applyStatus,
+  columnsOf,
+  findTarget,
+  requestedStatus,
+  type StatusTarget,
+  statusesFor,
+} from './status-changes.ts'
+import type { FakeKeycrmApi, FakeKeycrmApiOptions, FakeKeycrmFault, FakeKeycrmRequest } from './types.ts'
+import { type FakeKeycrmWebhook, WebhookSender } from './webhooks.ts'
 
 interface ActiveFault {
   spec: FakeKeycrmFault
   remaining: number
 }
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: Record<string, unknown>,
-  ) {
-    super(String(body.message ?? status))
-  }
+/** A reply before it is written: what a route answers, or what a fault makes of it. */
+interface Reply {
+  status: number
+  body: unknown
+  headers?: Record<string, string>
 }
 
-const MAX_LIMIT = 50
-const DEFAULT_LIMIT = 15
+type Answer = (reply: Reply) => void
 
-const notFound = () => new HttpError(404, { message: 'Not found' })
-
-/** Splits `include=a,b.c` into a set of names (`a`, `b.c`). */
-function includesOf(query: Record<string, string>): Set<string> {
-  return new Set(
-    (query.include ?? '')
-      .split(',')
-      .map((name) => name.trim())
-      .filter(Boolean),
-  )
-}
-
-function paginate(
-  path: string,
-  items: readonly unknown[],
-  query: Record<string, string>,
-): Record<string, unknown> {
-  const limit = query.limit === undefined ? DEFAULT_LIMIT : Number(query.limit)
-  const page = query.page === undefined ? 1 : Number(query.page)
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-    throw new HttpError(422, {
-      message: `The limit must be between 1 and ${MAX_LIMIT}.`,
-      errors: { limit: [`The limit must be between 1 and ${MAX_LIMIT}.`] },
-    })
-  }
-  if (!Number.isInteger(page) || page < 1)
-    throw new HttpError(422, { message: 'The page must be at least 1.' })
-  const lastPage = Math.max(1, Math.ceil(items.length / limit))
-  const url = (n: number) => `https://openapi.keycrm.app/v1${path}?page=${n}`
-  return {
-    total: items.length,
-    current_page: page,
-    per_page: limit,
-    data: items.slice((page - 1) * limit, page * limit),
-    first_page_url: url(1),
-    last_page_url: url(lastPage),
-    next_page_url: page < lastPage ? url(page + 1) : null,
-  }
-}
-
-function idFilter(value: string | undefined): ((id: unknown) => boolean) | undefined {
-  if (value === undefined) return undefined
-  const ids = new Set(value.split(',').map((part) => part.trim()))
-  return (id) => ids.has(String(id))
-}
+const HOLDING_FAULTS = new Set<FakeKeycrmFault['kind']>([
+  'server_error',
+  'http_error',
+  'slow',
+  'rate_limited',
+])
 
 class FakeKeycrmServer implements FakeKeycrmApi {
   url = ''
@@ -142,22 +58,52 @@ class FakeKeycrmServer implements FakeKeycrmApi {
   private faults: ActiveFault[] = []
   private windowStarts: number[] = []
   private readonly rateLimit: { limit: number; windowMs: number } | false
+  private readonly reads: KeycrmReads
+  private readonly webhookSender: WebhookSender
+  private readonly now: () => number
   private readonly server: Server
-  private readonly sockets = new Set<import('node:net').Socket>()
+  private readonly sockets = new Set<Socket>()
 
   constructor(options: FakeKeycrmApiOptions) {
     this.apiKey = options.apiKey ?? `fake-keycrm-${randomBytes(12).toString('hex')}`
     this.data = { ...defaultFakeKeycrmData(), ...options.data }
     this.rateLimit = options.rateLimit ?? { limit: 60, windowMs: 60_000 }
+    this.reads = new KeycrmReads(this.data)
+    this.webhookSender = new WebhookSender(options.webhookUrl, options.webhookDelayMs ?? 0)
+    this.now = options.now ?? Date.now
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
-        if (!res.headersSent) this.reply(res, 500, { message: String(error) })
+        if (!res.headersSent) this.write(res, { status: 500, body: { message: String(error) } })
       })
     })
     this.server.on('connection', (socket) => {
       this.sockets.add(socket)
       socket.on('close', () => this.sockets.delete(socket))
     })
+  }
+
+  get writes(): readonly FakeKeycrmRequest[] {
+    return this.requests.filter((request) => request.method !== 'GET')
+  }
+
+  get webhookUrl(): string | undefined {
+    return this.webhookSender.url
+  }
+
+  set webhookUrl(url: string | undefined) {
+    this.webhookSender.url = url
+  }
+
+  get webhookDelayMs(): number {
+    return this.webhookSender.delayMs
+  }
+
+  set webhookDelayMs(ms: number) {
+    this.webhookSender.delayMs = ms
+  }
+
+  get webhooks(): readonly FakeKeycrmWebhook[] {
+    return this.webhookSender.fired
   }
 
   async listen(): Promise<void> {
@@ -167,6 +113,18 @@ class FakeKeycrmServer implements FakeKeycrmApi {
     })
     const { port } = this.server.address() as AddressInfo
     this.url = `http://127.0.0.1:${port}/v1`
+  }
+
+  flushWebhooks(): Promise<void> {
+    return this.webhookSender.flush()
+  }
+
+  changeOrderStatus(orderId: number, statusId: number): FakeRecord {
+    return this.changeInUi('order', orderId, statusId)
+  }
+
+  changeLeadStatus(cardId: number, statusId: number): FakeRecord {
+    return this.changeInUi('lead', cardId, statusId)
   }
 
   fault(spec: FakeKeycrmFault): void {
@@ -183,217 +141,193 @@ class FakeKeycrmServer implements FakeKeycrmApi {
 
   async close(): Promise<void> {
     for (const socket of this.sockets) socket.destroy()
-    await new Promise<void>((resolve) => this.server.close(() => resolve()))
+    await Promise.all([
+      new Promise<void>((resolve) => this.server.close(() => resolve())),
+      this.webhookSender.close(),
+    ])
   }
 
-  private takeFault(path: string, kinds: readonly FakeKeycrmFault['kind'][]): FakeKeycrmFault | undefined {
+  private changeInUi(target: StatusTarget, id: number, statusId: number): FakeRecord {
+    const record = findTarget(this.data, target, id)
+    const status = requestedStatus({ status_id: statusId }, statusesFor(this.data, target))!
+    this.applyAndFire(target, record, status)
+    return columnsOf(target, record)
+  }
+
+  private applyAndFire(target: StatusTarget, record: FakeOrder | FakeLead, status: FakeRecord): void {
+    const webhook = applyStatus(target, record, status, this.now())
+    if (webhook !== undefined) this.webhookSender.fire(webhook)
+  }
+
+  private takeFault(
+    request: FakeKeycrmRequest,
+    applies: (fault: FakeKeycrmFault) => boolean,
+  ): FakeKeycrmFault | undefined {
     for (const fault of this.faults) {
-      if (fault.remaining <= 0 || !kinds.includes(fault.spec.kind)) continue
-      const { path: match } = fault.spec
-      if (match !== undefined && (typeof match === 'string' ? !path.startsWith(match) : !match.test(path)))
-        continue
+      if (fault.remaining <= 0 || !applies(fault.spec) || !matches(fault.spec, request)) continue
       fault.remaining--
       return fault.spec
     }
     return undefined
   }
 
-  private reply(
-    res: ServerResponse,
-    status: number,
-    body: unknown,
-    headers: Record<string, string> = {},
-  ): void {
-    const text = JSON.stringify(body)
-    res.writeHead(status, { 'content-type': 'application/json', ...headers })
-    res.end(text)
+  private write(res: ServerResponse, reply: Reply): void {
+    res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers })
+    res.end(JSON.stringify(reply.body))
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const parsed = new URL(req.url ?? '/', 'http://fake')
-    const path = parsed.pathname.replace(/^\/v1(?=\/|$)/, '') || '/'
-    const query = Object.fromEntries(parsed.searchParams)
-    const authorized = req.headers.authorization === `Bearer ${this.apiKey}`
+    const method = req.method ?? 'GET'
+    const text = await readText(req)
     const record: FakeKeycrmRequest = {
-      method: req.method ?? 'GET',
-      path,
-      query,
-      authorized,
+      method,
+      path: parsed.pathname.replace(/^\/v1(?=\/|$)/, '') || '/',
+      query: Object.fromEntries(parsed.searchParams),
+      ...(method === 'GET' ? {} : { body: parseBody(text) }),
+      authorized: req.headers.authorization === `Bearer ${this.apiKey}`,
       status: null,
       at: Date.now(),
     }
     this.requests.push(record)
-    const answer = (status: number, body: unknown, headers?: Record<string, string>) => {
-      record.status = status
-      this.reply(res, status, body, headers)
+    const answer: Answer = (reply) => {
+      record.status = reply.status
+      this.write(res, reply)
     }
 
-    if (this.takeFault(path, ['down'])) {
+    if (this.takeFault(record, (fault) => fault.kind === 'down' && fault.applied !== true)) {
       req.socket.destroy()
       return
     }
-    if (!parsed.pathname.startsWith('/v1/')) return answer(404, { message: 'Not found' })
-    if (!authorized) return answer(401, { message: 'Unauthenticated.' })
+    if (!parsed.pathname.startsWith('/v1/')) return answer({ status: 404, body: { message: 'Not found' } })
+    if (!record.authorized) return answer({ status: 401, body: errorBody(401) })
+    const { refusal, headers } = this.countTowardLimit()
+    if (refusal !== undefined) return answer(refusal)
 
-    const limitHeaders: Record<string, string> = {}
-    if (this.rateLimit !== false) {
-      const { limit, windowMs } = this.rateLimit
-      const now = Date.now()
-      this.windowStarts = this.windowStarts.filter((start) => start > now - windowMs)
-      if (this.windowStarts.length >= limit) {
-        const retryAfter = Math.max(1, Math.ceil((this.windowStarts[0]! + windowMs - now) / 1000))
-        return answer(
-          429,
-          { message: 'Too Many Attempts.' },
-          {
-            'retry-after': String(retryAfter),
-            'x-ratelimit-limit': String(limit),
-            'x-ratelimit-remaining': '0',
-          },
-        )
+    const fault = this.takeFault(record, (spec) => HOLDING_FAULTS.has(spec.kind) || spec.applied === true)
+    const faultFirst = fault !== undefined && (fault.applied !== true || fault.kind === 'rate_limited')
+    if (faultFirst && !(await this.failBefore(fault, res, answer))) return
+    const reply = this.route(record)
+    if (fault !== undefined && !faultFirst && !(await this.failAfter(fault, req, res, answer))) return
+    answer(reply.status < 300 ? { ...reply, headers } : reply)
+  }
+
+  /** Count a request toward the per-key limit: a 429 to answer when over it, and the headers KeyCRM adds. */
+  private countTowardLimit(): { refusal?: Reply; headers: Record<string, string> } {
+    if (this.rateLimit === false) return { headers: {} }
+    const { limit, windowMs } = this.rateLimit
+    const now = Date.now()
+    this.windowStarts = this.windowStarts.filter((start) => start > now - windowMs)
+    if (this.windowStarts.length >= limit) {
+      const retryAfter = Math.max(1, Math.ceil((this.windowStarts[0]! + windowMs - now) / 1000))
+      const headers = {
+        'retry-after': String(retryAfter),
+        'x-ratelimit-limit': String(limit),
+        'x-ratelimit-remaining': '0',
       }
-      this.windowStarts.push(now)
-      limitHeaders['x-ratelimit-limit'] = String(limit)
-      limitHeaders['x-ratelimit-remaining'] = String(limit - this.windowStarts.length)
+      return { refusal: { status: 429, body: errorBody(429), headers }, headers }
     }
+    this.windowStarts.push(now)
+    const remaining = String(limit - this.windowStarts.length)
+    return { headers: { 'x-ratelimit-limit': String(limit), 'x-ratelimit-remaining': remaining } }
+  }
 
-    const fault = this.takeFault(path, ['server_error', 'slow', 'rate_limited'])
-    if (fault?.kind === 'rate_limited') {
-      const seconds = fault.retryAfterSeconds === undefined ? 1 : fault.retryAfterSeconds
-      return answer(
-        429,
-        { message: 'Too Many Attempts.' },
-        seconds === null ? {} : { 'retry-after': String(seconds) },
-      )
-    }
-    if (fault?.kind === 'server_error') return answer(fault.status ?? 500, { message: 'Server Error' })
-    if (fault?.kind === 'slow') {
-      const closed = new Promise<void>((resolve) => res.once('close', () => resolve()))
-      await Promise.race([new Promise((resolve) => setTimeout(resolve, fault.delayMs ?? 5_000)), closed])
-      if (res.destroyed || res.writableEnded) return
-    }
+  /** A fault that hits before the request is handled. Resolves whether handling goes on. */
+  private async failBefore(fault: FakeKeycrmFault, res: ServerResponse, answer: Answer): Promise<boolean> {
+    if (fault.kind === 'slow') return holdReply(fault, res)
+    answer(faultReply(fault))
+    return false
+  }
 
-    if (req.method !== 'GET')
-      return answer(405, { message: `The ${req.method} method is not supported by the fake.` })
+  /** A fault that hits once the request was handled (`applied`). Resolves whether the reply still goes out. */
+  private async failAfter(
+    fault: FakeKeycrmFault,
+    req: IncomingMessage,
+    res: ServerResponse,
+    answer: Answer,
+  ): Promise<boolean> {
+    if (fault.kind === 'slow') return holdReply(fault, res)
+    if (fault.kind === 'down') req.socket.destroy()
+    else answer(faultReply(fault))
+    return false
+  }
+
+  private route(request: FakeKeycrmRequest): Reply {
     try {
-      answer(200, this.route(path, query), limitHeaders)
+      if (request.method === 'GET')
+        return { status: 200, body: this.reads.route(request.path, request.query) }
+      if (request.method === 'PUT') return this.put(request.path, request.body)
+      return { status: 405, body: { message: `The ${request.method} method is not supported by the fake.` } }
     } catch (error) {
-      if (error instanceof HttpError) return answer(error.status, error.body)
+      if (error instanceof HttpError) return { status: error.status, body: error.body }
       throw error
     }
   }
 
-  private route(path: string, query: Record<string, string>): unknown {
-    const { data } = this
-    const segments = path.split('/').filter(Boolean)
-    const [first, second, third, fourth] = segments
-    if (first === 'order' && segments.length === 2) {
-      if (second === 'status') return paginate(path, data.orderStatuses, query)
-      if (second === 'source') return paginate(path, data.sources, query)
-      if (second === 'delivery-service') return paginate(path, data.deliveryServices, query)
-      return this.order(second!, query)
+  /** `PUT /order/{id}` and `PUT /pipelines/cards/{id}`: KeyCRM answers 202 (the order, or `{status: true}`). */
+  private put(path: string, body: unknown): Reply {
+    const target = writeTarget(path)
+    if (target === undefined) {
+      return { status: 405, body: { message: 'The PUT method is not supported for this route by the fake.' } }
     }
-    if (first === 'users' && segments.length === 1) {
-      const byId = idFilter(query['filter[id]'])
-      return paginate(path, byId ? data.users.filter((item) => byId(item.id)) : data.users, query)
+    const record = findTarget(this.data, target.kind, target.id)
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      // Laravel would read such a body as no input at all; the fake says so rather than change nothing quietly.
+      return { status: 400, body: { message: 'The fake expects a JSON object body.' } }
     }
-    if (first === 'pipelines') {
-      if (segments.length === 1) return paginate(path, data.pipelines, query)
-      if (second === 'cards' && third !== undefined && segments.length === 3)
-        return this.lead(third, path, query)
-      if (third === 'statuses' && segments.length === 3) {
-        const pipelineId = Number(second)
-        if (!data.pipelines.some((pipeline) => pipeline.id === pipelineId)) throw notFound()
-        return paginate(
-          path,
-          data.pipelineStatuses.filter((item) => item.pipeline_id === pipelineId),
-          query,
-        )
-      }
-    }
-    if (first === 'offers' && segments.length === 1) return this.offers(path, query)
-    void fourth
-    throw notFound()
+    const status = requestedStatus(body as Record<string, unknown>, statusesFor(this.data, target.kind))
+    if (status !== undefined) this.applyAndFire(target.kind, record, status)
+    if (target.kind === 'lead') return { status: 202, body: { status: true } }
+    return { status: 202, body: columnsOf(target.kind, record) }
   }
+}
 
-  private order(idText: string, query: Record<string, string>): Record<string, unknown> {
-    const found = this.data.orders.find((order) => String(order.id) === idText)
-    if (found === undefined) throw new HttpError(404, { message: 'Order not found' })
-    const includes = includesOf(query)
-    const { buyer, products, shipping, payments, ...columns } = structuredClone(found) as FakeOrder
-    const reply: Record<string, unknown> = { ...columns }
-    if (includes.has('buyer')) reply.buyer = buyer ?? null
-    if (includes.has('products') || includes.has('products.offer')) {
-      reply.products = (products ?? []).map((line) => {
-        const { offer_id: offerId, ...rest } = line
-        if (!includes.has('products.offer')) return rest
-        return { ...rest, offer: this.data.offers.find((offer) => offer.id === offerId) ?? null }
-      })
+function matches(fault: FakeKeycrmFault, request: FakeKeycrmRequest): boolean {
+  if (fault.method !== undefined && fault.method.toUpperCase() !== request.method) return false
+  const { path } = fault
+  if (path === undefined) return true
+  return typeof path === 'string' ? request.path.startsWith(path) : path.test(request.path)
+}
+
+function faultReply(fault: FakeKeycrmFault): Reply {
+  if (fault.kind === 'rate_limited') {
+    const seconds = fault.retryAfterSeconds === undefined ? 1 : fault.retryAfterSeconds
+    return {
+      status: 429,
+      body: errorBody(429),
+      headers: seconds === null ? {} : { 'retry-after': String(seconds) },
     }
-    if (includes.has('manager')) reply.manager = this.userById(found.manager_id)
-    if (includes.has('status'))
-      reply.status = this.data.orderStatuses.find((item) => item.id === found.status_id) ?? null
-    if (includes.has('payments')) reply.payments = payments ?? []
-    if (includes.has('shipping') || includes.has('shipping.deliveryService')) {
-      if (shipping === null || shipping === undefined) reply.shipping = null
-      else {
-        reply.shipping = { ...shipping }
-        if (includes.has('shipping.deliveryService')) {
-          ;(reply.shipping as Record<string, unknown>).deliveryService =
-            this.data.deliveryServices.find((service) => service.id === shipping.delivery_service_id) ?? null
-        }
-      }
-    }
-    return reply
   }
+  const status = fault.status ?? 500
+  return { status, body: fault.body ?? errorBody(status) }
+}
 
-  private lead(idText: string, path: string, query: Record<string, string>): Record<string, unknown> {
-    const found = this.data.leads.find((lead) => String(lead.id) === idText)
-    if (found === undefined) throw new HttpError(404, { message: 'Card not found' })
-    const includes = includesOf(query)
-    const { contact, products, ...columns } = structuredClone(found) as FakeRecord & {
-      contact?: Record<string, unknown> | null
-      products?: unknown[]
-    }
-    const card: Record<string, unknown> = { ...columns }
-    if (includes.has('contact') || includes.has('contact.client')) {
-      if (contact === null || contact === undefined || includes.has('contact.client'))
-        card.contact = contact ?? null
-      else {
-        const { client: _client, ...withoutClient } = contact
-        card.contact = withoutClient
-      }
-    }
-    if (includes.has('products')) card.products = products ?? []
-    if (includes.has('manager')) card.manager = this.userById(found.manager_id)
-    if (includes.has('status'))
-      card.status = this.data.pipelineStatuses.find((item) => item.id === found.status_id) ?? null
-    // KeyCRM's OpenAPI text documents this reply as a page holding the card.
-    return paginate(path, [card], { limit: '15', page: '1' })
-  }
+/** Wait out a `slow` fault; resolves `false` when the client gave up meanwhile. */
+async function holdReply(fault: FakeKeycrmFault, res: ServerResponse): Promise<boolean> {
+  const closed = new Promise<void>((resolve) => res.once('close', () => resolve()))
+  await Promise.race([new Promise((resolve) => setTimeout(resolve, fault.delayMs ?? 5_000)), closed])
+  return !res.destroyed && !res.writableEnded
+}
 
-  private offers(path: string, query: Record<string, string>): Record<string, unknown> {
-    let offers: FakeRecord[] = this.data.offers
-    const bySku = query['filter[sku]']
-    if (bySku !== undefined) {
-      const skus = new Set(bySku.split(',').map((sku) => sku.trim()))
-      offers = offers.filter((offer) => skus.has(String(offer.sku)))
-    }
-    const byId = idFilter(query['filter[id]'])
-    if (byId) offers = offers.filter((offer) => byId(offer.id))
-    const byProduct = idFilter(query['filter[product_id]'])
-    if (byProduct) offers = offers.filter((offer) => byProduct(offer.product_id))
-    const withProduct = includesOf(query).has('product')
-    const items = offers.map((offer) =>
-      withProduct
-        ? { ...offer, product: this.data.products.find((item) => item.id === offer.product_id) ?? null }
-        : { ...offer },
-    )
-    return paginate(path, items, query)
-  }
+function writeTarget(path: string): { kind: StatusTarget; id: string } | undefined {
+  const order = /^\/order\/(\d+)$/.exec(path)
+  if (order !== null) return { kind: 'order', id: order[1]! }
+  const card = /^\/pipelines\/cards\/(\d+)$/.exec(path)
+  if (card !== null) return { kind: 'lead', id: card[1]! }
+  return undefined
+}
 
-  private userById(id: unknown): FakeRecord | null {
-    return this.data.users.find((user) => user.id === id) ?? null
+async function readText(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const chunk of req) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+function parseBody(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
   }
 }
 
@@ -402,9 +336,9 @@ class FakeKeycrmServer implements FakeKeycrmApi {
  *
  * @example
  * ```ts
- * const keycrm = await createFakeKeycrmApi()
+ * const keycrm = await createFakeKeycrmApi({ webhookUrl: `${receiver}/keycrm/secret` })
  * const client = createKeycrmClient({ apiKey: keycrm.apiKey, baseUrl: keycrm.url })
- * keycrm.fault({ kind: 'slow', path: '/order/', delayMs: 5000 })
+ * keycrm.fault({ kind: 'slow', method: 'PUT', path: '/order/', delayMs: 5000, applied: true })
  * ```
  */
 export async function createFakeKeycrmApi(options: FakeKeycrmApiOptions = {}): Promise<FakeKeycrmApi> {

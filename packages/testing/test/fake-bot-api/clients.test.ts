@@ -2,11 +2,7 @@ import { Bot, GrammyError } from 'grammy'
 import { Telegraf } from 'telegraf'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createFakeBotApi, type FakeBotApi } from '../../src/fake-bot-api/index.ts'
-import { CONFLICT_OTHER_POLL, waitFor } from './helpers.ts'
-
-// Both frameworks confirm the offset on stop with the offset they just polled with; a low repeat window keeps
-// Telegram's 3 s "repeated offset" poll from slowing every test down.
-const fastStop = { repeatedOffsetPollMs: 50, conflictPacingMs: 50 }
+import { CONFLICT_OTHER_POLL, FAST_STOP, waitFor } from './helpers.ts'
 
 describe('real grammY against the fake', () => {
   let fake: FakeBotApi
@@ -35,7 +31,7 @@ describe('real grammY against the fake', () => {
   })
 
   it('receives a pushed update through bot.start(), replies, and stops cleanly', async () => {
-    fake = await createFakeBotApi({ ...fastStop, limits: { enabled: false } })
+    fake = await createFakeBotApi({ ...FAST_STOP, limits: { enabled: false } })
     const bot = new Bot(fake.token, { client: { apiRoot: fake.url } })
     const seen: string[] = []
     bot.command('start', async (ctx) => {
@@ -60,7 +56,7 @@ describe('real grammY against the fake', () => {
   })
 
   it('a second grammY poller wins: the first start() rejects with 409 and gives up', async () => {
-    fake = await createFakeBotApi({ ...fastStop, limits: { enabled: false } })
+    fake = await createFakeBotApi({ ...FAST_STOP, limits: { enabled: false } })
     const first = new Bot(fake.token, { client: { apiRoot: fake.url } })
     const second = new Bot(fake.token, { client: { apiRoot: fake.url } })
     first.on('message', () => {})
@@ -88,7 +84,7 @@ describe('real Telegraf against the fake', () => {
   afterEach(() => fake?.close())
 
   it('sends messages and receives a pushed update through launch(), then stops', async () => {
-    fake = await createFakeBotApi({ ...fastStop, limits: { enabled: false } })
+    fake = await createFakeBotApi({ ...FAST_STOP, limits: { enabled: false } })
     const bot = new Telegraf(fake.token, { telegram: { apiRoot: fake.url } })
     const sent = await bot.telegram.sendMessage(-100500, '<i>hi</i>', { parse_mode: 'HTML' })
     expect(sent).toMatchObject({ text: 'hi', chat: { id: -100500 } })

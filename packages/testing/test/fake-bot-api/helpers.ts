@@ -52,6 +52,12 @@ export async function waitFor(condition: () => boolean, timeoutMs = 3000, what =
   }
 }
 
+/**
+ * Both frameworks confirm the offset on stop with the offset they just polled with; a low repeat window keeps
+ * Telegram's 3 s "repeated offset" poll from slowing every test down.
+ */
+export const FAST_STOP = { repeatedOffsetPollMs: 50, conflictPacingMs: 50 }
+
 /** Telegram's 409 descriptions, written out independently of the fake's own constants. */
 export const CONFLICT_OTHER_POLL =
   'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running'

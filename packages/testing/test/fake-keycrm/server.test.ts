@@ -1,19 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { createFakeKeycrmApi, type FakeKeycrmApi } from '../../src/fake-keycrm/index.ts'
+import { harness } from './helpers.ts'
 
-let fakes: FakeKeycrmApi[] = []
-afterEach(async () => {
-  for (const fake of fakes) await fake.close()
-  fakes = []
-})
-
-async function start(options: Parameters<typeof createFakeKeycrmApi>[0] = {}) {
-  const fake = await createFakeKeycrmApi(options)
-  fakes.push(fake)
-  const get = (path: string, key = fake.apiKey) =>
-    fetch(`${fake.url}${path}`, { headers: { Authorization: `Bearer ${key}`, Accept: 'application/json' } })
-  return { fake, get }
-}
+const fakes = harness()
+afterEach(() => fakes.closeAll())
+const start = fakes.fake
 
 describe('fake KeyCRM API', () => {
   it('answers 401 without the right Bearer key', async () => {

@@ -6,6 +6,7 @@
  */
 export { type AuditedAction, listActions, recordAction } from './audit.ts'
 export { cardStatusOf, createActionCardDecorator } from './card-buttons.ts'
+export { createFetchActionBotApi } from './fetch-bot-api.ts'
 export {
   type ActionCard,
   type ActionKeyboardOptions,

@@ -24,7 +24,7 @@ export interface FetchTransportOptions {
 
 interface BotApiReply {
   ok?: boolean
-  result?: { message_id?: number }
+  result?: unknown
   error_code?: number
   description?: string
   parameters?: TelegramResponseParameters
@@ -44,33 +44,61 @@ interface BotApiReply {
  * ```
  */
 export function createFetchTransport(options: FetchTransportOptions): TelegramTransport {
+  const call = createBotApiCaller(options, 'createFetchTransport')
+  const sent = (reply: BotApiResult): TelegramSuccess | TelegramFailure => {
+    if (!reply.ok) return reply
+    const messageId = (reply.result as { message_id?: unknown } | null)?.message_id
+    return typeof messageId === 'number'
+      ? { ok: true, messageId }
+      : classifyTelegramFailure(502, 'the reply carries no message_id')
+  }
+  return {
+    sendMessage: async (target, message) => sent(await call('sendMessage', sendMessageBody(target, message))),
+    editMessageText: async (target, messageId, message) =>
+      sent(
+        await call('editMessageText', {
+          chat_id: target.chatId,
+          message_id: messageId,
+          text: message.text,
+          ...editMessageOptions(message),
+        }),
+      ),
+  }
+}
+
+/** A Bot API call's outcome: its `result`, or the failure classified. */
+export type BotApiResult = { ok: true; result: unknown } | TelegramFailure
+
+/** Calls a Bot API method with a JSON body; never throws (see {@link createBotApiCaller}). */
+export type BotApiCaller = (method: string, body: Record<string, unknown>) => Promise<BotApiResult>
+
+/**
+ * A caller of any Bot API method over `fetch`: `POST {apiRoot}/bot{token}/{method}` with a JSON body, the
+ * reply's `result` on success, every failure classified by {@link classifyTelegramFailure} (a timeout is
+ * `timeout`, a `fetch` rejection `network`), and the token never in a description.
+ *
+ * @param who Named in the error for a missing token.
+ */
+export function createBotApiCaller(options: FetchTransportOptions, who = 'createBotApiCaller'): BotApiCaller {
   const { token } = options
-  if (typeof token !== 'string' || token.trim() === '')
-    throw new TypeError('createFetchTransport: token is required')
+  if (typeof token !== 'string' || token.trim() === '') throw new TypeError(`${who}: token is required`)
   const apiRoot = (options.apiRoot ?? 'https://api.telegram.org').replace(/\/+$/, '')
   const fetchImpl = options.fetch ?? globalThis.fetch
   const timeoutMs = options.timeoutMs ?? 15_000
-  const methodUrl = (method: string) => `${apiRoot}/bot${token}/${method}`
-  const urls = { sendMessage: methodUrl('sendMessage'), editMessageText: methodUrl('editMessageText') }
   const redact = (text: string) => redactSecret(text, token)
 
-  async function call(
-    url: string,
-    body: Record<string, unknown>,
-  ): Promise<TelegramSuccess | TelegramFailure> {
+  return async (method, body) => {
     const controller = new AbortController()
     const timer = setTimeout(() => controller.abort(), timeoutMs)
     try {
-      const response = await fetchImpl(url, {
+      const response = await fetchImpl(`${apiRoot}/bot${token}/${method}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
         signal: controller.signal,
       })
       const reply = await readReply(response)
-      if (reply?.ok === true && typeof reply.result?.message_id === 'number') {
-        return { ok: true, messageId: reply.result.message_id }
-      }
+      if (reply?.ok === true) return { ok: true, result: reply.result }
       const errorCode = reply?.error_code ?? (response.ok ? 502 : response.status)
       const description =
         reply?.description ?? `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`
@@ -83,17 +111,6 @@ export function createFetchTransport(options: FetchTransportOptions): TelegramTr
     } finally {
       clearTimeout(timer)
     }
-  }
-
-  return {
-    sendMessage: (target, message) => call(urls.sendMessage, sendMessageBody(target, message)),
-    editMessageText: (target, messageId, message) =>
-      call(urls.editMessageText, {
-        chat_id: target.chatId,
-        message_id: messageId,
-        text: message.text,
-        ...editMessageOptions(message),
-      }),
   }
 }
 

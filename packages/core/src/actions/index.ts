@@ -33,6 +33,7 @@ export {
   type Transition,
   transitionsFrom,
 } from './rules.ts'
+export { createKeygramActions, type KeygramActions, type KeygramActionsOptions } from './setup.ts'
 export { type ActionStrings, actionStrings } from './strings.ts'
 export type { ActionBotApi, ChatMemberStatus } from './telegram.ts'
 export {
@@ -41,6 +42,7 @@ export {
   type ActionStep,
   type ActionTokens,
   createActionTokens,
+  isActionTokenShape,
   isTokenChatId,
   type TokenRefusal,
 } from './token.ts'

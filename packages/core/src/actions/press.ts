@@ -119,6 +119,8 @@ export function createActionHandler(options: ActionHandlerOptions): ActionHandle
   const decorate = createActionCardDecorator(keyboards, clock)
   const confirmations = new Map<string, ReturnType<typeof setTimeout>>()
   const recordTtlMs = options.recordTtlMs ?? 8 * 24 * 60 * 60 * 1000
+  // Tells this handler's pending presses from those of a process that died mid-press.
+  const owner = crypto.randomUUID()
 
   function report(
     press: Press,
@@ -253,13 +255,19 @@ export function createActionHandler(options: ActionHandlerOptions): ActionHandle
     }
   }
 
-  /** Claims the press's action record: `new`, `retry` (an earlier try failed or died), `busy` or `done`. */
+  /**
+   * Claims the press's action record: `new`, `retry` (an earlier try failed, or died with its process),
+   * `busy` or `done`. Only one process polls a bot at a time (the polling lease), so a press another
+   * handler left pending was interrupted: this one takes it over, and reading KeyCRM's status first keeps
+   * a change that did reach KeyCRM from being sent twice.
+   */
   async function claimAction(key: string, now: number): Promise<'new' | 'retry' | 'busy' | 'done'> {
-    const pending = { state: 'pending', at: now }
+    const pending = { state: 'pending', at: now, owner }
     if (await store.kv.setIfAbsent(key, pending, { ttlMs: recordTtlMs })) return 'new'
-    const existing = await store.kv.get<{ state: string; at: number }>(key)
+    const existing = await store.kv.get<{ state: string; at: number; owner?: string }>(key)
     if (existing?.state === 'done' || existing?.state === 'applied') return 'done'
-    if (existing?.state === 'pending' && now - existing.at < ACTION_PENDING_MS) return 'busy'
+    if (existing?.state === 'pending' && existing.owner === owner && now - existing.at < ACTION_PENDING_MS)
+      return 'busy'
     const cas = store.kv.compareAndSet?.bind(store.kv)
     if (cas === undefined) {
       await store.kv.set(key, pending, { ttlMs: recordTtlMs })

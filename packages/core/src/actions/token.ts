@@ -136,6 +136,11 @@ function decodeBody(body: Uint8Array): ActionClaims | null {
   }
 }
 
+/** Whether `data` has the shape of an action token (the callback data of a Keygram action button). */
+export function isActionTokenShape(data: string): boolean {
+  return data.length === ACTION_TOKEN_LENGTH && /^[A-Za-z0-9_-]+$/.test(data)
+}
+
 /** Whether a chat id can be bound into a token: a numeric id (a `@username` cannot). */
 export function isTokenChatId(chatId: string): boolean {
   return /^-?\d{1,19}$/.test(chatId) && BigInt(chatId) >= -(2n ** 63n) && BigInt(chatId) < 2n ** 63n

@@ -4,6 +4,8 @@
  *
  * @module
  */
+
+export { type ActionsAdapterHarness, testActionsAdapter } from './actions-suite.ts'
 export { type CommandsAdapter, testCommandsAdapter } from './commands-suite.ts'
 export { testPollingAdapter } from './suite.ts'
 export { type TransportFactory, testTransportEdits } from './transport-edit-suite.ts'

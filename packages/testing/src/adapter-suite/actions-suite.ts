@@ -58,12 +58,11 @@ export function testActionsAdapter<B>(name: string, harness: ActionsAdapterHarne
         const statuses = await createKeycrmDictionaries(client).statusDictionary()
         const format = { locale: 'en' as const, statuses }
         const renderer = createJobRenderer({ format })
-        let bot: B | undefined
         const lazy = {
           handle: (query: Parameters<ActionHandler['handle']>[0]) => actions.handler.handle(query),
           stop() {},
         }
-        bot = harness.createBot(fake.url, fake.token, lazy, (data) => own.push(data))
+        const bot = harness.createBot(fake.url, fake.token, lazy, (data) => own.push(data))
         const transport = harness.createTransport(bot)
         const actions = await createKeygramActions({
           secret: 'adapter-actions-secret-0123456789',
@@ -91,11 +90,11 @@ export function testActionsAdapter<B>(name: string, harness: ActionsAdapterHarne
         await notifier.accept(parseWebhook({ event: 'order.change_order_status', context }))
         expect(await worker.runOnce()).toBe(1)
         const card = fake.sent.at(-1)!
-        const keyboard = (
-          fake.message(GROUP, card.message_id)?.reply_markup as {
-            inline_keyboard: { text: string; callback_data?: string }[][]
-          }
-        ).inline_keyboard
+        type Button = { text: string; callback_data?: string }
+        const markup = fake.message(GROUP, card.message_id)?.reply_markup as
+          | { inline_keyboard: Button[][] }
+          | undefined
+        const keyboard = markup?.inline_keyboard ?? []
         const token = keyboard.flat().find((button) => button.text === 'Completed')?.callback_data
         expect(token).toBeDefined()
 

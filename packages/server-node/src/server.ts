@@ -13,6 +13,7 @@ import { createKeycrmServices } from './keycrm.ts'
 import { configSecrets, createLogger } from './logging/index.ts'
 import { createKeygramMetrics, type KeygramMetrics } from './metrics/index.ts'
 import { openStore } from './open-store.ts'
+import { createServerActions } from './server/actions-setup.ts'
 import { startBotRole } from './server/bot-role.ts'
 import type { PartStop, RoleContext } from './server/context.ts'
 import {
@@ -144,12 +145,24 @@ export function createKeygramServer(
     // One client for everything that calls KeyCRM, so they share its 60 requests a minute.
     const keycrm = createKeycrmServices(config)
     const { notifier, statuses } = await createServerNotifier(config, opened, keycrm, logger)
+    const actions = await createServerActions({
+      config,
+      store: opened,
+      keycrm,
+      statuses,
+      transport: options.transport,
+      logger,
+      metrics,
+      redact,
+    })
+    if (actions !== null) partStops.push(async () => actions.handler.stop())
     const context: RoleContext = {
       config,
       store: opened,
       notifier,
       statuses,
       keycrm,
+      actions,
       logger,
       metrics,
       redact,

@@ -7,6 +7,7 @@
  * @module
  */
 import type {
+  ActionHandler,
   FormatOptions,
   KeycrmClient,
   KeygramStore,
@@ -42,6 +43,8 @@ export interface StartBotOptions {
   lastDeliveryAt?: () => number | null
   /** KeyCRM's API, for `/order <id>`. */
   keycrm?: Pick<KeycrmClient, 'order'>
+  /** Answers presses of action buttons (two-way actions), when configured. */
+  actions?: ActionHandler
 }
 
 interface AdapterPollingOptions {
@@ -54,6 +57,7 @@ interface AdapterPollingOptions {
 interface FrameworkAdapter {
   startPolling(bot: never, options: AdapterPollingOptions): BotPoller
   keygramCommands?(options: Record<string, unknown>): unknown
+  keygramActions?(handler: ActionHandler): unknown
   registerKeygramCommands?(api: never, locale?: string): Promise<unknown>
 }
 
@@ -89,6 +93,8 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     const { Telegraf } = await import('telegraf')
     const bot = new Telegraf(options.token, { telegram: { apiRoot: options.apiRoot } })
     bot.catch((error) => options.onError('a Telegraf handler failed', error))
+    if (options.actions !== undefined && adapter.keygramActions)
+      bot.use(adapter.keygramActions(options.actions) as never)
     if (adapter.keygramCommands) bot.use(adapter.keygramCommands(commandOptions) as never)
     poller = adapter.startPolling(bot as never, pollingOptions(options))
     registerCommands(adapter, bot.telegram, options)
@@ -96,6 +102,8 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     const { Bot } = await import('grammy')
     const bot = new Bot(options.token, { client: { apiRoot: options.apiRoot } })
     bot.catch((error) => options.onError('a grammY handler failed', error.error))
+    if (options.actions !== undefined && adapter.keygramActions)
+      bot.use(adapter.keygramActions(options.actions) as never)
     if (adapter.keygramCommands) bot.use(adapter.keygramCommands(commandOptions) as never)
     poller = adapter.startPolling(bot as never, pollingOptions(options))
     registerCommands(adapter, bot.api, options)

@@ -5,9 +5,12 @@
  * @module
  */
 import {
+  ActionConfigError,
+  type ActionRule,
   createDigestScheduler,
   DigestConfigError,
   RouteConfigError,
+  resolveActionRules,
   type StatusDictionary,
   type StockRule,
   StockRuleError,
@@ -26,7 +29,10 @@ function reportCoreProblems(
   addIssue: (info: { message: string; path?: [v.IssuePathItem, ...v.IssuePathItem[]] }) => void,
 ): void {
   const problems =
-    error instanceof RouteConfigError || error instanceof StockRuleError || error instanceof DigestConfigError
+    error instanceof RouteConfigError ||
+    error instanceof StockRuleError ||
+    error instanceof DigestConfigError ||
+    error instanceof ActionConfigError
       ? error.problems
       : null
   if (problems === null) {
@@ -69,6 +75,36 @@ function selfNamedStatuses(rules: unknown): StatusDictionary {
     return Array.isArray(list) ? list.filter((name): name is string => typeof name === 'string') : []
   })
   return { order: Object.fromEntries(names.map((name, index) => [index + 1, { name }])) }
+}
+
+/**
+ * Two-way action rules, checked by core and kept as written: status names are resolved with KeyCRM's status
+ * list when the server starts, so here each name is checked against a list made of the names themselves.
+ */
+export const actions = v.pipe(
+  v.unknown(),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    try {
+      resolveActionRules(dataset.value, selfNamedActionStatuses(dataset.value))
+      return dataset.value as ActionRule[]
+    } catch (error) {
+      reportCoreProblems(error, addIssue)
+      return NEVER
+    }
+  }),
+)
+
+function selfNamedActionStatuses(rules: unknown): StatusDictionary {
+  const names = (Array.isArray(rules) ? rules : []).flatMap((rule: unknown) => {
+    const { from, to } = (rule ?? {}) as { from?: { statusNames?: unknown }; to?: unknown }
+    const listed = [
+      ...(Array.isArray(from?.statusNames) ? from.statusNames : []),
+      ...(Array.isArray(to) ? to : []),
+    ]
+    return listed.filter((name): name is string => typeof name === 'string')
+  })
+  const dictionary = Object.fromEntries(names.map((name, index) => [index + 1, { name }]))
+  return { order: dictionary, lead: dictionary }
 }
 
 /** Stock alert rules, checked by core and kept as written (the server validates them again when it starts). */

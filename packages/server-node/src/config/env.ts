@@ -197,6 +197,13 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
     secret: false,
   },
   {
+    name: 'KEYGRAM_ACTIONS_SECRET',
+    field: 'actionsSecret',
+    description: 'Signs the action buttons on cards; changing it makes the buttons stale',
+    default: '(derived from KEYGRAM_WEBHOOK_SECRET)',
+    secret: true,
+  },
+  {
     name: 'KEYGRAM_URL',
     field: 'url',
     description: 'Base URL of the running webhook server, for send-test',

@@ -110,6 +110,10 @@ function toKeygramConfig(fields: ConfigFields, context: ResolveConfigContext): K
       maxBodyBytes: fields.maxStockBodyBytes,
     },
     cards: { enabled: fields.cards, editWindowMs: fields.cardEditWindowDays * 86_400_000 },
+    actions: {
+      rules: fields.actions ?? [],
+      secret: fields.actionsSecret ?? fields.webhookSecret ?? DEMO_WEBHOOK_SECRET,
+    },
     conflictGraceMs: fields.conflictGraceSeconds * 1000,
     botStartGraceMs: fields.botStartGraceSeconds * 1000,
     url: fields.url ?? `http://127.0.0.1:${fields.webhookPort === 0 ? 9000 : fields.webhookPort}`,

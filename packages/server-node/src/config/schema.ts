@@ -11,7 +11,7 @@ import {
   KEYCRM_API_URL,
 } from '@keygram/core'
 import * as v from 'valibot'
-import { digests, routes, stockRules, unknownPathItem } from './core-rules.ts'
+import { actions, digests, routes, stockRules, unknownPathItem } from './core-rules.ts'
 import {
   admins,
   botFrameworkSchema,
@@ -78,6 +78,8 @@ const fieldEntries = {
   logFormat: v.optional(logFormatSchema),
   logLevel: v.optional(logLevelSchema, 'info'),
   digests: v.optional(digests),
+  actions: v.optional(actions),
+  actionsSecret: v.optional(webhookSecret),
 } satisfies Record<ConfigField, v.GenericSchema>
 
 /** A field of the validated input: a config file field, or a variable without one. */
@@ -155,6 +157,12 @@ export function configSchema(fileLabel: string) {
         ? [{ path: ['stockLow'], message: `needs KEYGRAM_CHAT_ID, ${STOCK_CHATS(fileLabel)}` }]
         : [],
     ),
+    // Buttons change orders through KeyCRM's API.
+    ruleBetweenFields(['actions'], (config) =>
+      (config.actions ?? []).length > 0 && config.keycrmApiKey === undefined
+        ? [{ path: ['actions'], message: ACTIONS_NEED_API }]
+        : [],
+    ),
     // A key that is set but malformed is reported on its own.
     ruleBetweenFields(['routes'], (config) =>
       config.keycrmApiKey !== undefined
@@ -170,6 +178,7 @@ export function configSchema(fileLabel: string) {
 
 const SECRET_REQUIRED =
   'is required when TELEGRAM_BOT_TOKEN is set (the webhook URL is /webhooks/keycrm/<secret>); generate one with: openssl rand -hex 24'
+const ACTIONS_NEED_API = "change orders through KeyCRM's API: set KEYCRM_API_KEY (Settings -> API in KeyCRM)"
 const OWN_PORTS = 'the webhook and bot servers each need their own port'
 const STATUS_NAMES = "status names need KeyCRM's status list; set KEYCRM_API_KEY or use statusIds"
 const STOCK_CHATS = (fileLabel: string) =>

@@ -36,6 +36,7 @@ export const ENV_NAMES = {
   botStartGraceSeconds: 'KEYGRAM_BOT_START_GRACE_SECONDS',
   cards: 'KEYGRAM_CARDS',
   cardEditWindowDays: 'KEYGRAM_CARD_EDIT_WINDOW_DAYS',
+  actionsSecret: 'KEYGRAM_ACTIONS_SECRET',
   url: 'KEYGRAM_URL',
   logFormat: 'LOG_FORMAT',
   logLevel: 'LOG_LEVEL',

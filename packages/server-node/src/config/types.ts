@@ -5,6 +5,7 @@
  * @module
  */
 import type {
+  ActionRule,
   DeliveryLimits,
   DigestSchedule,
   FormatLocale,
@@ -107,6 +108,16 @@ export interface KeygramUserConfig {
   cards?: boolean
   /** Days a card's message is edited after it was sent (`KEYGRAM_CARD_EDIT_WINDOW_DAYS`), 1-365, default 7. */
   cardEditWindowDays?: number
+  /**
+   * Two-way actions: buttons on live cards that change an order's or lead's status in KeyCRM (needs
+   * `KEYCRM_API_KEY`). Off unless given; see the actions guide for a starter configuration.
+   */
+  actions?: ActionRule[]
+  /**
+   * Signs the action buttons (`KEYGRAM_ACTIONS_SECRET`); default: derived from the webhook secret, so
+   * changing that one makes the buttons stale (a press refreshes them).
+   */
+  actionsSecret?: string
   /** Base URL of the running webhook server for `send-test` (`KEYGRAM_URL`). */
   url?: string
   /** Log format (`LOG_FORMAT`), default pretty in a terminal, JSON otherwise. */
@@ -150,6 +161,8 @@ export interface KeygramConfig {
    * in demo mode without one, meaning the demo chat) and the stock webhook's body limit.
    */
   stock: { rules: StockRule[]; low: number | null; maxBodyBytes: number }
+  /** Two-way actions: the rules (none: off) and the secret the buttons are signed with. */
+  actions: { rules: ActionRule[]; secret: string }
   /** Live cards: on or off, and how long a card's message is edited after it was sent, in ms. */
   cards: { enabled: boolean; editWindowMs: number }
   conflictGraceMs: number

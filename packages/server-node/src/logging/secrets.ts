@@ -7,7 +7,7 @@ import type { KeygramConfig } from '../config/types.ts'
 
 /** Every secret value in `config` (bot token, webhook secret, KeyCRM API key, store password). */
 export function configSecrets(config: KeygramConfig): string[] {
-  const secrets = [config.webhookSecret]
+  const secrets = [config.webhookSecret, config.actions.secret]
   if (config.botToken !== null) secrets.push(config.botToken)
   if (config.keycrm.apiKey !== null) secrets.push(config.keycrm.apiKey)
   if (config.store.kind === 'redis' || config.store.kind === 'postgres') {

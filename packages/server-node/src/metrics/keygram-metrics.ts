@@ -21,6 +21,8 @@ export interface KeygramMetrics {
   /** Dead-lettered notifications by reason. */
   readonly notificationsDead: Counter
   readonly telegram429: Counter
+  /** Presses of action buttons by outcome (`applied`, `forbidden`, `conflict`, `failed`...). */
+  readonly actions: Counter
   /** Live card outcomes by action (`sent`, `edited`, `unchanged`, `replaced`, `merged`, `skipped`). */
   readonly cardUpdates: Counter
   readonly deliveryLatency: Histogram
@@ -77,6 +79,7 @@ export function createKeygramMetrics(): KeygramMetrics {
     'keygram_telegram_429_total',
     'Telegram 429 Too Many Requests answers.',
   )
+  const actions = registry.counter('keygram_actions_total', 'Presses of action buttons on cards, by outcome.')
   const cardUpdates = registry.counter(
     'keygram_card_updates_total',
     'Live order cards: what each change did to its card, by action.',
@@ -97,6 +100,7 @@ export function createKeygramMetrics(): KeygramMetrics {
     notificationsDead,
     telegram429,
     cardUpdates,
+    actions,
     deliveryLatency,
     onDeliveryEvent(event) {
       switch (event.type) {

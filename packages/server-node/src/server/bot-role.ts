@@ -57,6 +57,7 @@ async function startPoller(context: RoleContext): Promise<BotPoller | null> {
     onError: (message, error) => logger.warn(`${message}: ${context.redact(errorText(error))}`),
     lastDeliveryAt: () => context.lastDeliveryAt(),
     ...(context.keycrm === null ? {} : { keycrm: context.keycrm.client }),
+    ...(context.actions === null ? {} : { actions: context.actions.handler }),
   })
   context.onStop(() => poller.stop())
   return poller

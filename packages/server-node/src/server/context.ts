@@ -4,7 +4,13 @@
  *
  * @module
  */
-import type { KeygramStore, Notifier, StatusDictionary, TelegramTransport } from '@keygram/core'
+import type {
+  KeygramActions,
+  KeygramStore,
+  Notifier,
+  StatusDictionary,
+  TelegramTransport,
+} from '@keygram/core'
 import type { ConsolaInstance } from 'consola'
 import type { H3 } from 'h3'
 import type { KeygramConfig } from '../config/index.ts'
@@ -24,6 +30,8 @@ export interface RoleContext {
   readonly statuses: StatusDictionary | undefined
   /** The process's one KeyCRM client, or `null` without an API key. */
   readonly keycrm: KeycrmServices | null
+  /** Two-way actions, or `null` when none are configured. */
+  readonly actions: KeygramActions | null
   readonly logger: ConsolaInstance
   readonly metrics: KeygramMetrics
   /** Redacts the process's secrets from a text (errors may quote URLs with the token). */

@@ -73,7 +73,10 @@ function startWorker(context: RoleContext): DeliveryWorker {
     store: context.store,
     transport: transportOf(context),
     limits: limitsOf(config, context.transport),
-    cards: { editWindowMs: config.cards.editWindowMs },
+    cards: {
+      editWindowMs: config.cards.editWindowMs,
+      ...(context.actions === null ? {} : { decorate: context.actions.decorate }),
+    },
     onEvent: createDeliveryEventHandler({
       logger: context.logger,
       metrics: context.metrics,

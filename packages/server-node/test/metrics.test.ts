@@ -50,7 +50,7 @@ describe('metrics registry', () => {
 
   it('maps delivery worker events onto the Keygram counters', async () => {
     const metrics = createKeygramMetrics()
-    const base = { chatId: '1', jobIds: ['a', 'b'], latencyMs: 1500 }
+    const base = { chatId: '1', jobIds: ['a', 'b'], deliveryKeys: ['k1', 'k2'], latencyMs: 1500 }
     metrics.onDeliveryEvent({ ...base, type: 'sent', messageIds: [1], fallback: null })
     metrics.onDeliveryEvent({
       ...base,

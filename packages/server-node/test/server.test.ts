@@ -136,14 +136,14 @@ describe('createKeygramServer', () => {
     try {
       await server.start()
       await expect
-        .poll(() => lines.some((line) => line.includes('lease acquired')), { timeout: 10_000 })
+        .poll(() => lines.some((line) => line.includes('receives the bot')), { timeout: 10_000 })
         .toBe(true)
     } finally {
       await server.stop()
       await fake.close()
     }
     const polling = lines.filter((line) => line.includes('polling: '))
-    expect(polling.some((line) => line.includes('polling: lease acquired'))).toBe(true)
+    expect(polling.some((line) => line.includes('polling: started;'))).toBe(true)
     expect(polling.filter((line) => line.includes('polling: polling: '))).toEqual([])
   })
 })

@@ -378,7 +378,13 @@ export function createGuardedPoller(options: GuardedPollerOptions): GuardedPolle
       fencingToken: lease.fencingToken,
       lastSuccessfulPollAt: null,
     })
-    logger.info('polling: lease acquired', { name, holder: lease.holder, fencingToken: lease.fencingToken })
+    // The lease and its fencing token are the guard's inner workings: plain words at info, details at debug.
+    logger.info("polling: started; this instance now receives the bot's messages and commands")
+    logger.debug?.('polling: lease acquired', {
+      name,
+      holder: lease.holder,
+      fencingToken: lease.fencingToken,
+    })
     const setup = await setUp(signal, coldStart && dropPendingUpdates)
     if (setup.outcome === 'failed') return giveUp('setup', setup.failure)
     if (setup.outcome === 'aborted') return null

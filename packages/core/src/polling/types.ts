@@ -96,6 +96,8 @@ export type PollingLogFields = Record<string, string | number | boolean | null>
 
 /** Where the poller writes its log lines. Never given a bot token. */
 export interface PollingLogger {
+  /** Details for whoever debugs the guard (lease names, holders, fencing tokens); optional. */
+  debug?(message: string, fields?: PollingLogFields): void
   info(message: string, fields?: PollingLogFields): void
   warn(message: string, fields?: PollingLogFields): void
   error(message: string, fields?: PollingLogFields): void

@@ -68,7 +68,8 @@ describe('createRedactor', () => {
       'clean text',
       's3cr3t s3cr3t',
     ]
-    for (const text of [...texts, ...texts]) expect(redact(text)).toBe(redactSecret(text, ['s3cr3t', 'a/b c']))
+    for (const text of [...texts, ...texts])
+      expect(redact(text)).toBe(redactSecret(text, ['s3cr3t', 'a/b c']))
     expect(redact('s3cr3t s3cr3t')).toBe('[redacted] [redacted]')
   })
 })

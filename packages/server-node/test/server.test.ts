@@ -146,4 +146,33 @@ describe('createKeygramServer', () => {
     expect(polling.some((line) => line.includes('polling: started;'))).toBe(true)
     expect(polling.filter((line) => line.includes('polling: polling: '))).toEqual([])
   })
+
+  it('drops the updates that queued while no instance ran, as the seed bot did on a cold start', async () => {
+    const fake = await createFakeBotApi()
+    const config = resolveConfig(undefined, {
+      TELEGRAM_BOT_TOKEN: fake.token,
+      TELEGRAM_API_ROOT: fake.url,
+      KEYGRAM_WEBHOOK_SECRET: 'server-test-webhook-secret-0123456789',
+      KEYGRAM_HOST: '127.0.0.1',
+      BOT_PORT: '0',
+      KEYGRAM_STORE: 'memory:',
+    })
+    fake.pushMessage({ chat: 4242, text: '/chatid' })
+    const { logger } = captureLogger([fake.token])
+    const server = createKeygramServer(config, { role: 'bot', logger })
+    try {
+      const startedAt = Date.now()
+      await server.start()
+      await expect
+        .poll(() => fake.calls.some((call) => call.method === 'getUpdates' && call.at >= startedAt), {
+          timeout: 10_000,
+        })
+        .toBe(true)
+      expect(fake.pendingUpdateCount).toBe(0)
+      expect(fake.sent).toEqual([]) // the /chatid sent before the start is never answered
+    } finally {
+      await server.stop()
+      await fake.close()
+    }
+  })
 })

@@ -144,7 +144,7 @@ type SetupResult =
  * `guard`.
  *
  * Life cycle: stand by until the lease is granted; prepare the bot (`getMe`) and `deleteWebhook` (dropping
- * pending updates only on a cold start), retrying with back-off while that fails (state `starting`,
+ * pending updates only on a cold start, and only with `dropPendingUpdates`), retrying with back-off while that fails (state `starting`,
  * `lastError` set, each attempt bounded by `setupTimeoutMs`); poll `getUpdates` and hand each update to
  * `driver.handleUpdate` in order, advancing the offset (a failing handler is logged, never stops polling).
  * A 409 sets state `conflict`, logs one warning per episode naming the likely cause and backs off with
@@ -172,7 +172,7 @@ export function createGuardedPoller(options: GuardedPollerOptions): GuardedPolle
   const random = options.random ?? Math.random
   const logger = options.logger ?? consolePollingLogger
   const failureLog = createFailureLog({ logger, name, clock, intervalMs: resolved.failureLogInterval })
-  const dropPendingUpdates = options.dropPendingUpdates ?? true
+  const dropPendingUpdates = options.dropPendingUpdates ?? false
   const allowedUpdates =
     options.allowedUpdates === undefined ? {} : { allowed_updates: options.allowedUpdates }
 

@@ -134,7 +134,9 @@ export interface GuardedPollerOptions {
   holder?: string
   /**
    * Drop updates queued at Telegram on a cold start (the lease was free at the first try), as the seed bot
-   * did. Default `true`. A poller that stood by behind another holder never drops: a handover loses nothing.
+   * did. Default `false`: in a bot people talk to, what they sent while it was down is answered once it is
+   * back. The standalone Keygram server passes `true` (a bot that only notifies has nothing to catch up on).
+   * A poller that stood by behind another holder never drops, whatever this says: a handover loses nothing.
    */
   dropPendingUpdates?: boolean
   /** Long-poll timeout in seconds (Telegram clamps it to 50). Default 30. */

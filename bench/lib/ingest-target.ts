@@ -12,6 +12,8 @@
  * - `keygram-discard`: the same server on the memory store, with an enqueue that keeps nothing
  *   (`./discard-queue.ts`): the ceiling of the server's own work, with no store's cost in it.
  *
+ * The Keygram servers log JSON at `BENCH_LOG_LEVEL` (default `info`, as deployed: a line per webhook).
+ *
  * @module
  */
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -93,6 +95,13 @@ async function startExpress(port: number): Promise<{ url: string; stop: () => Pr
 
 type StoreKind = 'memory' | 'sqlite' | 'discard'
 
+/** `BENCH_LOG_LEVEL` (default `info`, the server's default). */
+function logLevel(): string {
+  const level = process.env.BENCH_LOG_LEVEL ?? 'info'
+  if (!['error', 'warn', 'info', 'debug'].includes(level)) throw new Error(`BENCH_LOG_LEVEL: ${level}?`)
+  return level
+}
+
 function discardingMemoryStore(): KeygramStore {
   const store = memoryStore()
   return { ...store, queue: discardingQueue(store.queue) }
@@ -123,7 +132,8 @@ async function startKeygram(
       KEYGRAM_STORE: storeKind === 'sqlite' ? `sqlite:${join(folder, 'keygram.db')}` : 'memory:',
       KEYGRAM_HOST: HOST,
       WEBHOOK_PORT: String(port),
-      LOG_LEVEL: 'warn',
+      // Info by default, as deployed: one line per accepted webhook (and per delivery) to stdout, a pipe.
+      LOG_LEVEL: logLevel(),
       LOG_FORMAT: 'json',
     },
   })

@@ -8,19 +8,14 @@
  * @module
  */
 import { closeSync, openSync, writeSync } from 'node:fs'
-import {
-  combineRoutes,
-  createNotifier,
-  memoryStore,
-  parseWebhookText,
-  subscriptionRoutes,
-} from '../../packages/core/src/index.ts'
+import { memoryStore, parseWebhookText } from '../../packages/core/src/index.ts'
 import { createLogger } from '../../packages/server-node/src/logging/index.ts'
 import { createLineSink } from '../../packages/server-node/src/logging/line-sink.ts'
 import { createKeygramMetrics } from '../../packages/server-node/src/metrics/index.ts'
 import { createEventAcceptor } from '../../packages/server-node/src/webhook/accept-event.ts'
+import { serverLikeNotifier } from './core-pipeline.ts'
 import { discardingQueue } from './discard-queue.ts'
-import { BENCH_CHAT_ID, BENCH_SECRET, webhookBody } from './ingest-load.ts'
+import { BENCH_SECRET, webhookBody } from './ingest-load.ts'
 
 /** Options of {@link measureAcceptLogging}. */
 export interface AcceptLogOptions {
@@ -51,12 +46,7 @@ export async function measureAcceptLogging(options: AcceptLogOptions): Promise<A
   )
   const pass = async (level: 'warn' | 'info', count: number): Promise<number> => {
     const store = memoryStore()
-    const notifier = createNotifier({
-      store: { queue: discardingQueue(store.queue), kv: store.kv },
-      routes: combineRoutes([{ chatId: BENCH_CHAT_ID }], subscriptionRoutes(store)),
-      format: { keycrmDomain: 'demo' },
-      renderAt: 'send',
-    })
+    const notifier = serverLikeNotifier(store, discardingQueue(store.queue))
     const logger = createLogger({ format: 'json', level, secrets: [BENCH_SECRET], write: sink.write })
     const accept = createEventAcceptor(notifier, createKeygramMetrics({ processMetrics: false }), logger)
     let elapsed = 0

@@ -64,9 +64,17 @@ describe('activity lines', () => {
       msg: 'webhook: order #1 status 4 accepted via /webhooks/keycrm/[redacted]',
     })
 
+    const untagged = createLogger({ ...options, level: 'info' })
+    untagged.info('a')
+    untagged.activity('b "quoted"\nline')
+    const [plain, plainActivity] = lines.slice(2).map((line) => JSON.parse(line) as Record<string, unknown>)
+    expect(Object.keys(plainActivity!)).toEqual(Object.keys(plain!))
+    expect(plainActivity).toMatchObject({ level: 'info', msg: 'b "quoted"\nline' })
+    expect(Date.parse(plainActivity!.time as string)).toBeGreaterThan(Date.now() - 60_000)
+
     const quiet = createLogger({ ...options, level: 'warn' })
     quiet.activity('not written')
-    expect(lines).toHaveLength(2)
+    expect(lines).toHaveLength(4)
   })
 
   it('go through consola in the terminal format', () => {

@@ -1,10 +1,10 @@
 /**
- * What an owner watching the log sees: a line per accepted webhook and per delivered notification, plain
- * words at info, the address really bound, and no "stopped" after a start that failed.
+ * What an owner watching the log sees: a line per accepted webhook and per delivered notification, the
+ * address really bound, and no "stopped" after a start that failed (the poller's plain words at info are
+ * tested with the bot role in server.test.ts).
  */
 import { createServer } from 'node:net'
 import { memoryStore } from '@keygram/core'
-import { createFakeBotApi } from '@keygram/testing'
 import { describe, expect, it } from 'vitest'
 import { resolveConfig } from '../src/config/index.ts'
 import { createKeygramServer } from '../src/server.ts'
@@ -66,35 +66,6 @@ describe('the log at info', () => {
     expect(delivered).toHaveLength(1)
     expect(delivered[0]).toMatch(
       new RegExp(`^delivered order #23196 status 4 to chat ${CHAT}, [\\d.]+ m?s after the webhook$`),
-    )
-  })
-
-  it('says who polls in plain words; the lease and its fencing token are debug details', async () => {
-    const fake = await createFakeBotApi()
-    const config = resolveConfig(undefined, {
-      TELEGRAM_BOT_TOKEN: fake.token,
-      TELEGRAM_API_ROOT: fake.url,
-      KEYGRAM_WEBHOOK_SECRET: SECRET,
-      KEYGRAM_HOST: '127.0.0.1',
-      BOT_PORT: '0',
-      KEYGRAM_STORE: 'memory:',
-    })
-    const { logger, lines } = captureLogger([fake.token, SECRET], 'debug')
-    const server = createKeygramServer(config, { role: 'bot', logger })
-    try {
-      await server.start()
-      await expect
-        .poll(() => lines.some((line) => line.includes('receives the bot')), { timeout: 10_000 })
-        .toBe(true)
-    } finally {
-      await server.stop()
-      await fake.close()
-    }
-    const info = linesAt(lines, 'info').map((line) => line.msg)
-    expect(info).toContain("polling: started; this instance now receives the bot's messages and commands")
-    expect(info.filter((msg) => /lease|fencing/i.test(msg))).toEqual([])
-    expect(linesAt(lines, 'debug').map((line) => line.msg)).toContainEqual(
-      expect.stringMatching(/^polling: lease acquired .*fencingToken=1/),
     )
   })
 

@@ -48,7 +48,7 @@ const requests: [path: string, init: RequestInit][] = [
 ]
 
 async function answers(
-  send: (path: string, init: RequestInit) => Promise<Response>,
+  send: (path: string, init: RequestInit) => Response | Promise<Response>,
   only: (init: RequestInit) => boolean = () => true,
 ) {
   const seen: [number, string][] = []

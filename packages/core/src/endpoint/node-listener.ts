@@ -34,8 +34,9 @@ export interface NodeResponseLike {
  * app.post('/webhooks/keycrm/:secret', toNodeListener(handler)) // Express
  * ```
  *
- * The body is streamed to the handler as it arrives (a size limit stops reading early, and the connection
- * is then closed after the answer instead of draining the rest); under Express, a body a parser such as
+ * The body is streamed to the handler as it arrives; when the handler answers without reading it all (a size
+ * limit, a wrong secret), the rest is read into nothing for up to 5 s before the answer goes out and the
+ * connection is closed, so the client gets to read the answer. Under Express, a body a parser such as
  * `express.json()` already read is passed on as JSON text. The URL keeps Express's mount path.
  *
  * Hand-written, and small, because `@keygram/core` imports nothing of Node's: it only relies on what a
@@ -69,11 +70,19 @@ async function respond(
     headers[name] = value
   })
   headers['content-length'] = String(bytes.byteLength)
-  // A body left unread (refused early, or never looked at) cannot be followed by another request.
-  if (!body.readToEnd()) headers.connection = 'close'
+  if (!body.readToEnd()) {
+    // A body left unread (refused early, or never looked at) cannot be followed by another request. And
+    // closing while the client still sends makes the kernel answer its bytes with a reset that can reach it
+    // before the answer does (RFC 9112, section 9.6): read the rest into nothing first, for a while.
+    headers.connection = 'close'
+    await body.drain(REFUSED_BODY_DRAIN_MS)
+  }
   res.writeHead(response.status, headers)
   res.end(bytes)
 }
+
+/** How long the rest of a body the handler did not read is read into nothing before the answer, in ms. */
+const REFUSED_BODY_DRAIN_MS = 5_000
 
 function requestOf(req: NodeRequestLike, body: BodyInit | null): Request {
   const headers = new Headers()
@@ -93,13 +102,22 @@ function requestOf(req: NodeRequestLike, body: BodyInit | null): Request {
   return new Request(url, init)
 }
 
-/** The request body: what a parser already read, or the stream itself; and whether it was read to its end. */
-function bodyOf(req: NodeRequestLike): { stream: BodyInit | null; readToEnd(): boolean } {
+/** The request body as the listener hands it on. */
+interface NodeBody {
+  /** What a parser already read, or the request stream itself (`null` for GET and HEAD). */
+  stream: BodyInit | null
+  /** Whether the body was read to its end. */
+  readToEnd(): boolean
+  /** Reads what is left into nothing, until the body ends or `ms` pass. */
+  drain(ms: number): Promise<void>
+}
+
+const READ: Pick<NodeBody, 'readToEnd' | 'drain'> = { readToEnd: () => true, drain: async () => {} }
+
+function bodyOf(req: NodeRequestLike): NodeBody {
   const method = req.method ?? 'GET'
-  if (method === 'GET' || method === 'HEAD') return { stream: null, readToEnd: () => true }
-  if (req.body !== undefined && req.readableEnded === true) {
-    return { stream: parsedBody(req.body), readToEnd: () => true }
-  }
+  if (method === 'GET' || method === 'HEAD') return { stream: null, ...READ }
+  if (req.body !== undefined && req.readableEnded === true) return { stream: parsedBody(req.body), ...READ }
   let ended = false
   const iterator = req[Symbol.asyncIterator]()
   const encoder = new TextEncoder()
@@ -113,7 +131,18 @@ function bodyOf(req: NodeRequestLike): { stream: BodyInit | null; readToEnd(): b
     },
     // Not `iterator.return()`: on a Node request it destroys the socket, and the answer (a 413) with it.
   })
-  return { stream, readToEnd: () => ended }
+  const drain = async (ms: number) => {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const rest = (async () => {
+      while (!(await iterator.next()).done) {
+        // into nothing
+      }
+      ended = true
+    })().catch(() => {})
+    await Promise.race([rest, new Promise((resolve) => (timer = setTimeout(resolve, ms)))])
+    clearTimeout(timer)
+  }
+  return { stream, readToEnd: () => ended, drain }
 }
 
 function parsedBody(body: unknown): BodyInit {

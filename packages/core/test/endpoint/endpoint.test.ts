@@ -105,14 +105,50 @@ describe('toNodeListener', () => {
     return { status: response.status, json: (await response.json()) as Record<string, unknown> }
   }
 
-  it('serves the handler on node:http: queued, a retry, GET, and an oversized body refused early', async () => {
+  it('serves the handler on node:http: queued, a retry, GET, and an oversized body the client sees refused', async () => {
     const base = await serve(toNodeListener(setup()))
     const url = `${base}/webhooks/keycrm/${SECRET}`
     expect(await send(url, ORDER)).toMatchObject({ status: 200, json: { status: 'queued' } })
     expect(await send(url, ORDER)).toMatchObject({ status: 200, json: { status: 'duplicate' } })
     expect(await send(url, null, 'GET')).toMatchObject({ status: 405, json: { error: 'method_not_allowed' } })
-    // Chunked, with no length: the handler stops reading at 4 KiB, answers, and closes the connection.
-    expect(await postEndless(url)).toEqual({ status: 413, connection: 'close' })
+    // 1 MiB chunked, with no length: refused at 4 KiB, the connection closed after the answer.
+    expect(await postChunked(url, 1024 * 1024)).toEqual({ status: 413, connection: 'close' })
+  })
+
+  it('answers a refused body only once the rest has arrived, so the client is not reset while sending', async () => {
+    let releaseRest: () => void = () => {}
+    const restSent = new Promise<void>((resolve) => {
+      releaseRest = resolve
+    })
+    let bodyEnded = false
+    async function* body() {
+      yield new Uint8Array(16 * 1024).fill(0x61) // over the 4 KiB limit at once
+      await restSent
+      yield new Uint8Array(16 * 1024).fill(0x61)
+      bodyEnded = true
+    }
+    const written: { status: number; headers: Record<string, string>; bodyEnded: boolean }[] = []
+    const answered = new Promise<void>((resolve) => {
+      toNodeListener(setup())(
+        {
+          method: 'POST',
+          url: `/webhooks/keycrm/${SECRET}`,
+          headers: { 'content-type': 'application/json' },
+          [Symbol.asyncIterator]: () => body(),
+        },
+        {
+          writeHead: (status, headers) => written.push({ status, headers, bodyEnded }),
+          end: () => resolve(),
+        },
+      )
+    })
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(written).toEqual([]) // refused, but still reading the rest into nothing
+    releaseRest()
+    await answered
+    expect(written).toEqual([
+      { status: 413, headers: expect.objectContaining({ connection: 'close' }), bodyEnded: true },
+    ])
   })
 
   it('mounts on Express 5, with or without express.json() in front, under a router too', async () => {
@@ -135,23 +171,25 @@ describe('toNodeListener', () => {
   })
 })
 
-/** POSTs chunks until the server answers (a body with no declared length and no end). */
-function postEndless(url: string): Promise<{ status: number; connection: string | undefined }> {
+/** POSTs `totalBytes` in 16 KiB chunks with no declared length; resolves the answer's status and `connection`. */
+function postChunked(
+  url: string,
+  totalBytes: number,
+): Promise<{ status: number; connection: string | undefined }> {
   return new Promise((resolve, reject) => {
-    let answered = false
     const req = request(url, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
-      answered = true
       res.resume()
       res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection }))
     })
-    // Writing into a connection the server closed after answering fails; that is expected then.
-    req.on('error', (error) => {
-      if (!answered) reject(error)
-    })
+    req.on('error', reject)
     const chunk = Buffer.alloc(16 * 1024, 'a')
+    let sent = 0
     const write = () => {
-      if (!answered && !req.destroyed && req.write(chunk)) setImmediate(write)
-      else if (!answered && !req.destroyed) req.once('drain', write)
+      while (sent < totalBytes) {
+        sent += chunk.length
+        if (!req.write(chunk)) return void req.once('drain', write)
+      }
+      req.end()
     }
     write()
   })

@@ -13,7 +13,9 @@
  *
  * After the rounds it measures Keygram's core work on a webhook in-process, with no HTTP (parse and route;
  * then also the enqueue into the memory store, see `bench/lib/core-pipeline.ts`), and sets it against the
- * time per request that the goal (0.8x bare `node:http`) leaves a single-threaded server in this run.
+ * time per request that the goal (0.8x bare `node:http`) leaves a single-threaded server in this run. It also
+ * times the server's acceptor with its log at `warn` and at `info` (`bench/lib/accept-log.ts`): what the info
+ * line per accepted webhook costs.
  *
  * Run: `node --import tsx bench/ingest.ts` (see bench/README.md for the environment variables).
  *
@@ -23,6 +25,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { measureAcceptLogging } from './lib/accept-log.ts'
 import { type LoadRunResult, runLoad } from './lib/autocannon.ts'
 import { measureCorePipeline } from './lib/core-pipeline.ts'
 import {
@@ -121,7 +124,8 @@ function readSettings(): Settings {
       targets.length === INGEST_TARGETS.length &&
       durationSeconds >= FULL_DURATION_SECONDS &&
       rounds >= FULL_ROUNDS &&
-      nodeArgs.length === 0,
+      nodeArgs.length === 0 &&
+      (process.env.BENCH_LOG_LEVEL ?? 'info') === 'info',
   }
 }
 
@@ -216,14 +220,27 @@ interface PipelineCosts {
   parseAndRoute: number
   /** The same with `memoryStore()` keeping every job. */
   withMemoryStore: number
+  /** The server's acceptor (notifier, metrics, log line) on parsed webhooks, at LOG_LEVEL warn and info. */
+  accept: { logWarn: number; logInfo: number }
 }
 
 async function measurePipeline(settings: Settings): Promise<PipelineCosts> {
   const common = { webhooks: settings.pipelineWebhooks, passes: settings.rounds, firstIndex: nextBodyIndex }
   const bare = await measureCorePipeline({ ...common, store: 'none' })
   const stored = await measureCorePipeline({ ...common, store: 'memory', firstIndex: bare.nextIndex })
-  nextBodyIndex = stored.nextIndex
-  return { parseAndRoute: bare.usPerWebhook, withMemoryStore: stored.usPerWebhook }
+  // A difference of a few µs: many short passes, alternating levels, so that some run undisturbed on a busy
+  // machine and the fastest of each level compares like with like.
+  const accept = await measureAcceptLogging({
+    webhooks: Math.max(10_000, Math.round(common.webhooks / 10)),
+    passes: 20,
+    firstIndex: stored.nextIndex,
+  })
+  nextBodyIndex = accept.nextIndex
+  return {
+    parseAndRoute: bare.usPerWebhook,
+    withMemoryStore: stored.usPerWebhook,
+    accept: { logWarn: accept.warnUs, logInfo: accept.infoUs },
+  }
 }
 
 /**
@@ -245,6 +262,7 @@ function budgetReport(
   const budget = goalBudgetUs(baseline)
   const lines = [
     `Keygram's core work per webhook, in-process (no HTTP): parse + route ${pipeline.parseAndRoute} µs; with the enqueue into the memory store ${pipeline.withMemoryStore} µs.`,
+    `The server's acceptor (notifier, metrics, log line) per parsed webhook: ${pipeline.accept.logWarn} µs at LOG_LEVEL=warn, ${pipeline.accept.logInfo} µs at info; the info line per webhook costs ${Math.round((pipeline.accept.logInfo - pipeline.accept.logWarn) * 10) / 10} µs.`,
     `The goal (${GOAL_RATIO}x node:http = ${Math.round(GOAL_RATIO * baseline.rps)} req/s) leaves one thread ${budget} µs per request.`,
   ]
   if (baseline.cpuUsPerRequest !== null) {
@@ -385,6 +403,7 @@ async function main(): Promise<void> {
         parse_and_route: pipeline.parseAndRoute,
         with_memory_store: pipeline.withMemoryStore,
       },
+      accept_us_per_webhook: { log_warn: pipeline.accept.logWarn, log_info: pipeline.accept.logInfo },
       goal_us_per_request: goalBudgetUs(baseline),
       connections: settings.connections,
       duration_seconds: settings.durationSeconds,

@@ -16,7 +16,9 @@
 import {
   combineRoutes,
   createNotifier,
+  type KeygramStore,
   memoryStore,
+  type Notifier,
   parseWebhookText,
   subscriptionRoutes,
 } from '../../packages/core/src/index.ts'
@@ -45,6 +47,19 @@ export interface CorePipelineResult {
   nextIndex: number
 }
 
+/**
+ * A notifier set up as `keygram serve` sets up its own: the bench's chat combined with `/subscribe` routing,
+ * rendering at send time, enqueueing into `queue`.
+ */
+export function serverLikeNotifier(store: KeygramStore, queue: KeygramStore['queue']): Notifier {
+  return createNotifier({
+    store: { queue, kv: store.kv },
+    routes: combineRoutes([{ chatId: BENCH_CHAT_ID }], subscriptionRoutes(store)),
+    format: { keycrmDomain: 'demo' },
+    renderAt: 'send',
+  })
+}
+
 // Bodies are made in small batches outside the timed part: making one costs about as much as parsing it,
 // and making them all up front would keep every body alive through the pass, which the server never does.
 const BATCH = 1024
@@ -54,13 +69,10 @@ export async function measureCorePipeline(options: CorePipelineOptions): Promise
   let index = options.firstIndex
   const pass = async (count: number): Promise<number> => {
     const store = memoryStore()
-    const queue = options.store === 'memory' ? store.queue : discardingQueue(store.queue)
-    const notifier = createNotifier({
-      store: { queue, kv: store.kv },
-      routes: combineRoutes([{ chatId: BENCH_CHAT_ID }], subscriptionRoutes(store)),
-      format: { keycrmDomain: 'demo' },
-      renderAt: 'send',
-    })
+    const notifier = serverLikeNotifier(
+      store,
+      options.store === 'memory' ? store.queue : discardingQueue(store.queue),
+    )
     let elapsed = 0
     for (let done = 0; done < count; done += BATCH) {
       const bodies = Array.from({ length: Math.min(BATCH, count - done) }, () => webhookBody(index++))

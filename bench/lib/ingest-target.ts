@@ -12,15 +12,19 @@
  * - `keygram-discard`: the same server on the memory store, with an enqueue that keeps nothing
  *   (`./discard-queue.ts`): the ceiling of the server's own work, with no store's cost in it.
  *
+ * The Keygram servers log JSON at `BENCH_LOG_LEVEL` (default `info`, as deployed: a line per webhook), into a
+ * file in their temporary folder; `stopped` reports how many lines.
+ *
  * @module
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
 import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type KeygramStore, memoryStore, type TelegramTransport } from '../../packages/core/src/index.ts'
-import { createKeygramServer, loadConfig } from '../../packages/server-node/src/index.ts'
+import { createKeygramServer, createLogger, loadConfig } from '../../packages/server-node/src/index.ts'
+import { createLineSink } from '../../packages/server-node/src/logging/line-sink.ts'
 import { discardingQueue } from './discard-queue.ts'
 import { BENCH_CHAT_ID, BENCH_SECRET, type IngestTarget, isIngestTarget } from './ingest-load.ts'
 
@@ -93,6 +97,13 @@ async function startExpress(port: number): Promise<{ url: string; stop: () => Pr
 
 type StoreKind = 'memory' | 'sqlite' | 'discard'
 
+/** `BENCH_LOG_LEVEL` (default `info`, the server's default). */
+function logLevel(): string {
+  const level = process.env.BENCH_LOG_LEVEL ?? 'info'
+  if (!['error', 'warn', 'info', 'debug'].includes(level)) throw new Error(`BENCH_LOG_LEVEL: ${level}?`)
+  return level
+}
+
 function discardingMemoryStore(): KeygramStore {
   const store = memoryStore()
   return { ...store, queue: discardingQueue(store.queue) }
@@ -123,12 +134,23 @@ async function startKeygram(
       KEYGRAM_STORE: storeKind === 'sqlite' ? `sqlite:${join(folder, 'keygram.db')}` : 'memory:',
       KEYGRAM_HOST: HOST,
       WEBHOOK_PORT: String(port),
-      LOG_LEVEL: 'warn',
+      // Info by default, as deployed: one line per accepted webhook (and per delivery) to stdout, a pipe.
+      LOG_LEVEL: logLevel(),
       LOG_FORMAT: 'json',
     },
   })
+  // The log goes to a file through the server's own line sink: into this process's stdout pipe it would be
+  // read by the bench's process, which also runs the load; when that reader falls behind, the pipe fills
+  // and the server's writes block, which a log collector on its own process (Docker's) does not cause.
+  const logFd = openSync(join(folder, 'server.log'), 'a')
+  const sink = createLineSink(
+    { write: (text) => writeSync(logFd, text) },
+    { write: (text) => writeSync(logFd, text) },
+  )
+  const logger = createLogger({ ...config.log, secrets: [BENCH_SECRET], write: sink.write })
   const server = createKeygramServer(config, {
     role: 'webhook',
+    logger,
     transport,
     ...(storeKind === 'discard' ? { store: discardingMemoryStore() } : {}),
   })
@@ -138,8 +160,11 @@ async function startKeygram(
     url: webhook,
     stop: async () => {
       await server.stop()
+      sink.flush()
+      const logLines = readFileSync(join(folder, 'server.log'), 'utf8').split('\n').length - 1
+      closeSync(logFd)
       rmSync(folder, { recursive: true, force: true })
-      return `sent=${sent}`
+      return `sent=${sent} log_lines=${logLines}`
     },
   }
 }

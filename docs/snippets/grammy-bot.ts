@@ -1,13 +1,18 @@
+import { createServer } from 'node:http'
 import {
   createGrammyTransport,
   keygramCommands,
   registerKeygramCommands,
   startPolling,
 } from '@keygram/adapter-grammy'
-import { createDeliveryWorker, createNotifier } from '@keygram/core'
+import {
+  createDeliveryWorker,
+  createKeycrmWebhookHandler,
+  createNotifier,
+  toNodeListener,
+} from '@keygram/core'
 import { sqliteStore } from '@keygram/store-sqlite'
 import { Bot } from 'grammy'
-import { keycrmWebhookHandler } from './webhook-handler.ts'
 
 declare const env: { BOT_TOKEN: string; WEBHOOK_SECRET: string; ADMIN_ID: string }
 
@@ -25,13 +30,16 @@ worker.start()
 bot.use(keygramCommands({ store, admins: [env.ADMIN_ID], locale: 'en', notifier }))
 await registerKeygramCommands(bot.api, 'en')
 
-// Instead of bot.start(): poll only while holding the lease, survive 409s, hand over cleanly.
+// Instead of bot.start(): poll only while holding the lease, survive 409s, hand over cleanly. Messages
+// sent while the bot was down are answered once it is back (pass dropPendingUpdates: true to skip them).
 const poller = startPolling(bot, { guard: store.guard })
 
-// Mount on your HTTP server at /webhooks/keycrm/<secret>.
-export const handleKeycrmWebhook = keycrmWebhookHandler(notifier, env.WEBHOOK_SECRET)
+// The KeyCRM endpoint, /webhooks/keycrm/<secret>: 200 once the event is durably queued.
+const webhook = createKeycrmWebhookHandler({ notifier, secret: env.WEBHOOK_SECRET })
+const server = createServer(toNodeListener(webhook)).listen(9000)
 
 process.once('SIGTERM', async () => {
+  server.close()
   await poller.stop() // confirms handled updates, then releases the lease
   await worker.stop()
   await store.close()

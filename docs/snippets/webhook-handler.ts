@@ -1,23 +1,28 @@
-import { authenticateWebhook, isKeycrmWebhookError, type Notifier, readWebhook } from '@keygram/core'
+import { createServer, type RequestListener, type Server } from 'node:http'
+import { createKeycrmWebhookHandler, type Notifier, toNodeListener } from '@keygram/core'
 
-// #region handler
-/**
- * A web-standard handler for KeyCRM webhooks: mount it on any server that speaks `Request`/`Response`
- * (h3, Hono, `Deno.serve`, `Bun.serve`) at `/webhooks/keycrm/<secret>`.
- */
-export function keycrmWebhookHandler(notifier: Notifier, secret: string) {
-  return async (request: Request): Promise<Response> => {
-    const auth = await authenticateWebhook(request, { secret })
-    if (!auth.ok)
-      return Response.json({ error: auth.reason }, { status: auth.reason === 'missing_secret' ? 401 : 404 })
-    try {
-      const event = await readWebhook(request) // 405 for GET, 413 too large, 415 not JSON, 400 bad fields
-      const { status, deliveryKey } = await notifier.accept(event) // durable before we answer
-      return Response.json({ status, deliveryKey }, { status: 202 })
-    } catch (error) {
-      if (isKeycrmWebhookError(error)) return Response.json(error.toJSON(), { status: error.status })
-      return Response.json({ error: 'store_unavailable' }, { status: 503 }) // KeyCRM retries
-    }
-  }
+/** As much of an Express app as the snippet uses (`express()` is one). */
+interface ExpressApp {
+  post(path: string, handler: RequestListener): unknown
 }
-// #endregion handler
+
+/** The KeyCRM endpoint on `node:http`: call `.listen(9000)` on what it returns. */
+export function keycrmWebhookServer(notifier: Notifier, secret: string): Server {
+  // #region handler
+  // 200 {status, deliveryKey} once the event is durably queued (KeyCRM expects a 200); 401/404 for a
+  // missing or wrong secret, 4xx for a bad request, 503 when the store cannot take it (KeyCRM retries).
+  const handleKeycrmWebhook = createKeycrmWebhookHandler({ notifier, secret })
+
+  // node:http: a server of its own, e.g. on port 9000 behind your reverse proxy.
+  const server = createServer(toNodeListener(handleKeycrmWebhook))
+  // #endregion handler
+  return server
+}
+
+/** The KeyCRM endpoint on an existing Express app. */
+export function mountKeycrmWebhook(app: ExpressApp, notifier: Notifier, secret: string): void {
+  // #region express
+  // Express (before or after express.json(), under a router or not): the same listener is a handler.
+  app.post('/webhooks/keycrm/:secret', toNodeListener(createKeycrmWebhookHandler({ notifier, secret })))
+  // #endregion express
+}

@@ -4,6 +4,8 @@
  *
  * @module
  */
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import {
   createTelegrafTransport,
@@ -13,17 +15,18 @@ import {
 } from '@keygram/adapter-telegraf'
 import {
   createDeliveryWorker,
+  createKeycrmWebhookHandler,
   createNotifier,
   type DeliveryWorker,
   type FormatLocale,
   type GuardedPoller,
   type KeygramStore,
   redactSecret,
+  toNodeListener,
 } from '@keygram/core'
 import { sqliteStore } from '@keygram/store-sqlite'
 import type { Telegraf } from 'telegraf'
 import { createBot } from './bot.ts'
-import { type FetchHandler, keycrmWebhookHandler, listen } from './webhook.ts'
 
 /** Options of {@link start}. */
 export interface StartOptions {
@@ -86,31 +89,41 @@ export async function start(options: StartOptions): Promise<RunningBot> {
     await store.close()
   }
 
+  // The KeyCRM endpoint: 200 once an event is durably queued. `toNodeListener` mounts it on node:http here;
+  // the same listener is an Express handler: app.post('/webhooks/keycrm/:secret', toNodeListener(webhook)).
+  const webhook = createKeycrmWebhookHandler({ notifier, secret: options.webhookSecret })
   const health = () => ({ polling: poller.status().state, delivery: worker.status().totals })
-  const handler = routes(keycrmWebhookHandler(notifier, options.webhookSecret), health)
-  const server = await listen(handler, options.port ?? 9000, options.host ?? '0.0.0.0').catch(
-    async (error: unknown) => {
-      await stopKeygram() // e.g. the port is taken: release the lease and the store before failing
-      throw error
-    },
-  )
+  const server = createServer(toNodeListener(routes(webhook, health)))
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject).listen(options.port ?? 9000, options.host ?? '0.0.0.0', resolve)
+    })
+  } catch (error) {
+    await stopKeygram() // e.g. the port is taken: release the lease and the store before failing
+    throw error
+  }
+  const { address, family, port } = server.address() as AddressInfo
 
   let stopped: Promise<void> | undefined
   return {
-    url: server.url,
+    url: `http://${family === 'IPv6' ? `[${address}]` : address}:${port}`,
     bot,
     store,
     poller,
     worker,
     stop() {
-      stopped ??= server.close().then(stopKeygram)
+      // Keep-alive connections would hold close() open until they time out.
+      stopped ??= new Promise((resolve) => server.close(resolve).closeIdleConnections()).then(stopKeygram)
       return stopped
     },
   }
 }
 
 /** The webhook endpoint under `/webhooks/keycrm/`, a health report at `/health`, 404 elsewhere. */
-function routes(webhook: FetchHandler, health: () => Record<string, unknown>): FetchHandler {
+function routes(
+  webhook: (request: Request) => Promise<Response>,
+  health: () => Record<string, unknown>,
+): (request: Request) => Promise<Response> {
   return async (request) => {
     const { pathname } = new URL(request.url)
     if (pathname.startsWith('/webhooks/keycrm/')) return webhook(request)

@@ -17,7 +17,7 @@ export {
   createConsoleTransport,
   renderNotification,
 } from './console-transport.ts'
-export { configSecrets, createLogger, type LoggerOptions } from './logging/index.ts'
+export { configSecrets, createLogger, type KeygramLogger, type LoggerOptions } from './logging/index.ts'
 export {
   createKeygramMetrics,
   createMetricsRegistry,

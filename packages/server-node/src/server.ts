@@ -5,12 +5,17 @@
  *
  * @module
  */
-import { type DigestScheduler, type KeygramStore, redactSecret, type TelegramTransport } from '@keygram/core'
+import {
+  createRedactor,
+  type DigestScheduler,
+  type KeygramStore,
+  type TelegramTransport,
+} from '@keygram/core'
 import type { ConsolaInstance } from 'consola'
 import { describeStore, type KeygramConfig, type ServerRole } from './config/index.ts'
 import { errorText } from './error-text.ts'
 import { createKeycrmServices } from './keycrm.ts'
-import { configSecrets, createLogger } from './logging/index.ts'
+import { createServerLogger, serverSecrets } from './logging/index.ts'
 import { createKeygramMetrics, type KeygramMetrics } from './metrics/index.ts'
 import { openStore } from './open-store.ts'
 import { createServerActions } from './server/actions-setup.ts'
@@ -21,6 +26,7 @@ import {
   DEFAULT_HTTP_TIMEOUTS,
   type HttpServer,
   type HttpTimeouts,
+  type Listening,
   listenApp,
 } from './server/http-host.ts'
 import { createServerNotifier } from './server/notifier-setup.ts'
@@ -90,10 +96,8 @@ export function createKeygramServer(
   options: KeygramServerOptions = {},
 ): KeygramServer {
   const role = options.role ?? 'all'
-  const secrets = config.demoSecret ? configSecrets(config).slice(1) : configSecrets(config)
-  const redact = (text: string) => redactSecret(text, secrets)
-  const logger =
-    options.logger ?? createLogger({ format: config.log.format, level: config.log.level, secrets })
+  const redact = createRedactor(serverSecrets(config))
+  const logger = options.logger ?? createServerLogger(config)
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 10_000
   const httpTimeouts = { ...DEFAULT_HTTP_TIMEOUTS, ...options.httpTimeouts }
   const metrics = createKeygramMetrics()
@@ -111,8 +115,8 @@ export function createKeygramServer(
     app: Parameters<RoleContext['listen']>[0],
     which: 'webhook' | 'bot',
     fastPath?: Parameters<RoleContext['listen']>[2],
-  ): Promise<string> {
-    const { server, url } = await listenApp(app, {
+  ): Promise<Listening> {
+    const { server, ...listening } = await listenApp(app, {
       host: config.host,
       port: which === 'webhook' ? config.webhookPort : config.botPort,
       what: `${which} server`,
@@ -121,8 +125,8 @@ export function createKeygramServer(
       ...(fastPath === undefined ? {} : { fastPath }),
     })
     httpServers.push(server)
-    addresses[which] = url
-    return url
+    addresses[which] = listening.url
+    return listening
   }
 
   async function openSharedStore(): Promise<KeygramStore> {
@@ -184,12 +188,18 @@ export function createKeygramServer(
     try {
       return await startParts()
     } catch (error) {
-      await stop()
+      // Not "stopped in 0 ms": nothing ran. Whoever started it reports the failure (the CLI's fatal line).
+      await shutdown('start failed: stopped what had started')
       throw error
     }
   }
 
   function stop(): Promise<void> {
+    return shutdown(null)
+  }
+
+  /** Stops everything once; `failedStart` is the debug line's lead after a failed start, else `null`. */
+  function shutdown(failedStart: string | null): Promise<void> {
     stopping ??= (async () => {
       shuttingDown = true
       const started = Date.now()
@@ -207,7 +217,8 @@ export function createKeygramServer(
       } catch (error) {
         logger.warn(`shutdown: closing the store failed: ${redact(errorText(error))}`)
       }
-      logger.info(`stopped in ${Date.now() - started} ms`)
+      if (failedStart === null) logger.info(`stopped in ${Date.now() - started} ms`)
+      else logger.debug(`${failedStart} in ${Date.now() - started} ms`)
     })()
     return stopping
   }

@@ -1,6 +1,9 @@
 import type { PollingState } from '@keygram/core'
 import { describe, expect, it } from 'vitest'
-import { createKeygramMetrics, createMetricsRegistry } from '../src/metrics/index.ts'
+import { resolveConfig } from '../src/config/index.ts'
+import { createKeygramMetrics, createMetricsRegistry, PROMETHEUS_CONTENT_TYPE } from '../src/metrics/index.ts'
+import { createKeygramServer } from '../src/server.ts'
+import { captureLogger } from './helpers/capture-logger.ts'
 import { parsePrometheus, sampleValue } from './helpers/prometheus.ts'
 
 describe('metrics registry', () => {
@@ -50,7 +53,7 @@ describe('metrics registry', () => {
 
   it('maps delivery worker events onto the Keygram counters', async () => {
     const metrics = createKeygramMetrics()
-    const base = { chatId: '1', jobIds: ['a', 'b'], latencyMs: 1500 }
+    const base = { chatId: '1', jobIds: ['a', 'b'], deliveryKeys: ['k1', 'k2'], latencyMs: 1500 }
     metrics.onDeliveryEvent({ ...base, type: 'sent', messageIds: [1], fallback: null })
     metrics.onDeliveryEvent({
       ...base,
@@ -95,5 +98,60 @@ describe('metrics registry', () => {
     const { samples } = parsePrometheus(await metrics.registry.render())
     expect(sampleValue(samples, 'keygram_polling_state', '{state="disabled"}')).toBe(1)
     expect(sampleValue(samples, 'keygram_polling_state', '{state="failed"}')).toBe(0)
+  })
+})
+
+describe('process and runtime metrics', () => {
+  /** The series operators expect of every Node service, by type (prom-client's default metrics). */
+  const PROCESS_SERIES = {
+    process_cpu_seconds_total: 'counter',
+    process_resident_memory_bytes: 'gauge',
+    process_open_fds: 'gauge',
+    process_start_time_seconds: 'gauge',
+    nodejs_heap_size_used_bytes: 'gauge',
+    nodejs_heap_size_total_bytes: 'gauge',
+    nodejs_eventloop_lag_seconds: 'gauge',
+    nodejs_eventloop_lag_p99_seconds: 'gauge',
+    nodejs_gc_duration_seconds: 'histogram',
+    nodejs_active_handles_total: 'gauge',
+  }
+
+  it("are served on the webhook (9000) and the bot (9001) servers, beside Keygram's own", async () => {
+    const config = resolveConfig(undefined, {
+      KEYGRAM_HOST: '127.0.0.1',
+      WEBHOOK_PORT: '0',
+      BOT_PORT: '0',
+      KEYGRAM_STORE: 'memory:',
+    })
+    const server = createKeygramServer(config, {
+      role: 'all',
+      logger: captureLogger([]).logger,
+      transport: { sendMessage: async () => ({ ok: true, messageId: 1 }) },
+    })
+    const { webhook, bot } = await server.start()
+    try {
+      for (const base of [webhook, bot]) {
+        const response = await fetch(`${base}/metrics`)
+        expect(response.headers.get('content-type')).toBe(PROMETHEUS_CONTENT_TYPE)
+        // One valid exposition: no metric declared twice, every sample of a declared metric.
+        const { types, samples } = parsePrometheus(await response.text())
+        expect(types.get('keygram_webhooks_received_total')).toBe('counter')
+        for (const [name, type] of Object.entries(PROCESS_SERIES))
+          expect([name, types.get(name)]).toEqual([name, type])
+        expect(sampleValue(samples, 'process_resident_memory_bytes')).toBeGreaterThan(10_000_000)
+        expect(sampleValue(samples, 'nodejs_heap_size_used_bytes')).toBeGreaterThan(0)
+        expect(sampleValue(samples, 'nodejs_active_handles_total')).toBeGreaterThan(0)
+        const startedAt = (Date.now() - performance.now()) / 1000
+        expect(Math.abs(sampleValue(samples, 'process_start_time_seconds')! - startedAt)).toBeLessThan(5)
+      }
+    } finally {
+      await server.stop()
+    }
+  })
+
+  it('can be left out, for a process that exports its own', async () => {
+    const text = await createKeygramMetrics({ processMetrics: false }).render()
+    expect(text).toContain('keygram_webhooks_received_total')
+    expect(text).not.toContain('process_resident_memory_bytes')
   })
 })

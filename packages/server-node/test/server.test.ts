@@ -1,11 +1,23 @@
 import { memoryStore } from '@keygram/core'
-import { createFakeBotApi } from '@keygram/testing'
+import { createFakeBotApi, type FakeBotApi } from '@keygram/testing'
 import { describe, expect, it } from 'vitest'
 import { resolveConfig } from '../src/config/index.ts'
 import { createKeygramServer } from '../src/server.ts'
-import { captureLogger } from './helpers/capture-logger.ts'
+import { captureLogger, linesAt } from './helpers/capture-logger.ts'
 
 const ORDER = JSON.stringify({ event: 'order.change_order_status', context: { id: 1, status_id: 2 } })
+
+/** The bot role on a memory store, polling the fake Bot API. */
+function botRoleConfig(fake: FakeBotApi) {
+  return resolveConfig(undefined, {
+    TELEGRAM_BOT_TOKEN: fake.token,
+    TELEGRAM_API_ROOT: fake.url,
+    KEYGRAM_WEBHOOK_SECRET: 'server-test-webhook-secret-0123456789',
+    KEYGRAM_HOST: '127.0.0.1',
+    BOT_PORT: '0',
+    KEYGRAM_STORE: 'memory:',
+  })
+}
 
 describe('createKeygramServer', () => {
   it('finishes an in-flight webhook before it stops, then refuses connections', async () => {
@@ -121,29 +133,48 @@ describe('createKeygramServer', () => {
     await first.stop()
   })
 
-  it("leads the poller's log lines with one 'polling: ', not two", async () => {
+  it("says who polls in plain words at info, the lease at debug, each line led by one 'polling: '", async () => {
     const fake = await createFakeBotApi()
-    const config = resolveConfig(undefined, {
-      TELEGRAM_BOT_TOKEN: fake.token,
-      TELEGRAM_API_ROOT: fake.url,
-      KEYGRAM_WEBHOOK_SECRET: 'server-test-webhook-secret-0123456789',
-      KEYGRAM_HOST: '127.0.0.1',
-      BOT_PORT: '0',
-      KEYGRAM_STORE: 'memory:',
-    })
+    const config = botRoleConfig(fake)
     const { logger, lines } = captureLogger([fake.token, 'server-test-webhook-secret-0123456789'])
     const server = createKeygramServer(config, { role: 'bot', logger })
     try {
       await server.start()
       await expect
-        .poll(() => lines.some((line) => line.includes('lease acquired')), { timeout: 10_000 })
+        .poll(() => lines.some((line) => line.includes('receives the bot')), { timeout: 10_000 })
         .toBe(true)
     } finally {
       await server.stop()
       await fake.close()
     }
-    const polling = lines.filter((line) => line.includes('polling: '))
-    expect(polling.some((line) => line.includes('polling: lease acquired'))).toBe(true)
-    expect(polling.filter((line) => line.includes('polling: polling: '))).toEqual([])
+    const info = linesAt(lines, 'info').map((line) => line.msg)
+    expect(info).toContain("polling: started; this instance now receives the bot's messages and commands")
+    expect(info.filter((msg) => /lease|fencing/i.test(msg))).toEqual([])
+    expect(linesAt(lines, 'debug').map((line) => line.msg)).toContainEqual(
+      expect.stringMatching(/^polling: lease acquired .*fencingToken=1/),
+    )
+    expect(lines.filter((line) => line.includes('polling: polling: '))).toEqual([])
+  })
+
+  it('drops the updates that queued while no instance ran, as the seed bot did on a cold start', async () => {
+    const fake = await createFakeBotApi()
+    const config = botRoleConfig(fake)
+    fake.pushMessage({ chat: 4242, text: '/chatid' })
+    const { logger } = captureLogger([fake.token])
+    const server = createKeygramServer(config, { role: 'bot', logger })
+    try {
+      const startedAt = Date.now()
+      await server.start()
+      await expect
+        .poll(() => fake.calls.some((call) => call.method === 'getUpdates' && call.at >= startedAt), {
+          timeout: 10_000,
+        })
+        .toBe(true)
+      expect(fake.pendingUpdateCount).toBe(0)
+      expect(fake.sent).toEqual([]) // the /chatid sent before the start is never answered
+    } finally {
+      await server.stop()
+      await fake.close()
+    }
   })
 })

@@ -14,5 +14,5 @@ export {
   type WebhookSecretSource,
 } from './extract-secret.ts'
 export { createIpAllowlist } from './ip-allowlist.ts'
-export { REDACTED, redactSecret } from './redact.ts'
+export { createRedactor, REDACTED, redactSecret } from './redact.ts'
 export { verifyWebhookSecret } from './verify-secret.ts'

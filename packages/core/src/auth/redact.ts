@@ -17,9 +17,18 @@ const BOT_TOKEN = String.raw`\d{5,}:(?:[A-Za-z0-9_-]{30,}|\[(?:REDACTED|redacted
  * percent-encoded forms as URLs carry it, and anything shaped like a Telegram bot token by
  * `[redacted]`: the whole token, bot id included, also when a library already hid the key half
  * (`bot123456789:[REDACTED]` becomes `bot[redacted]`). Empty secrets are ignored. Use it on URLs and
- * error messages before logging them.
+ * error messages before logging them; to redact many texts with the same secrets, {@link createRedactor}
+ * builds the pattern once.
  */
 export function redactSecret(text: string, secrets: string | readonly string[]): string {
+  return createRedactor(secrets)(text)
+}
+
+/**
+ * A {@link redactSecret} for fixed secrets: the pattern is built once, so a log line pays one `replace`
+ * (a fraction of a microsecond) instead of building a regular expression per line.
+ */
+export function createRedactor(secrets: string | readonly string[]): (text: string) => string {
   const variants = new Set<string>()
   for (const secret of typeof secrets === 'string' ? [secrets] : secrets) {
     if (secret === '') continue
@@ -37,7 +46,8 @@ export function redactSecret(text: string, secrets: string | readonly string[]):
   // a replacement is never searched again (a short secret could match inside "[redacted]").
   const alternatives = [...variants].sort((a, b) => b.length - a.length).map(escapeRegExp)
   alternatives.push(BOT_TOKEN)
-  return text.replace(new RegExp(alternatives.join('|'), 'g'), REDACTED)
+  const pattern = new RegExp(alternatives.join('|'), 'g')
+  return (text) => text.replace(pattern, REDACTED)
 }
 
 function escapeRegExp(text: string): string {

@@ -92,6 +92,8 @@ export interface DeliveryEventBase {
   chatId: ChatId
   /** The jobs concerned, in order. */
   jobIds: string[]
+  /** The KeyCRM delivery keys those jobs came from, in the same order (what each notification is about). */
+  deliveryKeys: string[]
   /** Age of the oldest of those jobs (time since enqueue), in ms. */
   latencyMs: number
 }
@@ -459,6 +461,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     const base = {
       chatId: claim.chatId,
       jobIds: jobs.map((job) => job.id),
+      deliveryKeys: jobs.map((job) => job.deliveryKey),
       latencyMs: now - Math.min(...jobs.map((job) => job.createdAt)),
     }
     const { result } = delivery

@@ -144,7 +144,7 @@ type SetupResult =
  * `guard`.
  *
  * Life cycle: stand by until the lease is granted; prepare the bot (`getMe`) and `deleteWebhook` (dropping
- * pending updates only on a cold start), retrying with back-off while that fails (state `starting`,
+ * pending updates only on a cold start, and only with `dropPendingUpdates`), retrying with back-off while that fails (state `starting`,
  * `lastError` set, each attempt bounded by `setupTimeoutMs`); poll `getUpdates` and hand each update to
  * `driver.handleUpdate` in order, advancing the offset (a failing handler is logged, never stops polling).
  * A 409 sets state `conflict`, logs one warning per episode naming the likely cause and backs off with
@@ -172,7 +172,7 @@ export function createGuardedPoller(options: GuardedPollerOptions): GuardedPolle
   const random = options.random ?? Math.random
   const logger = options.logger ?? consolePollingLogger
   const failureLog = createFailureLog({ logger, name, clock, intervalMs: resolved.failureLogInterval })
-  const dropPendingUpdates = options.dropPendingUpdates ?? true
+  const dropPendingUpdates = options.dropPendingUpdates ?? false
   const allowedUpdates =
     options.allowedUpdates === undefined ? {} : { allowed_updates: options.allowedUpdates }
 
@@ -378,7 +378,13 @@ export function createGuardedPoller(options: GuardedPollerOptions): GuardedPolle
       fencingToken: lease.fencingToken,
       lastSuccessfulPollAt: null,
     })
-    logger.info('polling: lease acquired', { name, holder: lease.holder, fencingToken: lease.fencingToken })
+    // The lease and its fencing token are the guard's inner workings: plain words at info, details at debug.
+    logger.info("polling: started; this instance now receives the bot's messages and commands")
+    logger.debug?.('polling: lease acquired', {
+      name,
+      holder: lease.holder,
+      fencingToken: lease.fencingToken,
+    })
     const setup = await setUp(signal, coldStart && dropPendingUpdates)
     if (setup.outcome === 'failed') return giveUp('setup', setup.failure)
     if (setup.outcome === 'aborted') return null

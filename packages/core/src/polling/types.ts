@@ -96,6 +96,8 @@ export type PollingLogFields = Record<string, string | number | boolean | null>
 
 /** Where the poller writes its log lines. Never given a bot token. */
 export interface PollingLogger {
+  /** Details for whoever debugs the guard (lease names, holders, fencing tokens); optional. */
+  debug?(message: string, fields?: PollingLogFields): void
   info(message: string, fields?: PollingLogFields): void
   warn(message: string, fields?: PollingLogFields): void
   error(message: string, fields?: PollingLogFields): void
@@ -132,7 +134,9 @@ export interface GuardedPollerOptions {
   holder?: string
   /**
    * Drop updates queued at Telegram on a cold start (the lease was free at the first try), as the seed bot
-   * did. Default `true`. A poller that stood by behind another holder never drops: a handover loses nothing.
+   * did. Default `false`: in a bot people talk to, what they sent while it was down is answered once it is
+   * back. The standalone Keygram server passes `true` (a bot that only notifies has nothing to catch up on).
+   * A poller that stood by behind another holder never drops, whatever this says: a handover loses nothing.
    */
   dropPendingUpdates?: boolean
   /** Long-poll timeout in seconds (Telegram clamps it to 50). Default 30. */

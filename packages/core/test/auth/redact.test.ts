@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { redactSecret } from '../../src/auth/index.ts'
+import { createRedactor, redactSecret } from '../../src/auth/index.ts'
 
 const TOKEN = '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw'
 
@@ -55,5 +55,21 @@ describe('redactSecret', () => {
 
   it('ignores empty secrets and leaves clean text alone', () => {
     expect(redactSecret('nothing here', ['', 'absent'])).toBe('nothing here')
+  })
+})
+
+describe('createRedactor', () => {
+  it('redacts as redactSecret does, text after text, with the pattern built once', () => {
+    const redact = createRedactor(['s3cr3t', 'a/b c'])
+    const texts = [
+      'POST /webhooks/keycrm/s3cr3t',
+      '/x?secret=a%2Fb+c and s3cr3t',
+      `bot${TOKEN}/getMe`,
+      'clean text',
+      's3cr3t s3cr3t',
+    ]
+    for (const text of [...texts, ...texts])
+      expect(redact(text)).toBe(redactSecret(text, ['s3cr3t', 'a/b c']))
+    expect(redact('s3cr3t s3cr3t')).toBe('[redacted] [redacted]')
   })
 })

@@ -250,12 +250,12 @@ describe('createDeliveryWorker outcomes', () => {
     expect((await s.store.queue.stats(s.clock.t)).pending).toBe(0)
   })
 
-  it('reports latency from enqueue to delivery', async () => {
+  it('reports latency from enqueue to delivery, and the delivery key the notification came from', async () => {
     const s = await setup([])
     await s.enqueue(newJob('1', 'x'))
     s.clock.t += 1234
     await s.worker.runOnce()
-    expect(s.events[0]).toMatchObject({ type: 'sent', latencyMs: 1234 })
+    expect(s.events[0]).toMatchObject({ type: 'sent', latencyMs: 1234, deliveryKeys: ['k1'] })
     expect(s.worker.status().totals.sent).toBe(1)
   })
 })

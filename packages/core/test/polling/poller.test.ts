@@ -58,7 +58,8 @@ describe('createGuardedPoller', () => {
     await vi.waitFor(() => expect(driver.handled).toEqual([1, 2, 3]))
     driver.push(2)
     await vi.waitFor(() => expect(driver.handled).toEqual([1, 2, 3, 4, 5]))
-    expect(driver.calls[0]).toMatchObject({ method: 'deleteWebhook', dropPendingUpdates: true })
+    // By default a cold start keeps what queued at Telegram while nothing polled.
+    expect(driver.calls[0]).toMatchObject({ method: 'deleteWebhook', dropPendingUpdates: false })
     const offsets = driver.calls.filter((c) => c.method === 'getUpdates').map((c) => c.params?.offset)
     expect(offsets.slice(0, 3)).toEqual([undefined, 4, 6])
     expect(driver.calls.filter((c) => c.method === 'getUpdates').every((c) => c.params?.timeout === 30)).toBe(
@@ -255,7 +256,8 @@ describe('createGuardedPoller', () => {
     const guard = memoryGuard({ clock: () => Date.now() + skew })
     const driver = scriptedDriver()
     const other = scriptedDriver()
-    const p = poller({ driver, guard, ttlMs: 5000 })
+    // Asked to drop on a cold start (as the server does): the retaken lease still must not.
+    const p = poller({ driver, guard, ttlMs: 5000, dropPendingUpdates: true })
     void p.start()
     await waitForState(p, 'polling')
     await vi.waitFor(() => expect(driver.inFlight).toBe(1))

@@ -2,7 +2,9 @@
  * The bot role: a grammY (default) or Telegraf bot with Keygram's commands, long-polling under the store's
  * single-instance guard through the framework adapter.
  *
- * The adapter is imported lazily, so the webhook role never loads a Telegram framework.
+ * The framework and its adapter are imported lazily, so the webhook role never loads a Telegram framework,
+ * and a user installs only the framework the bot runs (both are optional peer dependencies); a missing one
+ * is a clear error naming the package to install.
  *
  * @module
  */
@@ -16,6 +18,7 @@ import type {
   PollingStatus,
 } from '@keygram/core'
 import type { BotFramework } from '../config/index.ts'
+import { errorText } from '../error-text.ts'
 
 /** The running poller, as the bot role sees it. */
 export interface BotPoller {
@@ -51,6 +54,7 @@ interface AdapterPollingOptions {
   guard: KeygramStore['guard']
   holder?: string
   logger?: PollingLogger
+  dropPendingUpdates?: boolean
 }
 
 /** The parts of `@keygram/adapter-grammy` / `@keygram/adapter-telegraf` the bot role uses. */
@@ -71,6 +75,11 @@ export interface RunningBot {
  * stand by behind another instance); rejects when the adapter cannot be loaded.
  */
 export async function startBot(options: StartBotOptions): Promise<RunningBot> {
+  // The framework first: without it the adapter's import fails too, and would name the adapter instead.
+  const framework =
+    options.framework === 'telegraf'
+      ? { telegraf: await importFramework('telegraf', () => import('telegraf')) }
+      : { grammy: await importFramework('grammy', () => import('grammy')) }
   const adapter = await loadAdapter(options.framework)
   let poller: BotPoller | null = null
   const commandOptions = {
@@ -89,8 +98,8 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     onError: (error: unknown, command: string) => options.onError(`command /${command} failed`, error),
   }
 
-  if (options.framework === 'telegraf') {
-    const { Telegraf } = await import('telegraf')
+  if (framework.telegraf !== undefined) {
+    const { Telegraf } = framework.telegraf
     const bot = new Telegraf(options.token, { telegram: { apiRoot: options.apiRoot } })
     bot.catch((error) => options.onError('a Telegraf handler failed', error))
     if (options.actions !== undefined && adapter.keygramActions)
@@ -99,7 +108,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     poller = adapter.startPolling(bot as never, pollingOptions(options))
     registerCommands(adapter, bot.telegram, options)
   } else {
-    const { Bot } = await import('grammy')
+    const { Bot } = framework.grammy
     const bot = new Bot(options.token, { client: { apiRoot: options.apiRoot } })
     bot.catch((error) => options.onError('a grammY handler failed', error.error))
     if (options.actions !== undefined && adapter.keygramActions)
@@ -112,7 +121,15 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
 }
 
 function pollingOptions(options: StartBotOptions): AdapterPollingOptions {
-  return { guard: options.store.guard, holder: options.holder, logger: options.logger }
+  return {
+    guard: options.store.guard,
+    holder: options.holder,
+    logger: options.logger,
+    // The standalone server keeps the seed bot's cold start (its deploy notes: drop_pending_updates=True): a
+    // bot that only notifies has nothing to answer from while it was down. Embedded in a customer-facing
+    // bot, the adapters keep those updates by default.
+    dropPendingUpdates: true,
+  }
 }
 
 // The command menu is a convenience: a failure is reported, never fatal.
@@ -120,6 +137,36 @@ function registerCommands(adapter: FrameworkAdapter, api: unknown, options: Star
   adapter
     .registerKeygramCommands?.(api as never, options.format.locale)
     ?.catch((error) => options.onError('setMyCommands failed', error))
+}
+
+/** Imports the framework's package (a literal import each, so the bundle inlines both). */
+async function importFramework<T>(framework: BotFramework, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load()
+  } catch (error) {
+    throw frameworkLoadError(framework, error)
+  }
+}
+
+const FRAMEWORK_NAMES: Record<BotFramework, string> = { grammy: 'grammY', telegraf: 'Telegraf' }
+
+/**
+ * The error of a framework that cannot be imported: when its package is not installed, one that names the
+ * package to install (and the setting that picks the other framework).
+ */
+export function frameworkLoadError(framework: BotFramework, error: unknown): Error {
+  const code = (error as { code?: unknown } | null)?.code
+  const missing =
+    (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') &&
+    errorText(error).includes(`'${framework}'`)
+  if (!missing) {
+    return new Error(`${framework} could not be loaded: ${errorText(error)}`, { cause: error })
+  }
+  const other: BotFramework = framework === 'grammy' ? 'telegraf' : 'grammy'
+  return new Error(
+    `the bot polls with ${FRAMEWORK_NAMES[framework]}, but the "${framework}" package is not installed: install it next to @keygram/server-node (npm install ${framework}), or set KEYGRAM_BOT_FRAMEWORK=${other} to poll with ${FRAMEWORK_NAMES[other]} instead`,
+    { cause: error },
+  )
 }
 
 async function loadAdapter(framework: BotFramework): Promise<FrameworkAdapter> {

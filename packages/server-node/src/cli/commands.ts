@@ -5,6 +5,8 @@
  */
 import { defineCommand } from 'citty'
 import { ConfigError, type KeygramConfig, loadConfig, type ServerRole } from '../config/index.ts'
+import { errorText } from '../error-text.ts'
+import { createServerLogger } from '../logging/index.ts'
 import { openStore } from '../open-store.ts'
 import { serve } from '../serve.ts'
 import { listDeadLetterText, replayDeadLetterIds } from './dead-letter.ts'
@@ -57,10 +59,13 @@ const serveCommand = defineCommand({
   async run({ args }) {
     const config = await configOrExit(args.config)
     const role = args.role as ServerRole
+    // The fatal line goes through the server's logger, so with JSON logs it is a JSON line like the rest.
+    const logger = createServerLogger(config)
     try {
-      await serve({ role, config })
+      await serve({ role, config, logger })
     } catch (error) {
-      fail(`could not start: ${error instanceof Error ? error.message : String(error)}`)
+      logger.fatal(`could not start: ${errorText(error)}`)
+      process.exit(1)
     }
     if (args['send-samples']) {
       if (role === 'bot') fail('--send-samples needs the webhook role (--role webhook or all)')

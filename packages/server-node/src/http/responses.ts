@@ -48,7 +48,7 @@ export function jsonError(
 
 /** The Prometheus scrape response. */
 export async function metricsResponse(metrics: KeygramMetrics): Promise<Response> {
-  return new Response(await metrics.registry.render(), {
+  return new Response(await metrics.render(), {
     status: 200,
     headers: { 'content-type': PROMETHEUS_CONTENT_TYPE, 'cache-control': 'no-store' },
   })

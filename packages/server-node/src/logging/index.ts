@@ -3,5 +3,6 @@
  *
  * @module
  */
-export { createLogger, type LoggerOptions, redacting } from './logger.ts'
+export { activityOf, createLogger, type KeygramLogger, type LoggerOptions, redacting } from './logger.ts'
 export { configSecrets } from './secrets.ts'
+export { createServerLogger, serverSecrets } from './server-logger.ts'

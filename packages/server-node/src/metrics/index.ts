@@ -3,7 +3,7 @@
  *
  * @module
  */
-export { createKeygramMetrics, type KeygramMetrics } from './keygram-metrics.ts'
+export { createKeygramMetrics, type KeygramMetrics, type KeygramMetricsOptions } from './keygram-metrics.ts'
 export {
   type Counter,
   createMetricsRegistry,

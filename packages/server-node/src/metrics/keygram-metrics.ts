@@ -5,11 +5,15 @@
  * @module
  */
 import type { DeliveryEvent, PollingState, QueueStore } from '@keygram/core'
+import { renderProcessMetrics } from './process-metrics.ts'
 import { type Counter, createMetricsRegistry, type Histogram, type MetricsRegistry } from './registry.ts'
 
 /** The metrics of one process. */
 export interface KeygramMetrics {
+  /** Keygram's own series. */
   readonly registry: MetricsRegistry
+  /** The exposition text of `/metrics`: Keygram's series, then the process and runtime ones (unless left out). */
+  render(): Promise<string>
   /** Accepted webhooks by outcome (`queued`, `duplicate`, `unrouted`). */
   readonly webhooksReceived: Counter
   /** Refused webhooks by reason (`wrong_secret`, `invalid_json`, `store_unavailable`...). */
@@ -51,9 +55,19 @@ const POLLER_STATES: Record<PollingState, true> = {
 /** The gauge's label values: the poller's states plus `disabled` for a process that runs no poller. */
 const POLLING_STATES: readonly string[] = [...Object.keys(POLLER_STATES), 'disabled']
 
+/** Options of {@link createKeygramMetrics}. */
+export interface KeygramMetricsOptions {
+  /**
+   * Add the process and runtime series (resident memory, heap, event-loop lag, GC, open handles, start
+   * time; prom-client's default metrics) to {@link KeygramMetrics.render}. Default `true`.
+   */
+  processMetrics?: boolean
+}
+
 /** Creates the metrics on a fresh registry. */
-export function createKeygramMetrics(): KeygramMetrics {
+export function createKeygramMetrics(options: KeygramMetricsOptions = {}): KeygramMetrics {
   const registry = createMetricsRegistry()
+  const withProcess = options.processMetrics ?? true
   const webhooksReceived = registry.counter(
     'keygram_webhooks_received_total',
     'Webhooks accepted, by outcome.',
@@ -92,6 +106,10 @@ export function createKeygramMetrics(): KeygramMetrics {
 
   return {
     registry,
+    async render() {
+      const own = await registry.render()
+      return withProcess ? own + (await renderProcessMetrics()) : own
+    },
     webhooksReceived,
     webhooksRejected,
     notificationsSent,

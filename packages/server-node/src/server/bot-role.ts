@@ -11,6 +11,7 @@ import { type BotPoller, startBot } from '../bot/start-bot.ts'
 import { createBotApp } from '../bot-app.ts'
 import { errorText } from '../error-text.ts'
 import type { RoleContext } from './context.ts'
+import { describeListening } from './http-host.ts'
 
 /** The bot role's started parts. */
 export interface BotRole {
@@ -31,11 +32,11 @@ export async function startBotRole(context: RoleContext): Promise<BotRole> {
     startGraceMs: config.botStartGraceMs,
     redact: (text) => context.redact(text),
   })
-  const url = await context.listen(app, 'bot')
+  const listening = await context.listen(app, 'bot')
   logger.info(
-    `bot server listening on ${url} (${config.botToken === null ? 'polling off' : `${config.framework}, guarded polling`})`,
+    `bot server listening on ${describeListening(listening)}; ${config.botToken === null ? 'polling off' : `${config.framework}, guarded polling`}`,
   )
-  return { url, poller }
+  return { url: listening.url, poller }
 }
 
 async function startPoller(context: RoleContext): Promise<BotPoller | null> {
@@ -63,6 +64,8 @@ async function startPoller(context: RoleContext): Promise<BotPoller | null> {
   return poller
 }
 
+const DEBUG = 4
+
 /**
  * The poller's log lines, through consola, fields as `key=value`, each led by `polling: `. Core's poller
  * already leads its messages with it; only the others get it, so no line reads `polling: polling: `.
@@ -78,6 +81,9 @@ function pollingLogger(logger: ConsolaInstance): PollingLogger {
           .join(' ')}`
   }
   return {
+    debug: (message, fields) => {
+      if (logger.level >= DEBUG) logger.debug(line(message, fields))
+    },
     info: (message, fields) => logger.info(line(message, fields)),
     warn: (message, fields) => logger.warn(line(message, fields)),
     error: (message, fields) => logger.error(line(message, fields)),

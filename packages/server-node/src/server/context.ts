@@ -17,6 +17,7 @@ import type { KeygramConfig } from '../config/index.ts'
 import type { FastPath } from '../http/fast-path.ts'
 import type { KeycrmServices } from '../keycrm.ts'
 import type { KeygramMetrics } from '../metrics/index.ts'
+import type { Listening } from './http-host.ts'
 
 /** Stops one started part; `httpDeadline` (epoch ms) is when in-flight HTTP requests are cut. */
 export type PartStop = (httpDeadline: number) => Promise<unknown> | undefined
@@ -38,8 +39,8 @@ export interface RoleContext {
   redact(text: string): string
   /** The transport the caller passed (tests, embedding), else `undefined`. */
   readonly transport: TelegramTransport | undefined
-  /** Serves an app on the role's port; resolves its URL. It is closed on shutdown. */
-  listen(app: H3, role: 'webhook' | 'bot', fastPath?: FastPath): Promise<string>
+  /** Serves an app on the role's port; resolves where it listens. It is closed on shutdown. */
+  listen(app: H3, role: 'webhook' | 'bot', fastPath?: FastPath): Promise<Listening>
   /** Registers a started part to stop on shutdown (all stop together, before the store closes). */
   onStop(stop: PartStop): void
   /** True once shutdown began (`/readyz` answers 503 from then on). */

@@ -5,10 +5,13 @@
  */
 import type { DeliveryEvent } from '@keygram/core'
 import type { ConsolaInstance } from 'consola'
+import { activityOf } from '../logging/logger.ts'
+import { deliverySubject, formatDuration } from '../logging/subject.ts'
 import type { KeygramMetrics } from '../metrics/index.ts'
 
 /** Options of {@link createDeliveryEventHandler}. */
 export interface DeliveryEventHandlerOptions {
+  /** Deliveries are logged through its `activity` when it has one (see `KeygramLogger`), else `info`. */
   logger: ConsolaInstance
   metrics: KeygramMetrics
   /** Redacts the process's secrets from an error text. */
@@ -17,17 +20,21 @@ export interface DeliveryEventHandlerOptions {
   onSent?: () => void
 }
 
-/** The worker's `onEvent`: counts every outcome and logs the ones an operator needs. */
+/**
+ * The worker's `onEvent`: counts every outcome and logs the ones an operator needs, a delivery as one info
+ * line (what it was about, the chat, how long after the webhook).
+ */
 export function createDeliveryEventHandler(
   options: DeliveryEventHandlerOptions,
 ): (event: DeliveryEvent) => void {
   const { logger, metrics, redact } = options
+  const activity = activityOf(logger)
   return (event) => {
     metrics.onDeliveryEvent(event)
     switch (event.type) {
       case 'sent':
         options.onSent?.()
-        logger.debug(`delivered ${event.jobIds.length} notification(s) to chat ${event.chatId}`)
+        activity(deliveredLine(event))
         return
       case 'retry':
         logger.warn(
@@ -59,4 +66,27 @@ export function createDeliveryEventHandler(
         return
     }
   }
+}
+
+/** Subjects named in one line before the rest are counted. */
+const NAMED = 3
+
+/**
+ * E.g. `delivered order #23196 status 4 to chat -1001234567890, 1.2 s after the webhook`, or for a burst
+ * merged into one summary `delivered 5 notifications (order #1 status 4, ..., and 2 more) to chat ...`.
+ */
+function deliveredLine(event: Extract<DeliveryEvent, { type: 'sent' }>): string {
+  const subjects = event.deliveryKeys.map(deliverySubject)
+  const what =
+    subjects.length <= 1
+      ? (subjects[0] ?? 'a notification')
+      : `${subjects.length} notifications (${subjects.slice(0, NAMED).join(', ')}${subjects.length > NAMED ? `, and ${subjects.length - NAMED} more` : ''})`
+  const how =
+    event.fallback === 'plain'
+      ? '; sent as plain text: Telegram refused its formatting'
+      : event.fallback === 'split'
+        ? `; split into ${event.messageIds.length} messages: it was too long for one`
+        : ''
+  const after = subjects.length === 1 ? 'the webhook' : 'the first webhook'
+  return `delivered ${what} to chat ${event.chatId}, ${formatDuration(event.latencyMs)} after ${after}${how}`
 }

@@ -42,11 +42,21 @@ export interface ListenOptions {
   fastPath?: FastPath
 }
 
-/** Starts serving `app`; resolves the server and its URL once it listens. */
+/** Where a server listens. */
+export interface Listening {
+  /** A URL that reaches it from this machine, e.g. `http://127.0.0.1:9000` (also for `0.0.0.0`). */
+  url: string
+  /** The address really bound, e.g. `0.0.0.0:9000`, `[::]:9000`, `127.0.0.1:9000`. */
+  bound: string
+  /** Who can connect, in words: `every IPv4 interface`, `every interface`, `this machine only`, or `null`. */
+  reach: string | null
+}
+
+/** Starts serving `app`; resolves the server and where it listens once it does. */
 export async function listenApp(
   app: H3,
   options: ListenOptions,
-): Promise<{ server: HttpServer; url: string }> {
+): Promise<{ server: HttpServer } & Listening> {
   const { host, port, what, timeouts, fastPath } = options
   const server = serveH3(app, {
     port,
@@ -82,9 +92,34 @@ export async function listenApp(
     )
   }
   const address = server.node?.server?.address()
+  const boundHost = typeof address === 'object' && address !== null ? address.address : host
   const boundPort = typeof address === 'object' && address !== null ? address.port : port
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host
-  return { server, url: `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${boundPort}` }
+  return {
+    server,
+    url: `http://${bracketed(shownHost)}:${boundPort}`,
+    bound: `${bracketed(boundHost)}:${boundPort}`,
+    reach: reachOf(boundHost),
+  }
+}
+
+/**
+ * `http://127.0.0.1:9000 (bound to 0.0.0.0:9000: every IPv4 interface)`: a URL to try from this machine
+ * and what is really bound, which is what decides whether a proxy or another container can connect.
+ */
+export function describeListening(listening: Listening): string {
+  return `${listening.url} (bound to ${listening.bound}${listening.reach === null ? '' : `: ${listening.reach}`})`
+}
+
+function bracketed(host: string): string {
+  return host.includes(':') ? `[${host}]` : host
+}
+
+function reachOf(host: string): string | null {
+  if (host === '0.0.0.0') return 'every IPv4 interface'
+  if (host === '::') return 'every interface'
+  if (host === '::1' || host.startsWith('127.')) return 'this machine only'
+  return null
 }
 
 /** Stops accepting, lets in-flight requests finish until `deadline` (epoch ms), then cuts what is left. */

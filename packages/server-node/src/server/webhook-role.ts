@@ -27,6 +27,7 @@ import { DEMO_CHAT_ID } from '../routing.ts'
 import { createWebhookHandlers } from '../webhook-app.ts'
 import type { RoleContext } from './context.ts'
 import { createDeliveryEventHandler } from './delivery-log.ts'
+import { describeListening } from './http-host.ts'
 
 /** The webhook role's started parts. */
 export interface WebhookRole {
@@ -57,9 +58,10 @@ export async function startWebhookRole(context: RoleContext): Promise<WebhookRol
     stock: { alerter: stockAlerter, maxBodyBytes: config.stock.maxBodyBytes },
     isShuttingDown: context.isShuttingDown,
   })
-  const url = await context.listen(app, 'webhook', fastPath)
+  const listening = await context.listen(app, 'webhook', fastPath)
+  const { url } = listening
   logger.info(
-    `webhook server listening on ${url} (store ${describeStore(config.store)}); KeyCRM posts to ${
+    `webhook server listening on ${describeListening(listening)}; store ${describeStore(config.store)}; KeyCRM posts to ${
       config.demoSecret ? `${url}/webhooks/keycrm/${config.webhookSecret}` : '/webhooks/keycrm/<secret>'
     }`,
   )

@@ -3,15 +3,18 @@
  *
  * @module
  */
-import type { KeycrmEvent, Notifier } from '@keygram/core'
+import type { AcceptResult, KeycrmEvent, Notifier } from '@keygram/core'
 import { type JsonReply, jsonReply } from '../http/responses.ts'
+import { activityOf } from '../logging/logger.ts'
+import { deliverySubject, formatDuration } from '../logging/subject.ts'
 import type { KeygramMetrics } from '../metrics/index.ts'
 import type { AppLogger } from './app-logger.ts'
 
 /**
  * Creates the acceptor. It answers a reply, not a web `Response`: the fast path writes it to `node:http`
  * as it is. `200 {status, deliveryKey}` once queued; `503 store_unavailable` when the store cannot take
- * the event (KeyCRM retries).
+ * the event (KeyCRM retries). Each accepted webhook is one info line: what it is about, what became of it,
+ * and how long queueing took.
  */
 export function createEventAcceptor(
   notifier: Pick<Notifier, 'accept'>,
@@ -23,13 +26,13 @@ export function createEventAcceptor(
     duplicate: metrics.webhooksReceived.bind({ status: 'duplicate' }),
     unrouted: metrics.webhooksReceived.bind({ status: 'unrouted' }),
   }
+  const activity = activityOf(logger)
   return async (event) => {
     try {
+      const started = performance.now()
       const result = await notifier.accept(event)
       received[result.status].inc()
-      if ((logger.level ?? 4) >= 4) {
-        logger.debug(`webhook ${event.event} #${event.context.id} ${result.status} (${result.jobs} jobs)`)
-      }
+      if ((logger.level ?? INFO) >= INFO) activity(acceptedLine(result, performance.now() - started))
       return jsonReply(200, { status: result.status, deliveryKey: result.deliveryKey })
     } catch (error) {
       metrics.webhooksRejected.inc({ reason: 'store_unavailable' })
@@ -40,5 +43,21 @@ export function createEventAcceptor(
         path: null,
       })
     }
+  }
+}
+
+const INFO = 3
+
+/** E.g. `webhook: order #23196 status 4 accepted, 1 notification queued (0.4 ms)`. */
+function acceptedLine(result: AcceptResult, ms: number): string {
+  const subject = deliverySubject(result.deliveryKey)
+  const took = formatDuration(ms)
+  switch (result.status) {
+    case 'queued':
+      return `webhook: ${subject} accepted, ${result.jobs} notification${result.jobs === 1 ? '' : 's'} queued (${took})`
+    case 'duplicate':
+      return `webhook: ${subject} is a repeat of one already accepted; not sent again (${took})`
+    case 'unrouted':
+      return `webhook: ${subject} accepted; no route sends it to any chat (${took})`
   }
 }

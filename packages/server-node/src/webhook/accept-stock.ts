@@ -6,6 +6,8 @@
  */
 import type { StockAlerter, StockBalanceRow } from '@keygram/core'
 import { json, jsonError } from '../http/responses.ts'
+import { activityOf } from '../logging/logger.ts'
+import { formatDuration } from '../logging/subject.ts'
 import type { KeygramMetrics } from '../metrics/index.ts'
 import type { AppLogger } from './app-logger.ts'
 
@@ -22,6 +24,7 @@ export function createStockAcceptor(
     unrouted: metrics.webhooksReceived.bind({ status: 'stock_unrouted' }),
   }
   let warnedNoStockRules = false
+  const activity = activityOf(logger)
 
   return async (rows) => {
     if (alerter === null) {
@@ -38,8 +41,8 @@ export function createStockAcceptor(
       const started = performance.now()
       const result = await alerter.accept(rows)
       received[result.status].inc()
-      logger.debug(
-        `stock webhook: ${result.rows} rows, ${result.offers} offers watched, ${result.crossings} crossings, ${result.status} (${result.jobs} messages) in ${(performance.now() - started).toFixed(0)} ms`,
+      activity(
+        `stock webhook: ${result.rows} rows, ${result.offers} offers watched, ${result.crossings} crossings, ${result.status} (${result.jobs} messages) in ${formatDuration(performance.now() - started)}`,
       )
       return json(200, {
         status: result.status,

@@ -12,7 +12,15 @@ export interface AppLogger {
   info(message: string): void
   warn(message: string): void
   error(message: string, error?: unknown): void
+  /** One info line per handled request, written cheaply when the logger can (see `KeygramLogger`). */
+  activity?(message: string): void
 }
 
 /** Logs nothing (the default when no logger is passed). */
-export const silentLogger: AppLogger = { debug() {}, info() {}, warn() {}, error() {} }
+export const silentLogger: AppLogger = {
+  level: Number.NEGATIVE_INFINITY,
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+}

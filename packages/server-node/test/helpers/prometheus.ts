@@ -5,7 +5,8 @@
 
 const NAME = '[a-zA-Z_:][a-zA-Z0-9_:]*'
 const LABEL = '[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\\\\n]|\\\\[\\\\"n])*"'
-const VALUE = '(?:[+-]?(?:\\d+(?:\\.\\d+)?(?:[eE][+-]?\\d+)?|Inf)|NaN)'
+// Prometheus reads values with Go's ParseFloat, which takes NaN and Inf in any case (prom-client writes `Nan`).
+const VALUE = '(?:[+-]?(?:\\d+(?:\\.\\d+)?(?:[eE][+-]?\\d+)?|[Ii][Nn][Ff])|[Nn][Aa][Nn])'
 const HELP = new RegExp(`^# HELP (${NAME}) .*$`)
 const TYPE = new RegExp(`^# TYPE (${NAME}) (counter|gauge|histogram|summary|untyped)$`)
 const SAMPLE = new RegExp(`^(${NAME})(\\{${LABEL}(?:,${LABEL})*\\})? (${VALUE})$`)
@@ -23,7 +24,8 @@ export function parsePrometheus(text: string): { types: Map<string, string>; sam
   const samples: Sample[] = []
   if (!text.endsWith('\n')) throw new Error('exposition must end with a newline')
   for (const line of text.slice(0, -1).split('\n')) {
-    if (HELP.test(line)) continue
+    // The format ignores empty lines (prom-client puts one between metrics).
+    if (line === '' || HELP.test(line)) continue
     const type = TYPE.exec(line)
     if (type) {
       if (types.has(type[1]!)) throw new Error(`TYPE declared twice: ${line}`)
@@ -36,7 +38,7 @@ export function parsePrometheus(text: string): { types: Map<string, string>; sam
     const base = name.replace(/_(bucket|sum|count)$/, '')
     if (!types.has(name) && !(types.get(base) === 'histogram'))
       throw new Error(`sample of undeclared metric: ${line}`)
-    samples.push({ name, labels: sample[2] ?? '', value: Number(sample[3]!.replace('+Inf', 'Infinity')) })
+    samples.push({ name, labels: sample[2] ?? '', value: numberOf(sample[3]!) })
   }
   return { types, samples }
 }
@@ -44,4 +46,9 @@ export function parsePrometheus(text: string): { types: Map<string, string>; sam
 /** The value of one sample, or `undefined`. */
 export function sampleValue(samples: readonly Sample[], name: string, labels = ''): number | undefined {
   return samples.find((sample) => sample.name === name && sample.labels === labels)?.value
+}
+
+function numberOf(text: string): number {
+  if (/^nan$/i.test(text)) return Number.NaN
+  return Number(text.replace(/inf$/i, 'Infinity'))
 }

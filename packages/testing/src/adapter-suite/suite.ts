@@ -281,6 +281,53 @@ export function testPollingAdapter<B>(name: string, options: PollingAdapterSuite
   })
 
   describe(`${name} adapter: guarded polling in one process`, () => {
+    it('a cold start keeps what users sent while no instance polled; dropPendingUpdates drops it', async () => {
+      const fake = await createFakeBotApi({ limits: { enabled: false } })
+      const whileDown = () =>
+        [1, 2].map((n) => fake.pushMessage({ chat: 4242, text: `sent while down ${n}` })!.update_id)
+      const coldStart = (extra: { dropPendingUpdates?: boolean }) => {
+        const handled: number[] = []
+        const bot = options.createBot(fake.url, fake.token, (update) => {
+          handled.push(update.update_id)
+        })
+        const poller = options.startPolling(bot, {
+          guard: memoryGuard(),
+          timeoutSeconds: 1,
+          logger: quiet,
+          ...extra,
+        })
+        return { handled, poller }
+      }
+      try {
+        // Embedded in a bot people talk to (the default): their messages are answered once it is back.
+        const kept = whileDown()
+        const embedded = coldStart({})
+        try {
+          await vi.waitFor(() => expect(embedded.handled).toEqual(kept), { timeout: 5000 })
+        } finally {
+          await embedded.poller.stop()
+        }
+
+        // Asked to drop, as the standalone server does: the backlog is gone and nothing of it is handled.
+        whileDown()
+        const restartedAt = Date.now()
+        const server = coldStart({ dropPendingUpdates: true })
+        try {
+          // Polling begins once the set-up (deleteWebhook) is done; then a poll of its own is waiting.
+          await vi.waitFor(() => expect(server.poller.status().state).toBe('polling'), { timeout: 5000 })
+          await vi.waitFor(() =>
+            expect(fake.calls.some((c) => c.method === 'getUpdates' && c.at >= restartedAt)).toBe(true),
+          )
+          expect(fake.pendingUpdateCount).toBe(0)
+          expect(server.handled).toEqual([])
+        } finally {
+          await server.poller.stop()
+        }
+      } finally {
+        await fake.close()
+      }
+    })
+
     it('two pollers started at once: one polls, no 409; stop hands over fast, every update exactly once', async () => {
       const fake = await createFakeBotApi({
         limits: { enabled: false },

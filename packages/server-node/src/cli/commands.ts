@@ -9,6 +9,7 @@ import { errorText } from '../error-text.ts'
 import { createServerLogger } from '../logging/index.ts'
 import { openStore } from '../open-store.ts'
 import { serve } from '../serve.ts'
+import { auditText, sinceTime } from './audit.ts'
 import { listDeadLetterText, replayDeadLetterIds } from './dead-letter.ts'
 import { runDoctor } from './doctor.ts'
 import { renderReport } from './report.ts'
@@ -163,6 +164,34 @@ const replayCommand = defineCommand({
   },
 })
 
+const auditCommand = defineCommand({
+  meta: {
+    name: 'audit',
+    description: 'Who pressed which action button on a card, when, and what came of it',
+  },
+  args: {
+    order: { type: 'string', description: 'Only this order or lead id' },
+    since: { type: 'string', default: '7d', description: 'From when: 30m, 24h, 7d or a date (2026-12-01)' },
+    ...configArg,
+  },
+  async run({ args }) {
+    const now = Date.now()
+    const fromMs = sinceTime(args.since, now)
+    if (fromMs === null) fail(`--since must be a duration (30m, 24h, 7d) or a date, not "${args.since}"`)
+    const id = args.order === undefined ? undefined : Number(args.order.replace(/^#/, ''))
+    if (id !== undefined && !(Number.isInteger(id) && id > 0)) fail('--order must be an order or lead id')
+    const config = await configOrExit(args.config)
+    const store = openStore(config.store)
+    try {
+      process.stdout.write(
+        `${await auditText(store, { fromMs, now, ...(id === undefined ? {} : { id }) })}\n`,
+      )
+    } finally {
+      await store.close()
+    }
+  },
+})
+
 /** `keygram`: the command-line entry of `@keygram/server-node`. */
 export const keygramCommand = defineCommand({
   meta: {
@@ -173,6 +202,7 @@ export const keygramCommand = defineCommand({
     serve: serveCommand,
     'send-test': sendTestCommand,
     doctor: doctorCommand,
+    audit: auditCommand,
     'dead-letter': defineCommand({
       meta: { name: 'dead-letter', description: 'Inspect and replay undelivered notifications' },
       subCommands: { list: listCommand, replay: replayCommand },

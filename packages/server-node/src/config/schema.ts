@@ -178,7 +178,8 @@ export function configSchema(fileLabel: string) {
 
 const SECRET_REQUIRED =
   'is required when TELEGRAM_BOT_TOKEN is set (the webhook URL is /webhooks/keycrm/<secret>); generate one with: openssl rand -hex 24'
-const ACTIONS_NEED_API = "change orders through KeyCRM's API: set KEYCRM_API_KEY (Settings -> API in KeyCRM)"
+const ACTIONS_NEED_API =
+  "buttons change orders through KeyCRM's API, so KEYCRM_API_KEY is required (Settings -> API in KeyCRM)"
 const OWN_PORTS = 'the webhook and bot servers each need their own port'
 const STATUS_NAMES = "status names need KeyCRM's status list; set KEYCRM_API_KEY or use statusIds"
 const STOCK_CHATS = (fileLabel: string) =>

@@ -22,6 +22,7 @@ const guideSidebar: DefaultTheme.SidebarItem[] = [
     items: [
       { text: 'Routing and templates', link: '/guide/routing-and-templates' },
       { text: 'Order cards', link: '/guide/order-cards' },
+      { text: 'Actions on cards', link: '/guide/actions' },
       { text: 'The delivery engine', link: '/guide/delivery' },
       { text: 'Stores', link: '/guide/stores' },
       { text: 'Digests', link: '/guide/digests' },

@@ -171,6 +171,22 @@ describe('the documentation site', () => {
     await page.close()
   })
 
+  it('shows what a manager sees on the actions page: the card with its buttons, and the confirmation', async () => {
+    const { page, errors, status } = await open('/guide/actions')
+    expect(status).toBe(200)
+    await expect(page.locator('.VPSidebar a[href*="/guide/actions"]').count()).resolves.toBeGreaterThan(0)
+    const messages = page.locator('.tg-message')
+    await expect(messages.count()).resolves.toBe(2)
+    const buttons = (index: number) =>
+      messages.nth(index).locator('.tg-keyboard .tg-button').allTextContents()
+    await expect(buttons(0)).resolves.toEqual(['Completed', 'Canceled', 'Open in KeyCRM'])
+    await expect(buttons(1)).resolves.toEqual(['Confirm «Canceled»?', '← Back', 'Open in KeyCRM'])
+    await expect(page.locator('main h2', { hasText: 'Why it is safe' }).count()).resolves.toBe(1)
+    await page.screenshot({ path: `${artifactsDir}docs-actions.png`, fullPage: true })
+    expect(errors).toEqual([])
+    await page.close()
+  })
+
   it('renders the API reference and a function page generated from TSDoc', async () => {
     const { page, errors, status } = await open('/api/')
     expect(status).toBe(200)

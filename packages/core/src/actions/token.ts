@@ -43,7 +43,7 @@ const STEPS: readonly ActionStep[] = ['go', 'confirm', 'back']
 const BODY_BYTES = 32
 const MAC_BYTES = 12
 /** Length of a token in characters (all ASCII, so bytes too): under `callback_data`'s 64. */
-export const ACTION_TOKEN_LENGTH = Math.ceil(((BODY_BYTES + MAC_BYTES) * 4) / 3)
+export const ACTION_TOKEN_LENGTH: number = Math.ceil(((BODY_BYTES + MAC_BYTES) * 4) / 3)
 const MAX_UINT32 = 0xffff_ffff
 const MAX_UINT48 = 2 ** 48 - 1
 

@@ -90,6 +90,10 @@ export default defineConfig({
   dts: false,
   sourcemap: false,
   minify: false,
+  // esbuild renames a class that shadows a global (the abort-controller polyfill's `AbortSignal` becomes
+  // `AbortSignal2`), and node-fetch, which grammY and Telegraf call Telegram with, accepts a signal only when
+  // its constructor is named "AbortSignal": without the original names every Bot API call fails.
+  keepNames: true,
   shims: true,
   // Workspace packages resolve to their TypeScript sources through the root `paths`, so the bundle
   // never depends on a stale `dist/`.

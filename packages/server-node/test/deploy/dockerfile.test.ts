@@ -124,7 +124,12 @@ describe('Dockerfile', () => {
   })
 
   it('starts the bundled CLI with serve as the default command', () => {
-    expect(JSON.parse(runtimeOnly('ENTRYPOINT').args)).toEqual(['node', '/app/keygram.mjs'])
+    // A small young generation keeps an idle container's memory low (see the Dockerfile's comment).
+    expect(JSON.parse(runtimeOnly('ENTRYPOINT').args)).toEqual([
+      'node',
+      '--max-semi-space-size=2',
+      '/app/keygram.mjs',
+    ])
     expect(JSON.parse(runtimeOnly('CMD').args)).toEqual(['serve'])
   })
 

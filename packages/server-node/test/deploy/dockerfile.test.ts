@@ -116,6 +116,17 @@ describe('Dockerfile', () => {
     expect(chown?.line).toBeLessThan(runtimeOnly('VOLUME').line)
   })
 
+  it("ships V8's compile cache of the bundle, made as the node user with the entrypoint's flags", () => {
+    const env = parseEnvArgs(runtimeOnly('ENV').args)
+    const made = runtime.find(
+      (instruction) => instruction.keyword === 'RUN' && instruction.args.includes('NODE_COMPILE_CACHE='),
+    )
+    expect(made?.args).toContain('runuser -u node --')
+    expect(made?.args).toContain(`mv /tmp/compile-cache ${env.NODE_COMPILE_CACHE}`)
+    const [, ...flags] = JSON.parse(runtimeOnly('ENTRYPOINT').args) as string[]
+    expect(made?.args).toContain(`node ${flags.join(' ')} --help`)
+  })
+
   it('exposes the webhook and bot ports the server defaults to', () => {
     expect(runtimeOnly('EXPOSE').args.split(/\s+/)).toEqual(['9000', '9001'])
     const env = parseEnvArgs(runtimeOnly('ENV').args)

@@ -161,6 +161,11 @@ export class ComposeDeployment {
     return parts.join('\n')
   }
 
+  /** A container's name without the project's prefix, e.g. `webhook-server_1`. */
+  shortName(container: string): string {
+    return container.startsWith(`${this.project}_`) ? container.slice(this.project.length + 1) : container
+  }
+
   /** Memory in MiB per running container name, as `docker stats` shows it (the cgroup's usage without page cache). */
   async memoryMiB(): Promise<Record<string, number>> {
     const ids = (await this.containers())
@@ -173,7 +178,7 @@ export class ComposeDeployment {
         .filter(Boolean)
         .map((line) => {
           const [name = '', usage = ''] = line.split('\t')
-          return [name, toMiB(usage.split('/')[0]?.trim() ?? '')]
+          return [this.shortName(name), toMiB(usage.split('/')[0]?.trim() ?? '')]
         }),
     )
   }

@@ -119,38 +119,26 @@ async function ensureNodeBases(work: string): Promise<void> {
   const ca = hostCaBundle()
   if (ca) copyFileSync(ca, join(context, 'host-ca.pem'))
   else writeFileSync(join(context, 'host-ca.pem'), '')
-  const file = join(imagesDir, 'node.Dockerfile')
-  for (const [target, tag] of [
-    ['runtime', IMAGES.nodeRuntime],
-    ['build', IMAGES.nodeBuild],
-  ] as const) {
-    await dockerBuild([
-      '-f',
-      file,
-      '--target',
-      target,
-      '--build-arg',
-      `BASE_IMAGE=${IMAGES.debian}`,
-      '-t',
-      tag,
-      context,
-    ])
-  }
+  await buildTargets('node.Dockerfile', context, { runtime: IMAGES.nodeRuntime, build: IMAGES.nodeBuild })
 }
 
 /** nginx, Redis and Caddy from Debian packages. */
 async function buildServiceImages(work: string): Promise<void> {
   const context = join(work, 'empty-context')
   mkdirSync(context, { recursive: true })
-  const file = join(imagesDir, 'services.Dockerfile')
-  for (const [target, tag] of [
-    ['nginx', IMAGES.nginx],
-    ['redis', IMAGES.redis],
-    ['caddy', IMAGES.caddy],
-  ] as const) {
+  await buildTargets('services.Dockerfile', context, {
+    nginx: IMAGES.nginx,
+    redis: IMAGES.redis,
+    caddy: IMAGES.caddy,
+  })
+}
+
+/** Builds each stage `target` of `images/<file>` on the Debian base and tags it. */
+async function buildTargets(file: string, context: string, tags: Record<string, string>): Promise<void> {
+  for (const [target, tag] of Object.entries(tags)) {
     await dockerBuild([
       '-f',
-      file,
+      join(imagesDir, file),
       '--target',
       target,
       '--build-arg',

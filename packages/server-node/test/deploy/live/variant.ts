@@ -164,9 +164,9 @@ export function describeDeployment(options: VariantOptions): void {
       expect(new Set(fake.sent.map((message) => String(message.chat_id)))).toEqual(new Set([CHAT_ID]))
       const shown = fake.sent.map((message) => message.plain_text).join('\n')
       for (const id of ['23196', '23197', '13898']) expect(shown).toContain(id)
-      // Nothing else is forwarded, and a wrong secret is refused.
+      // Nothing else is forwarded (the proxy's own 404); a wrong secret reaches Keygram (a JSON answer) and is
+      // a 404 too: no such URL without the secret.
       expect((await postJson(entrance, '/healthz', '{}')).status).toBe(404)
-      // A wrong secret reaches Keygram (a JSON answer, not nginx's page) and is a 404: no such URL without it.
       const wrong = await postJson(entrance, '/webhooks/keycrm/wrong-secret', '{}')
       expect(wrong.status).toBe(404)
       expect(JSON.parse(wrong.body)).toHaveProperty('error')
@@ -199,22 +199,22 @@ export function describeDeployment(options: VariantOptions): void {
     const redeploys: [string, string, typeof scaleUpAndDown][] = [
       [
         'scale',
-        `--scale telegram-bot=${bots + 1}, then back to ${bots}: a second bot polls beside the first`,
+        `--scale telegram-bot=${bots + 1}, then back to ${bots} (a second bot polls beside the first): 0 x 409, no update lost or handled twice`,
         scaleUpAndDown,
       ],
       [
         'handover',
-        `new bot containers start beside the old ones, then the old ones stop: the lease changes hands`,
+        'new bot containers beside the old ones, then the old ones stop: 0 x 409, no update lost or handled twice',
         handover,
       ],
       [
         'force_recreate',
-        'up -d --force-recreate: every container replaced, the old one stopped first',
+        'up -d --force-recreate (the old bot stops first): 0 x 409, none handled twice, none lost while a bot ran',
         forceRecreate,
       ],
     ]
     redeploys.forEach(([key, title, redeploy], index) => {
-      it(`redeploy, ${title}: 0 x 409, no update handled twice`, async () => {
+      it(`redeploy, ${title}`, async () => {
         const outcome = await redeploy(deployment, fake, {
           bots,
           expected: options.expected,
@@ -250,7 +250,9 @@ export function describeDeployment(options: VariantOptions): void {
         expect(stop.exitCode, stop.name).toBe(0)
         expect(stop.ms, stop.name).toBeLessThan(grace / 2)
       }
-      measured.down_stop_ms = rounded(Object.fromEntries(stops.map((stop) => [stop.name, stop.ms])))
+      measured.down_stop_ms = rounded(
+        Object.fromEntries(stops.map((stop) => [deployment.shortName(stop.name), stop.ms])),
+      )
     }, 120_000)
   })
 }

@@ -16,8 +16,8 @@ export interface RedeployOutcome {
   traffic: TrafficOutcome
   /** The longest stretch with no poller connected to the fake, in ms. */
   longestNoPollerMs: number
-  /** The redeploy commands' wall time, in ms. */
-  commandsMs: number
+  /** The observed window, in ms: 1 s of users writing, the redeploy, healthy again, 2 s more. */
+  windowMs: number
   /** The docker events seen, for the caller's own questions (which container stopped when). */
   events: DockerEvent[]
   /** The Keygram containers the redeploy started. */
@@ -48,9 +48,10 @@ export interface RedeployOptions {
   expected: Record<string, number>
   /** First chat id of this redeploy's users (each redeploy uses its own range). */
   firstChat: number
-  /** How long to wait for everything to be answered after the redeploy. */
-  settleMs?: number
 }
+
+/** How long answers to the last updates may still take once the window closed. */
+const SETTLE_MS = 20_000
 
 /** Runs `redeploy` with users writing to the bot from before it starts until after it ended. */
 async function observe(
@@ -70,10 +71,10 @@ async function observe(
     // Users keep writing for a while after the new bot took over.
     await new Promise((resolve) => setTimeout(resolve, 2000))
   })
-  const commandsMs = Date.now() - started
+  const windowMs = Date.now() - started
   traffic.stop()
   // Answers to the last updates are on their way: wait until nothing is missing, or the time is up.
-  const deadline = Date.now() + (options.settleMs ?? 20_000)
+  const deadline = Date.now() + SETTLE_MS
   while (traffic.outcome().lost.length > 0 && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 200))
   }
@@ -86,7 +87,7 @@ async function observe(
     responses409: fake.responses409 - conflictsBefore,
     traffic: traffic.outcome(),
     longestNoPollerMs,
-    commandsMs,
+    windowMs,
     events,
   }
 }

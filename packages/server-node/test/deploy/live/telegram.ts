@@ -37,8 +37,8 @@ export async function startFakeTelegram(): Promise<FakeBotApi> {
 export class PollerWatch {
   private readonly timer: NodeJS.Timeout
   private gapStart: number | null = null
-  /** Stretches with no `getUpdates` open, in ms, longest first once stopped. */
-  readonly gaps: { from: number; ms: number }[] = []
+  /** How long each stretch with no `getUpdates` open lasted, in ms. */
+  private readonly gaps: number[] = []
 
   constructor(
     private readonly fake: FakeBotApi,
@@ -50,7 +50,7 @@ export class PollerWatch {
   private sample(): void {
     const now = Date.now()
     if (this.fake.hasPendingPoll) {
-      if (this.gapStart !== null) this.gaps.push({ from: this.gapStart, ms: now - this.gapStart })
+      if (this.gapStart !== null) this.gaps.push(now - this.gapStart)
       this.gapStart = null
     } else {
       this.gapStart ??= now
@@ -61,13 +61,8 @@ export class PollerWatch {
   stop(): number {
     clearInterval(this.timer)
     this.sample()
-    if (this.gapStart !== null) this.gaps.push({ from: this.gapStart, ms: Date.now() - this.gapStart })
-    return Math.max(0, ...this.gaps.map((gap) => gap.ms))
-  }
-
-  /** Whether no poller was connected at `at` (epoch ms), by the samples taken. */
-  idleAt(at: number): boolean {
-    return this.gaps.some((gap) => at >= gap.from && at <= gap.from + gap.ms)
+    if (this.gapStart !== null) this.gaps.push(Date.now() - this.gapStart)
+    return Math.max(0, ...this.gaps)
   }
 }
 

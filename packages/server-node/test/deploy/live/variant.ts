@@ -295,7 +295,7 @@ function recordRedeploy(measured: Record<string, unknown>, key: string, outcome:
     handled_twice: outcome.traffic.duplicated.length,
     longest_without_poller_ms: outcome.longestNoPollerMs,
     max_answer_ms: Math.round(outcome.traffic.maxLatencyMs),
-    commands_ms: outcome.commandsMs,
+    window_ms: outcome.windowMs,
   }
 }
 

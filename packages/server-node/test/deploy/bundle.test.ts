@@ -220,6 +220,8 @@ describe('the bundle, run from a folder with no workspace around it', () => {
         WEBHOOK_PORT: String(await freePort()),
       })
       await waitForHealth(botPort, bot)
+      // A cold start drops what is queued before its set-up: write once the first long poll is open.
+      await expect.poll(() => fake.hasPendingPoll, { timeout: 15_000 }).toBe(true)
       fake.pushMessage({ chat: 4242, text: '/chatid' })
       await expect
         .poll(() => fake.sent.filter((message) => message.chat_id === 4242).length, { timeout: 15_000 })

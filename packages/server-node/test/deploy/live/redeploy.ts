@@ -125,7 +125,7 @@ export function handover(
     await deployment.waitHealthy({ ...options.expected, [BOT]: options.bots * 2 }, 120_000)
     for (const container of old) {
       await docker(['stop', container.name])
-      await docker(['rm', container.name])
+      await docker(['rm', '--volumes', container.name])
     }
     await scaleBots(deployment, options.bots)
   })

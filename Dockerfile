@@ -61,7 +61,7 @@ VOLUME /data
 EXPOSE 9000 9001
 HEALTHCHECK --interval=60s --timeout=5s --start-period=30s --start-interval=5s --retries=5 CMD ["node", "/app/healthcheck.mjs"]
 # A young generation of at most 2 MB per semi-space instead of V8's 16 MB: an idle container uses about 40-50 MB
-# (docker stats) instead of about 70, and stays under 80 MB after a 20,000-row stock import (90-120 MB with the
-# default). Measured by pnpm test:compose; see docs/guide/docker-compose.md.
+# (docker stats) instead of about 70, and about 50-100 MB right after a 20,000-row stock import (90-120 MB with
+# the default). Measured by pnpm test:compose; see docs/guide/docker-compose.md.
 ENTRYPOINT ["node", "--max-semi-space-size=2", "/app/keygram.mjs"]
 CMD ["serve"]

@@ -26,6 +26,8 @@ export default defineConfig({
       '**/reliability/**',
       'packages/server-node/test/fault/**',
       'packages/adapter-*/test/polling.test.ts',
+      // Docker deployments, run by `pnpm test:compose` (vitest.compose.config.ts).
+      'packages/server-node/test/deploy/live/**',
     ],
     testTimeout: 20_000,
     hookTimeout: 20_000,

@@ -35,16 +35,23 @@ const KEEP: Record<string, (path: string) => boolean> = {
 }
 
 /**
- * c12 loads `keygram.config.ts` through jiti, whose default entry `require`s its Babel transform lazily
- * from a path relative to its own file, which a bundle does not have. `jiti/static` imports the same
- * transform statically, so it is inlined (resolved from the importer, as pnpm keeps jiti c12's own).
+ * c12 loads `keygram.config.ts` through jiti, whose entry `require`s its Babel transform lazily through
+ * `createRequire(import.meta.url)` and a path relative to its own file, which esbuild cannot follow and a
+ * bundle does not have. Rewritten to a plain `require` of the same file, esbuild bundles the transform and
+ * still loads it only on first use: a start without a TypeScript config file never evaluates Babel (about
+ * 100 ms and several MB of heap). jiti's `jiti/static` entry would import it eagerly.
  */
-const jitiStatic: EsbuildPlugin = {
-  name: 'keygram-jiti-static',
+const JITI_LAZY_BABEL = 'createRequire(import.meta.url)("../dist/babel.cjs")'
+const jitiLazyBabel: EsbuildPlugin = {
+  name: 'keygram-jiti-lazy-babel',
   setup(build) {
-    build.onResolve({ filter: /^jiti$/ }, (args) =>
-      build.resolve('jiti/static', { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer }),
-    )
+    build.onLoad({ filter: /[\\/]jiti[\\/]lib[\\/]jiti\.mjs$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8')
+      if (!source.includes(JITI_LAZY_BABEL)) {
+        throw new Error(`${args.path} no longer loads Babel with ${JITI_LAZY_BABEL}: update tsup.config.ts`)
+      }
+      return { contents: source.replace(JITI_LAZY_BABEL, 'require("../dist/babel.cjs")'), loader: 'js' }
+    })
   },
 }
 
@@ -90,6 +97,10 @@ export default defineConfig({
   dts: false,
   sourcemap: false,
   minify: false,
+  // esbuild renames a class that shadows a global (the abort-controller polyfill's `AbortSignal` becomes
+  // `AbortSignal2`), and node-fetch, which grammY and Telegraf call Telegram with, accepts a signal only when
+  // its constructor is named "AbortSignal": without the original names every Bot API call fails.
+  keepNames: true,
   shims: true,
   // Workspace packages resolve to their TypeScript sources through the root `paths`, so the bundle
   // never depends on a stale `dist/`.
@@ -97,7 +108,7 @@ export default defineConfig({
   // tsup checks `noExternal` before `external`, so the native packages must be left out of this pattern.
   noExternal: [new RegExp(`^(?!(?:${NATIVE.join('|')})(?:/|$))`)],
   external: NATIVE,
-  esbuildPlugins: [jitiStatic],
+  esbuildPlugins: [jitiLazyBabel],
   // CommonJS dependencies call `require` (and read `__dirname`, shimmed above); ESM has neither.
   banner: {
     js: "import { createRequire as __keygramCreateRequire } from 'node:module'\nconst require = __keygramCreateRequire(import.meta.url)",

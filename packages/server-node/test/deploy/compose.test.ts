@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import { ENV_VARIABLES } from '../../src/config/env.ts'
 import { parseStoreUrl } from '../../src/config/store-url.ts'
+import { type ComposeDocument, composeForOlderEngine } from './older-engine.ts'
 import { composeDir } from './paths.ts'
 
 interface ComposeHealthcheck {
@@ -101,11 +102,15 @@ const HEALTH = {
   'telegram-bot': { port: '9001', interval: '60s', start_period: '60s', retries: 5 },
 } as const
 
+/** What each proxy publishes: nginx TLS only; Caddy also 80 (the ACME challenge, the redirect) and HTTP/3. */
+const PROXY_PORTS = { nginx: ['443:443'], caddy: ['80:80', '443:443', '443:443/udp'] } as const
+
 describe.each([
-  ['docker-compose.yml', 'sqlite'],
-  ['docker-compose.redis.yml', 'redis'],
-  ['docker-compose.postgres.yml', 'postgres'],
-] as const)('%s', (file, storeKind) => {
+  ['docker-compose.yml', 'sqlite', 'nginx'],
+  ['docker-compose.redis.yml', 'redis', 'nginx'],
+  ['docker-compose.postgres.yml', 'postgres', 'nginx'],
+  ['docker-compose.caddy.yml', 'sqlite', 'caddy'],
+] as const)('%s', (file, storeKind, proxy) => {
   const compose = loadCompose(file)
 
   it('runs each role with its serve command', () => {
@@ -134,7 +139,16 @@ describe.each([
 
   it('starts the bot after the webhook server is healthy', () => {
     expect(dependencies(service(compose, 'telegram-bot'))['webhook-server']).toBe('service_healthy')
-    expect(dependencies(service(compose, 'nginx'))).toHaveProperty('webhook-server')
+    expect(dependencies(service(compose, proxy))).toHaveProperty('webhook-server')
+  })
+
+  it(`checks ${proxy}'s health on the container's own loopback, with the image's wget`, () => {
+    const healthcheck = service(compose, proxy).healthcheck
+    const [kind, tool, ...args] = healthcheck?.test ?? []
+    expect([kind, tool]).toEqual(['CMD', 'wget'])
+    expect(args.at(-1)).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//)
+    expect(healthcheck?.start_interval).toBeDefined()
+    expect(healthcheck?.retries).toBeGreaterThanOrEqual(1)
   })
 
   it('listens on the ports the server is told to use', () => {
@@ -181,19 +195,40 @@ describe.each([
     }
   })
 
-  it('exposes nothing but TLS to the outside', () => {
-    expect(service(compose, 'nginx').ports).toEqual(['443:443'])
+  it(`exposes nothing but ${proxy} to the outside`, () => {
+    expect(service(compose, proxy).ports).toEqual(PROXY_PORTS[proxy])
     for (const [name, target] of Object.entries(compose.services)) {
-      if (name === 'nginx') continue
+      if (name === proxy) continue
       for (const port of target.ports ?? []) expect(port, name).toMatch(/^127\.0\.0\.1:/)
     }
   })
 
-  it('mounts the nginx config and certificates from this folder', () => {
-    const volumes = service(compose, 'nginx').volumes ?? []
-    expect(volumes).toContain('./nginx/keygram.conf:/etc/nginx/conf.d/default.conf:ro')
-    expect(volumes).toContain('./certs:/etc/nginx/certs:ro')
-    expect(existsSync(join(composeDir, 'nginx', 'keygram.conf'))).toBe(true)
+  it(`mounts ${proxy}'s configuration from this folder`, () => {
+    const volumes = service(compose, proxy).volumes ?? []
+    const mounts =
+      proxy === 'nginx'
+        ? ['./nginx/keygram.conf:/etc/nginx/conf.d/default.conf:ro', './certs:/etc/nginx/certs:ro']
+        : ['./caddy/Caddyfile:/etc/caddy/Caddyfile:ro']
+    for (const mount of mounts) {
+      expect(volumes).toContain(mount)
+      const source = mount.split(':')[0] ?? ''
+      if (source !== './certs') expect(existsSync(join(composeDir, source)), source).toBe(true)
+    }
+  })
+
+  it('runs on Docker Engine 20.10 / docker-compose 1.29 with only the documented changes', () => {
+    const older = composeForOlderEngine(compose as unknown as ComposeDocument)
+    expect(older).not.toHaveProperty('name')
+    for (const [name, target] of Object.entries(compose.services)) {
+      const olderCheck = older.services[name]?.healthcheck
+      if (!target.healthcheck) continue
+      // Probing every start_interval, as a current engine does until the first success.
+      const { start_interval, ...rest } = target.healthcheck
+      expect(olderCheck, name).toEqual({ ...rest, interval: start_interval ?? rest.interval })
+    }
+    const withoutHealth = (document: Record<string, unknown>) =>
+      JSON.stringify(document, (key, value) => (key === 'healthcheck' || key === 'name' ? undefined : value))
+    expect(withoutHealth(older)).toEqual(withoutHealth(compose as unknown as Record<string, unknown>))
   })
 })
 
@@ -216,7 +251,55 @@ describe('docker-compose.yml (SQLite)', () => {
 
   it('publishes each role on its own port, on loopback only', () => {
     expect(service(compose, 'webhook-server').ports).toEqual(['127.0.0.1:9000:9000'])
-    expect(service(compose, 'telegram-bot').ports).toEqual(['127.0.0.1:9001:9001'])
+    // A range starting at 9001: a second bot container can start beside the first during a handover.
+    expect(service(compose, 'telegram-bot').ports).toEqual(['127.0.0.1:9001-9002:9001'])
+  })
+})
+
+describe('docker-compose.caddy.yml (automatic HTTPS)', () => {
+  const compose = loadCompose('docker-compose.caddy.yml')
+  const caddy = service(compose, 'caddy')
+  const caddyfile = readFileSync(join(composeDir, 'caddy', 'Caddyfile'), 'utf8')
+
+  it('is the standard deployment with Caddy in place of nginx, in the same project and volume', () => {
+    const standard = loadCompose('docker-compose.yml')
+    expect(Object.keys(compose.services).sort()).toEqual(['caddy', 'telegram-bot', 'webhook-server'])
+    for (const name of ['webhook-server', 'telegram-bot'])
+      expect(service(compose, name)).toEqual(service(standard, name))
+    expect((compose as unknown as { name: string }).name).toBe((standard as unknown as { name: string }).name)
+    expect(compose.volumes).toHaveProperty('keygram-data')
+  })
+
+  it('requires the domain, and keeps certificates and the ACME account on volumes', () => {
+    expect(caddy.image).toBe('caddy:2')
+    expect(caddy.environment?.KEYGRAM_DOMAIN).toMatch(/^\$\{KEYGRAM_DOMAIN:\?.+\}$/)
+    expect(() => interpolate(caddy.environment?.KEYGRAM_DOMAIN ?? '', {})).toThrow(/KEYGRAM_DOMAIN/)
+    expect(caddy.volumes).toEqual(expect.arrayContaining(['caddy-data:/data', 'caddy-config:/config']))
+    expect(compose.volumes).toHaveProperty('caddy-data')
+    expect(compose.volumes).toHaveProperty('caddy-config')
+  })
+
+  it('serves the domain, forwards only the webhook endpoint to webhook-server:9000, answers 404 otherwise', () => {
+    const active = caddyfile
+      .split('\n')
+      .map((line) => line.replace(/#.*$/, '').trim())
+      .filter(Boolean)
+    expect(active[0]).toBe('{$KEYGRAM_DOMAIN} {')
+    expect(active).toContain('@keycrm path /webhooks/keycrm /webhooks/keycrm/*')
+    expect(active.filter((line) => line.startsWith('reverse_proxy'))).toEqual([
+      'reverse_proxy webhook-server:9000',
+    ])
+    expect(active.join('\n')).toMatch(
+      /handle @keycrm \{\nreverse_proxy webhook-server:9000\n\}\nhandle \{\nrespond 404\n\}/,
+    )
+    // No access log: the secret in the webhook URL is never written.
+    expect(active.some((line) => /^log\b/.test(line))).toBe(false)
+  })
+
+  it('accepts the largest body the server accepts: a stock-balance import of up to 4 MiB', () => {
+    const stockLimit = ENV_VARIABLES.find((variable) => variable.name === 'KEYGRAM_MAX_STOCK_BODY_BYTES')
+    const maxSize = /max_size (\d+)MiB/.exec(caddyfile)?.[1]
+    expect(Number(maxSize) * 1_048_576).toBe(Number(stockLimit?.default))
   })
 })
 

@@ -6,10 +6,11 @@ import { tmpdir } from 'node:os'
 import { join, matchesGlob } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
+import { dockerfileForOlderEngine } from './older-engine.ts'
 import {
   type DockerInstruction,
   dockerStages,
-  heredocCopiedTo,
+  healthcheckSource,
   parseDockerfile,
   parseEnvArgs,
   splitFlags,
@@ -34,15 +35,38 @@ function argDefault(name: string): string | undefined {
   return arg?.args.slice(name.length + 1)
 }
 
-/** The script the image runs as its health check, taken from the Dockerfile heredoc. */
-const healthcheckScript = heredocCopiedTo(runtime, '/app/healthcheck.mjs') ?? ''
+/** The script the image runs as its health check, from the file the Dockerfile copies. */
+const healthcheckScript = readRepoFile(healthcheckSource(readRepoFile('Dockerfile')))
 
 describe('Dockerfile', () => {
   it('builds in one stage and runs from a slim Node 20+ image in another', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2)
     const nodeVersion = Number(argDefault('NODE_VERSION'))
     expect(nodeVersion).toBeGreaterThanOrEqual(20)
-    for (const stage of stages) expect(stage.image).toMatch(/^node:\$\{NODE_VERSION\}-slim$/)
+    expect(stages.map((stage) => stage.image)).toEqual(
+      ['BUILD_IMAGE', 'RUNTIME_IMAGE'].map((name) => `\${${name}}`),
+    )
+  })
+
+  it('takes its base images as build arguments, the official slim Node images by default', () => {
+    for (const name of ['BUILD_IMAGE', 'RUNTIME_IMAGE']) {
+      expect(globals.map((instruction) => instruction.args)).toContain(`${name}=node:\${NODE_VERSION}-slim`)
+    }
+  })
+
+  it('needs only two documented changes to build on Docker Engine 20.10', () => {
+    const published = readRepoFile('Dockerfile')
+    const older = dockerfileForOlderEngine(published)
+    expect(older).not.toMatch(/^#\s*syntax=/m)
+    expect(older).not.toContain('--start-interval')
+    // Nothing else differs: the same instructions, the health check without its start interval.
+    const strip = (text: string) =>
+      parseDockerfile(text).map(
+        ({ keyword, args }) => `${keyword} ${args.replace(/ --start-interval=\S+/, '')}`,
+      )
+    expect(strip(older)).toEqual(strip(published))
+    // Engine 20.10's builder knows no heredocs.
+    expect(parseDockerfile(published).every((instruction) => instruction.heredocs.length === 0)).toBe(true)
   })
 
   it('installs from the lockfile with the pnpm the repository pins, then bundles with tsup', () => {
@@ -58,14 +82,20 @@ describe('Dockerfile', () => {
     expect(serverPackage.scripts.bundle).toBe('tsup')
   })
 
-  it('ships only the bundle folder into the runtime image', () => {
-    const copies = runtime.filter(
-      (instruction) => instruction.keyword === 'COPY' && instruction.heredocs.length === 0,
-    )
-    expect(copies).toHaveLength(1)
+  it('ships only the bundle folder and the health check script into the runtime image', () => {
+    const copies = runtime.filter((instruction) => instruction.keyword === 'COPY')
+    expect(copies).toHaveLength(2)
     const { flags, rest } = splitFlags(copies[0]?.args ?? '')
     expect(flags.from).toBe(stages[0]?.name)
     expect(rest).toBe('/src/packages/server-node/bundle/ /app/')
+    expect(copies[1]?.args).toBe(`${healthcheckSource(readRepoFile('Dockerfile'))} /app/healthcheck.mjs`)
+  })
+
+  it("builds the SQLite binding against the image's own Node headers when the prebuilt one cannot be had", () => {
+    const env = parseEnvArgs(
+      stages[0]?.instructions.find((instruction) => instruction.keyword === 'ENV')?.args ?? '',
+    )
+    expect(env.npm_config_nodedir).toBe('/usr/local')
   })
 
   it('runs as the unprivileged node user', () => {
@@ -86,6 +116,17 @@ describe('Dockerfile', () => {
     expect(chown?.line).toBeLessThan(runtimeOnly('VOLUME').line)
   })
 
+  it("ships V8's compile cache of the bundle, made as the node user with the entrypoint's flags", () => {
+    const env = parseEnvArgs(runtimeOnly('ENV').args)
+    const made = runtime.find(
+      (instruction) => instruction.keyword === 'RUN' && instruction.args.includes('NODE_COMPILE_CACHE='),
+    )
+    expect(made?.args).toContain('runuser -u node --')
+    expect(made?.args).toContain(`mv /tmp/compile-cache ${env.NODE_COMPILE_CACHE}`)
+    const [, ...flags] = JSON.parse(runtimeOnly('ENTRYPOINT').args) as string[]
+    expect(made?.args).toContain(`node ${flags.join(' ')} --help`)
+  })
+
   it('exposes the webhook and bot ports the server defaults to', () => {
     expect(runtimeOnly('EXPOSE').args.split(/\s+/)).toEqual(['9000', '9001'])
     const env = parseEnvArgs(runtimeOnly('ENV').args)
@@ -94,7 +135,12 @@ describe('Dockerfile', () => {
   })
 
   it('starts the bundled CLI with serve as the default command', () => {
-    expect(JSON.parse(runtimeOnly('ENTRYPOINT').args)).toEqual(['node', '/app/keygram.mjs'])
+    // A small young generation keeps an idle container's memory low (see the Dockerfile's comment).
+    expect(JSON.parse(runtimeOnly('ENTRYPOINT').args)).toEqual([
+      'node',
+      '--max-semi-space-size=2',
+      '/app/keygram.mjs',
+    ])
     expect(JSON.parse(runtimeOnly('CMD').args)).toEqual(['serve'])
   })
 
@@ -109,8 +155,8 @@ describe('Dockerfile', () => {
     })
     expect(rest.startsWith('CMD ')).toBe(true)
     expect(JSON.parse(rest.slice(4))).toEqual(['node', '/app/healthcheck.mjs'])
-    expect(healthcheckScript).toContain("'/healthz'")
-    expect(healthcheckScript).not.toMatch(/\$\{|curl|wget/)
+    expect(healthcheckScript).toContain('/healthz`')
+    expect(healthcheckScript).not.toMatch(/curl|wget/)
   })
 
   it('is the image the compose files run', () => {
@@ -166,6 +212,7 @@ describe('.dockerignore', () => {
     'packages/store-sqlite/src/index.ts',
     'packages/server-node/tsup.config.ts',
     'packages/server-node/src/cli.ts',
+    'packages/server-node/docker/healthcheck.mjs',
     'examples/docker-compose/.env.example',
   ])('sends %s to the build', (path) => {
     expect(ignored(path)).toBe(false)

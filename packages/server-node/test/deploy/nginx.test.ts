@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { ENV_VARIABLES } from '../../src/config/env.ts'
 import { directivesNamed, type NginxDirective, parseNginx } from './parse-nginx.ts'
 import { composeDir } from './paths.ts'
 
@@ -16,7 +17,15 @@ function argsOf(directives: NginxDirective[], name: string): string[] {
   return only(directives, name).args
 }
 
-const server = only(config, 'server').block ?? []
+const servers = directivesNamed(config, 'server')
+/** The public server: TLS on 443. */
+const server = servers.find((candidate) => listensOn(candidate, '443'))?.block ?? []
+/** The health check's server, on the container's loopback. */
+const health = servers.find((candidate) => listensOn(candidate, '127.0.0.1:8080'))?.block ?? []
+
+function listensOn(candidate: NginxDirective, address: string): boolean {
+  return directivesNamed(candidate.block ?? [], 'listen').some((listen) => listen.args[0] === address)
+}
 const locations = directivesNamed(server, 'location')
 const proxied = locations.filter((location) => directivesNamed(location.block ?? [], 'proxy_pass').length > 0)
 
@@ -30,6 +39,18 @@ function upstreamOf(location: NginxDirective): string {
 }
 
 describe('nginx/keygram.conf', () => {
+  it('has the public TLS server and a loopback-only one for the health check, nothing else', () => {
+    expect(servers).toHaveLength(2)
+    expect(directivesNamed(health, 'listen').map((listen) => listen.args)).toEqual([['127.0.0.1:8080']])
+    const healthLocations = directivesNamed(health, 'location')
+    expect(healthLocations.map((location) => location.args)).toEqual([['=', '/healthz'], ['/']])
+    expect(healthLocations[0]?.block).toEqual([{ name: 'return', args: ['200', 'ok\\n'], block: null }])
+    expect(healthLocations[1]?.block).toEqual([{ name: 'return', args: ['404'], block: null }])
+    expect(
+      healthLocations.some((location) => directivesNamed(location.block ?? [], 'proxy_pass').length > 0),
+    ).toBe(false)
+  })
+
   it('terminates TLS on 443 and nowhere else', () => {
     expect(directivesNamed(server, 'listen').map((listen) => listen.args)).toEqual([['443', 'ssl']])
     expect(argsOf(server, 'ssl_certificate')[0]).toMatch(/^\/etc\/nginx\/certs\//)
@@ -60,8 +81,9 @@ describe('nginx/keygram.conf', () => {
     expect(argsOf(server, 'resolver')[0]).toBe('127.0.0.11')
   })
 
-  it('accepts the bodies the server accepts (1 MiB)', () => {
-    expect(argsOf(server, 'client_max_body_size')).toEqual(['1m'])
+  it('accepts the largest body the server accepts: a stock-balance import of up to 4 MiB', () => {
+    const stockLimit = ENV_VARIABLES.find((variable) => variable.name === 'KEYGRAM_MAX_STOCK_BODY_BYTES')
+    expect(argsOf(server, 'client_max_body_size')).toEqual([`${Number(stockLimit?.default) / 1_048_576}m`])
   })
 
   it('never writes the webhook secret to the access log', () => {

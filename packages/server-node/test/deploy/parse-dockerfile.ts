@@ -116,13 +116,21 @@ export function parseEnvArgs(args: string): Record<string, string> {
   return env
 }
 
-/** The body of the heredoc a `COPY <<EOF <destination>` writes, or `null` when there is none. */
-export function heredocCopiedTo(instructions: DockerInstruction[], destination: string): string | null {
-  const copy = instructions.find(
-    (instruction) =>
-      instruction.keyword === 'COPY' &&
-      instruction.heredocs.length === 1 &&
-      instruction.args.endsWith(` ${destination}`),
-  )
-  return copy?.heredocs[0] ?? null
+/** The build-context source of the `COPY <source> <destination>` among `instructions`, or `null`. */
+export function copiedFromContextTo(instructions: DockerInstruction[], destination: string): string | null {
+  for (const instruction of instructions) {
+    if (instruction.keyword !== 'COPY' || instruction.heredocs.length > 0) continue
+    const { flags, rest } = splitFlags(instruction.args)
+    const [source, target] = rest.split(/\s+/)
+    if (flags.from === undefined && target === destination) return source ?? null
+  }
+  return null
+}
+
+/** Where the image's health check script comes from (its repository path), read from the Dockerfile's text. */
+export function healthcheckSource(dockerfile: string): string {
+  const runtime = dockerStages(parseDockerfile(dockerfile)).stages.at(-1)?.instructions ?? []
+  const source = copiedFromContextTo(runtime, '/app/healthcheck.mjs')
+  if (source === null) throw new Error('the Dockerfile copies no /app/healthcheck.mjs into the runtime stage')
+  return source
 }

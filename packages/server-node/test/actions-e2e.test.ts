@@ -32,30 +32,36 @@ async function until(
   }
 }
 
-describe.each(['grammy', 'telegraf'] as const)('two-way actions with %s, real processes', (framework) => {
-  let fake: FakeBotApi
-  let keycrm: FakeKeycrmApi
-  let dir: string
-  const children: KeygramChild[] = []
+/** A deployment: webhook and bot processes on one SQLite file, the fake Bot API and the fake KeyCRM API. */
+interface Deployment {
+  fake: FakeBotApi
+  keycrm: FakeKeycrmApi
+  dir: string
+  env: Record<string, string>
+  webhookUrl: string
+  children: KeygramChild[]
+  close(): Promise<void>
+}
 
-  afterEach(async () => {
-    for (const child of children.splice(0)) killIfRunning(child)
-    await Promise.all([fake?.close(), keycrm?.close()])
-    if (dir) await rm(dir, { recursive: true, force: true })
+async function deploy(options: {
+  framework?: 'grammy' | 'telegraf'
+  actions: unknown[]
+}): Promise<Deployment> {
+  const fake = await createFakeBotApi({
+    limits: { enabled: false },
+    conflictPacingMs: 200,
+    repeatedOffsetPollMs: 200,
   })
-
-  async function start() {
-    fake = await createFakeBotApi({
-      limits: { enabled: false },
-      conflictPacingMs: 200,
-      repeatedOffsetPollMs: 200,
-    })
-    keycrm = await createFakeKeycrmApi()
-    dir = await mkdtemp(join(tmpdir(), 'keygram-actions-'))
-    await writeFile(
-      join(dir, 'keygram.config.json'),
-      JSON.stringify({ actions: [{ from: { statusIds: [11] }, to: ['completed', 'canceled'] }] }),
-    )
+  const keycrm = await createFakeKeycrmApi()
+  const dir = await mkdtemp(join(tmpdir(), 'keygram-actions-'))
+  const children: KeygramChild[] = []
+  const close = async () => {
+    for (const child of children) killIfRunning(child)
+    await Promise.all([fake.close(), keycrm.close()])
+    await rm(dir, { recursive: true, force: true })
+  }
+  try {
+    await writeFile(join(dir, 'keygram.config.json'), JSON.stringify({ actions: options.actions }))
     const env = localServeEnv({
       TELEGRAM_BOT_TOKEN: fake.token,
       TELEGRAM_API_ROOT: fake.url,
@@ -63,7 +69,7 @@ describe.each(['grammy', 'telegraf'] as const)('two-way actions with %s, real pr
       KEYGRAM_CHAT_ID: String(GROUP),
       KEYGRAM_ADMINS: String(ADMIN),
       KEYGRAM_LOCALE: 'en',
-      KEYGRAM_BOT_FRAMEWORK: framework,
+      KEYGRAM_BOT_FRAMEWORK: options.framework ?? 'grammy',
       KEYCRM_API_KEY: keycrm.apiKey,
       KEYCRM_API_URL: keycrm.url,
       KEYGRAM_STORE: `sqlite:${join(dir, 'keygram.db')}`,
@@ -80,22 +86,29 @@ describe.each(['grammy', 'telegraf'] as const)('two-way actions with %s, real pr
     await bot.waitFor(LISTENING('bot'))
     keycrm.webhookUrl = `${webhookUrl}/webhooks/keycrm/${SECRET}`
     await until(() => fake.hasPendingPoll, 'the bot polling')
-    return { env, webhook, bot, webhookUrl }
+    return { fake, keycrm, dir, env, webhookUrl, children, close }
+  } catch (error) {
+    await close()
+    throw error
   }
+}
 
-  async function postOrder(webhookUrl: string): Promise<void> {
-    const order = keycrm.data.orders.find((item) => item.id === ORDER)!
-    const context = Object.fromEntries(
-      Object.entries(order).filter(([, value]) => value === null || typeof value !== 'object'),
-    )
-    const response = await fetch(`${webhookUrl}/webhooks/keycrm/${SECRET}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ event: 'order.change_order_status', context }),
-    })
-    expect(response.status).toBe(200)
-  }
+/** Posts KeyCRM's webhook of `ORDER` as the fake KeyCRM holds it now. */
+async function postOrder({ keycrm, webhookUrl }: Deployment): Promise<void> {
+  const order = keycrm.data.orders.find((item) => item.id === ORDER)!
+  const context = Object.fromEntries(
+    Object.entries(order).filter(([, value]) => value === null || typeof value !== 'object'),
+  )
+  const response = await fetch(`${webhookUrl}/webhooks/keycrm/${SECRET}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ event: 'order.change_order_status', context }),
+  })
+  expect(response.status).toBe(200)
+}
 
+/** The chat's card, its buttons, a press on it, and the PUTs KeyCRM got. */
+function chat({ fake, keycrm }: Deployment) {
   const card = () => fake.sent.find((message) => message.chat_id === GROUP)
   const buttons = (): Button[] =>
     (
@@ -117,18 +130,35 @@ describe.each(['grammy', 'telegraf'] as const)('two-way actions with %s, real pr
       from: { id: from, first_name: 'Olha' },
     })
   const puts = () => keycrm.writes.filter((write) => write.method === 'PUT')
+  return { card, buttons, token, press, puts }
+}
+
+describe.each(['grammy', 'telegraf'] as const)('two-way actions with %s, real processes', (framework) => {
+  let deployment: Deployment | undefined
+  afterEach(async () => {
+    await deployment?.close()
+    deployment = undefined
+  })
+  const start = async () => {
+    deployment = await deploy({
+      framework,
+      actions: [{ from: { statusIds: [11] }, to: ['completed', 'canceled'] }],
+    })
+    return deployment
+  }
 
   it("confirm, then exactly one PUT, the card edited, and KeyCRM's webhook adds no message; refusals change nothing", {
     timeout: 90_000,
   }, async () => {
-    const { webhookUrl } = await start()
-    await postOrder(webhookUrl)
+    const deployed = await start()
+    const { fake, keycrm, dir } = deployed
+    const { card, buttons, token, press, puts } = chat(deployed)
+    await postOrder(deployed)
     await until(() => buttons().some((button) => button.text === 'Canceled'), 'the card with its buttons')
 
     // Someone who may not press, and a forged token: alerts, no PUT.
     press(token('Completed'), 777)
-    const forged = `${token('Completed').slice(0, -2)}AA`
-    press(forged)
+    press(`${token('Completed').slice(0, -2)}AA`)
     await until(() => fake.callbackAnswers.length === 2, 'two refusals answered')
     expect(fake.callbackAnswers.map((answer) => answer.show_alert)).toEqual([true, true])
     expect(puts()).toHaveLength(0)
@@ -171,14 +201,15 @@ describe.each(['grammy', 'telegraf'] as const)('two-way actions with %s, real pr
   it('a conflict: the order moved in KeyCRM meanwhile; refused, told, no PUT', {
     timeout: 90_000,
   }, async () => {
-    const { webhookUrl } = await start()
-    await postOrder(webhookUrl)
+    const deployed = await start()
+    const { token, press, puts, buttons } = chat(deployed)
+    await postOrder(deployed)
     await until(() => buttons().some((button) => button.text === 'Completed'), 'the card with its buttons')
     const stale = token('Completed')
-    await keycrm.changeOrderStatus(ORDER, 8)
+    await deployed.keycrm.changeOrderStatus(ORDER, 8)
     press(stale)
-    await until(() => fake.callbackAnswers.length === 1, 'the press answered')
-    expect(fake.callbackAnswers[0]).toMatchObject({
+    await until(() => deployed.fake.callbackAnswers.length === 1, 'the press answered')
+    expect(deployed.fake.callbackAnswers[0]).toMatchObject({
       show_alert: true,
       text: expect.stringMatching(/Not changed: in KeyCRM it is/),
     })
@@ -188,65 +219,31 @@ describe.each(['grammy', 'telegraf'] as const)('two-way actions with %s, real pr
 
 describe('two-way actions: the bot process killed between the PUT and the edit', () => {
   it('after the restart the card is right and there is no second PUT', { timeout: 120_000 }, async () => {
-    const fake = await createFakeBotApi({
-      limits: { enabled: false },
-      conflictPacingMs: 200,
-      repeatedOffsetPollMs: 200,
-    })
-    const keycrm = await createFakeKeycrmApi()
-    const dir = await mkdtemp(join(tmpdir(), 'keygram-actions-kill-'))
-    const children: KeygramChild[] = []
+    const deployed = await deploy({ actions: [{ to: ['completed'] }] })
     try {
-      await writeFile(join(dir, 'keygram.config.json'), JSON.stringify({ actions: [{ to: ['completed'] }] }))
-      const env = localServeEnv({
-        TELEGRAM_BOT_TOKEN: fake.token,
-        TELEGRAM_API_ROOT: fake.url,
-        KEYGRAM_WEBHOOK_SECRET: SECRET,
-        KEYGRAM_CHAT_ID: String(GROUP),
-        KEYGRAM_ADMINS: String(ADMIN),
-        KEYGRAM_LOCALE: 'en',
-        KEYCRM_API_KEY: keycrm.apiKey,
-        KEYCRM_API_URL: keycrm.url,
-        KEYGRAM_STORE: `sqlite:${join(dir, 'keygram.db')}`,
-        KEYGRAM_CONFIG: join(dir, 'keygram.config.json'),
-      })
-      const webhook = startKeygram(['serve', '--role', 'webhook'], env, dir)
-      let bot = startKeygram(['serve', '--role', 'bot'], env, dir)
-      children.push(webhook, bot)
-      const webhookUrl = (await webhook.waitFor(LISTENING('webhook')))[1]!
-      keycrm.webhookUrl = `${webhookUrl}/webhooks/keycrm/${SECRET}`
-      await until(() => fake.hasPendingPoll, 'the bot polling')
-      const order = keycrm.data.orders.find((item) => item.id === ORDER)!
-      const context = Object.fromEntries(
-        Object.entries(order).filter(([, value]) => value === null || typeof value !== 'object'),
-      )
-      await fetch(`${webhookUrl}/webhooks/keycrm/${SECRET}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ event: 'order.change_order_status', context }),
-      })
-      const cardId = () => fake.sent.find((message) => message.chat_id === GROUP)?.message_id ?? 0
-      const shown = () => fake.message(GROUP, cardId())
+      const { fake, keycrm, env, dir, children } = deployed
+      const { card, token, press, puts } = chat(deployed)
+      await postOrder(deployed)
+      const shown = () => fake.message(GROUP, card()?.message_id ?? 0)
       await until(
         () => JSON.stringify(shown()?.reply_markup ?? {}).includes('Completed'),
         'the card with its button',
       )
-      const data = (shown()!.reply_markup as { inline_keyboard: Button[][] }).inline_keyboard.flat()[0]!
-        .callback_data!
 
       // KeyCRM applies the change but answers late; the bot dies while it waits.
       keycrm.fault({ kind: 'slow', method: 'PUT', delayMs: 5000, applied: true, times: 1 })
-      fake.pushCallbackQuery({ message: { chat: GROUP, message_id: cardId() }, data, from: { id: ADMIN } })
-      await until(() => keycrm.writes.some((write) => write.method === 'PUT'), 'the PUT reaching KeyCRM')
+      press(token('Completed'))
+      await until(() => puts().length > 0, 'the PUT reaching KeyCRM')
+      const bot = children[1]!
       bot.process.kill('SIGKILL')
       await bot.exited
-      bot = startKeygram(['serve', '--role', 'bot'], env, dir)
-      children.push(bot)
-      await bot.waitFor(LISTENING('bot'))
+      const restarted = startKeygram(['serve', '--role', 'bot'], env, dir)
+      children.push(restarted)
+      await restarted.waitFor(LISTENING('bot'))
 
       // KeyCRM's webhook of the change reaches the webhook server: the card shows the new status.
       await until(() => /Completed/.test(shown()?.text ?? ''), 'the card showing the change', 30_000)
-      expect(keycrm.writes.filter((write) => write.method === 'PUT')).toHaveLength(1)
+      expect(puts()).toHaveLength(1)
       expect(fake.sent.filter((message) => message.chat_id === GROUP)).toHaveLength(1)
       const running = children.filter(
         (child) => child.process.exitCode === null && child.process.signalCode === null,
@@ -254,9 +251,7 @@ describe('two-way actions: the bot process killed between the PUT and the edit',
       const stops = await Promise.all(running.map(terminate))
       expect(stops.map((stop) => stop.code)).toEqual(running.map(() => 0))
     } finally {
-      for (const child of children) killIfRunning(child)
-      await Promise.all([fake.close(), keycrm.close()])
-      await rm(dir, { recursive: true, force: true })
+      await deployed.close()
     }
   })
 })

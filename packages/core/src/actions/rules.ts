@@ -5,7 +5,14 @@
  * @module
  */
 import * as v from 'valibot'
-import { type StatusGroupName, statusGroupIds, statusIdsNamed } from '../delivery/routes.ts'
+import {
+  positiveIds,
+  type StatusGroupName,
+  statusGroupIds,
+  statusGroupSchema,
+  statusIdsNamed,
+  statusNamesSchema,
+} from '../delivery/routes.ts'
 import type { StatusDictionary } from '../format/types.ts'
 
 /** Who may press a transition's button. */
@@ -60,19 +67,6 @@ export class ActionConfigError extends Error {
 }
 
 const CANCELED_GROUP = statusGroupIds.canceled
-const ids = v.array(v.pipe(v.number(), v.integer(), v.minValue(1)))
-const names = v.array(v.pipe(v.string(), v.trim(), v.nonEmpty('expected a status name')))
-const groupNames = Object.keys(statusGroupIds) as StatusGroupName[]
-const group = v.union(
-  [
-    v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(6)),
-    v.pipe(
-      v.picklist(groupNames),
-      v.transform((name) => statusGroupIds[name] as number),
-    ),
-  ],
-  `expected a status group 1-6 or one of ${groupNames.join(', ')}`,
-)
 const presser = v.union(
   [v.picklist(['admins', 'chatAdmins']), v.pipe(v.number(), v.integer(), v.minValue(1))],
   'expected "admins", "chatAdmins" or a Telegram user id',
@@ -81,9 +75,9 @@ const ruleSchema = v.strictObject({
   entity: v.optional(v.picklist(['order', 'lead'], 'expected order or lead')),
   from: v.optional(
     v.strictObject({
-      statusIds: v.optional(ids),
-      statusNames: v.optional(names),
-      statusGroups: v.optional(v.array(group)),
+      statusIds: v.optional(positiveIds),
+      statusNames: v.optional(statusNamesSchema),
+      statusGroups: v.optional(v.array(statusGroupSchema)),
     }),
   ),
   to: v.pipe(

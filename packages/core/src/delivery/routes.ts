@@ -132,7 +132,8 @@ const chatIdSchema = v.union(
   'expected a numeric chat id (e.g. -1001234567890) or an @username',
 )
 const threadIdSchema = v.pipe(v.number(), v.integer(), v.minValue(1))
-const positiveIds = v.array(v.pipe(v.number(), v.integer(), v.minValue(1)))
+/** A list of positive whole ids (status ids, source ids...). */
+export const positiveIds: v.GenericSchema<number[]> = v.array(v.pipe(v.number(), v.integer(), v.minValue(1)))
 const clockTime = v.pipe(
   v.string(),
   v.regex(/^(?:[01]\d|2[0-3]):[0-5]\d$/, 'expected a local time HH:MM (00:00-23:59)'),
@@ -166,7 +167,8 @@ const quietHoursField = v.lazy((input) =>
       : v.union([quietHoursSchema, v.array(quietHoursSchema)]),
 )
 const groupNames = Object.keys(statusGroupIds) as StatusGroupName[]
-const statusGroupSchema = v.union(
+/** A status group as rules name it (an id 1-6 or a name), read as its id. */
+export const statusGroupSchema: v.GenericSchema<number | StatusGroupName, number> = v.union(
   [
     v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(6)),
     v.pipe(
@@ -178,7 +180,10 @@ const statusGroupSchema = v.union(
 )
 
 const chatEntries = { chatId: chatIdSchema, threadId: v.optional(threadIdSchema) }
-const statusNamesSchema = v.array(v.pipe(v.string(), v.trim(), v.nonEmpty('expected a status name')))
+/** A list of status names (trimmed, not empty). */
+export const statusNamesSchema: v.GenericSchema<string[]> = v.array(
+  v.pipe(v.string(), v.trim(), v.nonEmpty('expected a status name')),
+)
 const paymentStatusesSchema = v.array(v.pipe(v.string(), v.nonEmpty()))
 const loudEntries = {
   statusIds: v.optional(positiveIds),

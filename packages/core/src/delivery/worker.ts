@@ -6,7 +6,7 @@
  * @module
  */
 import { transientTelegramErrorKinds } from '../telegram/classify.ts'
-import type { OutgoingMessage } from '../telegram/types.ts'
+import type { OutgoingMessage, TelegramMessage } from '../telegram/types.ts'
 import { type BackoffOptions, backoffDelayMs, defaultBackoff } from './backoff.ts'
 import {
   type CardAttempt,
@@ -375,7 +375,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     })
   }
 
-  async function messagesOf(job: QueuedJob): Promise<OutgoingMessage[]> {
+  async function messagesOf(job: QueuedJob): Promise<TelegramMessage[]> {
     if (job.render === undefined) return [job.message]
     try {
       const messages = await renderer.messages(job.render)
@@ -423,7 +423,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       }
     }
     if (first.render?.card !== undefined) return { ...(await cards.deliver(target, first)), batch: null }
-    const delivery = await sendAll(target, await messagesOf(first))
+    const delivery = await sendAll(target, await cards.withButtons(target, first, await messagesOf(first)))
     return { delivery, jobs: [first], done: [], sends: delivery.messageIds.length, batch: null }
   }
 

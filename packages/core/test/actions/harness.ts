@@ -30,7 +30,7 @@ const WEEK_S = 7 * 24 * 60 * 60
 export const RULES: ActionRule[] = [{ from: { statusIds: [11] }, to: ['completed', 'canceled'] }]
 
 export async function actionHarness(
-  options: { rules?: ActionRule[]; handler?: Partial<ActionHandlerOptions> } = {},
+  options: { rules?: ActionRule[]; handler?: Partial<ActionHandlerOptions>; cards?: boolean } = {},
 ) {
   const fake: FakeBotApi = await createFakeBotApi({ limits: { enabled: false } })
   const keycrm: FakeKeycrmApi = await createFakeKeycrmApi()
@@ -54,7 +54,12 @@ export async function actionHarness(
     ttlSeconds: WEEK_S,
   })
   const renderer = createJobRenderer({ format })
-  const notifier = createNotifier({ store, routes: [{ chatId: GROUP }], format, renderAt: 'send' })
+  const notifier = createNotifier({
+    store,
+    routes: [{ chatId: GROUP, ...(options.cards === false ? { cards: false } : {}) }],
+    format,
+    renderAt: 'send',
+  })
   const worker = createDeliveryWorker({
     store,
     transport,

@@ -144,6 +144,23 @@ describe('action buttons', () => {
   })
 })
 
+describe('action buttons with cards off', () => {
+  it('sit on each notification; a press edits that notification into the changed state', async () => {
+    const h = await setup({ cards: false })
+    expect(h.buttons().map((button) => button.text)).toEqual(['Completed', 'Canceled', 'Open in KeyCRM'])
+    expect(await h.press(h.button('Completed'))).toMatchObject({ outcome: 'applied', to: 12 })
+    expect(h.puts()).toHaveLength(1)
+    const shown = h.fake.message(GROUP, h.card().message_id)!
+    expect(shown.text).toMatch(/Completed/)
+    expect(shown.text).toContain('Olha')
+    // KeyCRM's webhook of the change is a notification of its own, as cards off means; no buttons lead on.
+    await h.webhookOfOrder()
+    const notifications = h.fake.sent.filter((message) => message.chat_id === GROUP)
+    expect(notifications).toHaveLength(2)
+    expect(JSON.stringify(notifications[1]?.reply_markup)).not.toContain('callback_data')
+  })
+})
+
 async function actionHarnessWithConfirm(confirmMs: number) {
   const harness = await actionHarness({ handler: { confirmMs } })
   harnesses.push(harness)

@@ -18,7 +18,7 @@ import type {
   QueueStore,
   RenderRequest,
 } from '../types.ts'
-import { applyCardChange, type CardChange, type CardRecord, cardKey } from './record.ts'
+import { applyCardChange, type CardChange, type CardRecord, cardEntityOf, cardKey } from './record.ts'
 import { commitCardChange, readCard } from './state.ts'
 
 /** Default edit window: a card older than this is not edited (a later change gets a new card). */
@@ -99,6 +99,11 @@ export interface CardDelivery {
   refresh(target: ChatTarget, jobs: readonly QueuedJob[]): Promise<CardAttempt>
   /** After a summary went out: its cards take the changes, and the ones with a message get a refresh. */
   afterSummary(target: ChatTarget, jobs: readonly QueuedJob[]): Promise<void>
+  /**
+   * A notification of an order or lead sent as messages of its own (cards off): its buttons (two-way
+   * actions) go on its last message, as they would on the card.
+   */
+  withButtons(target: ChatTarget, job: QueuedJob, messages: TelegramMessage[]): Promise<TelegramMessage[]>
 }
 
 const untouched: Delivery = { result: { ok: true, messageId: 0 }, messageIds: [], fallback: null }
@@ -282,7 +287,22 @@ export function createCardDelivery(options: CardDeliveryOptions): CardDelivery {
     }
   }
 
-  return { deliver, refresh, afterSummary }
+  async function withButtons(
+    target: ChatTarget,
+    job: QueuedJob,
+    messages: TelegramMessage[],
+  ): Promise<TelegramMessage[]> {
+    const last = messages.at(-1)
+    const entity = job.render === undefined ? null : cardEntityOf(job.render.webhook)
+    if (options.decorate === undefined || last === undefined || entity === null || job.render === undefined)
+      return messages
+    const record = applyCardChange(null, { webhook: job.render.webhook }, options.now())
+    const card: CardRequest = { ...entity, loud: false }
+    const decorated = await options.decorate({ target, card, record, messageId: 0, message: last })
+    return [...messages.slice(0, -1), decorated]
+  }
+
+  return { deliver, refresh, afterSummary, withButtons }
 }
 
 /** The status a card shows: its last step's. */

@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { memoryStore } from '@keygram/core'
 import { createFakeBotApi, type FakeBotApi } from '@keygram/testing'
 import { describe, expect, it } from 'vitest'
@@ -175,6 +178,40 @@ describe('createKeygramServer', () => {
     } finally {
       await server.stop()
       await fake.close()
+    }
+  })
+
+  it('keeps what was sent between a graceful stop and the next start: a redeploy is no cold start', async () => {
+    const fake = await createFakeBotApi()
+    const dir = await mkdtemp(join(tmpdir(), 'keygram-handover-'))
+    const config = {
+      ...botRoleConfig(fake),
+      store: { kind: 'sqlite' as const, path: join(dir, 'keygram.db') },
+    }
+    const polling = (since: number) =>
+      expect
+        .poll(() => fake.calls.some((call) => call.method === 'getUpdates' && call.at >= since), {
+          timeout: 10_000,
+        })
+        .toBe(true)
+    try {
+      const old = createKeygramServer(config, { role: 'bot', logger: captureLogger([fake.token]).logger })
+      await old.start()
+      await polling(0)
+      await old.stop()
+      // Between the old bot's stop and the new one's start (docker compose up -d --force-recreate).
+      fake.pushMessage({ chat: 4242, text: '/chatid' })
+      const next = createKeygramServer(config, { role: 'bot', logger: captureLogger([fake.token]).logger })
+      try {
+        await next.start()
+        await expect.poll(() => fake.sent.length, { timeout: 10_000 }).toBe(1)
+        expect(fake.sent[0]?.plain_text).toContain('4242')
+      } finally {
+        await next.stop()
+      }
+    } finally {
+      await fake.close()
+      await rm(dir, { recursive: true, force: true })
     }
   })
 })

@@ -19,6 +19,7 @@ import type {
 } from '@keygram/core'
 import type { BotFramework } from '../config/index.ts'
 import { errorText } from '../error-text.ts'
+import { markHandover, wasHandedOver } from './handover.ts'
 
 /** The running poller, as the bot role sees it. */
 export interface BotPoller {
@@ -81,6 +82,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
       ? { telegraf: await importFramework('telegraf', () => import('telegraf')) }
       : { grammy: await importFramework('grammy', () => import('grammy')) }
   const adapter = await loadAdapter(options.framework)
+  const handedOver = await wasHandedOver(options.store.kv, options.token)
   let poller: BotPoller | null = null
   const commandOptions = {
     store: options.store,
@@ -105,7 +107,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     if (options.actions !== undefined && adapter.keygramActions)
       bot.use(adapter.keygramActions(options.actions) as never)
     if (adapter.keygramCommands) bot.use(adapter.keygramCommands(commandOptions) as never)
-    poller = adapter.startPolling(bot as never, pollingOptions(options))
+    poller = adapter.startPolling(bot as never, pollingOptions(options, handedOver))
     registerCommands(adapter, bot.telegram, options)
   } else {
     const { Bot } = framework.grammy
@@ -114,21 +116,31 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     if (options.actions !== undefined && adapter.keygramActions)
       bot.use(adapter.keygramActions(options.actions) as never)
     if (adapter.keygramCommands) bot.use(adapter.keygramCommands(commandOptions) as never)
-    poller = adapter.startPolling(bot as never, pollingOptions(options))
+    poller = adapter.startPolling(bot as never, pollingOptions(options, handedOver))
     registerCommands(adapter, bot.api, options)
   }
-  return { poller }
+  const started = poller
+  return {
+    poller: {
+      status: () => started.status(),
+      async stop() {
+        await started.stop()
+        await markHandover(options.store.kv, options.token, options.holder)
+      },
+    },
+  }
 }
 
-function pollingOptions(options: StartBotOptions): AdapterPollingOptions {
+function pollingOptions(options: StartBotOptions, handedOver: boolean): AdapterPollingOptions {
   return {
     guard: options.store.guard,
     holder: options.holder,
     logger: options.logger,
     // The standalone server keeps the seed bot's cold start (its deploy notes: drop_pending_updates=True): a
     // bot that only notifies has nothing to answer from while it was down. Embedded in a customer-facing
-    // bot, the adapters keep those updates by default.
-    dropPendingUpdates: true,
+    // bot, the adapters keep those updates by default. A redeploy is no cold start: what was sent while the
+    // old bot handed over is answered (see ./handover.ts).
+    dropPendingUpdates: !handedOver,
   }
 }
 

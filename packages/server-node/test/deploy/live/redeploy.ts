@@ -24,22 +24,6 @@ export interface RedeployOutcome {
   startedContainers: ContainerState[]
 }
 
-/**
- * When no bot could take updates in a redeploy that stops the old bots first: from the first stop signal to a
- * bot container to the last `deleteWebhook` (a poller's set-up) after it.
- */
-export function botGap(outcome: RedeployOutcome, fake: FakeBotApi): { from: number; to: number } | null {
-  const stop = outcome.events.find(
-    (event) => event.action === 'kill' && event.attributes['com.docker.compose.service'] === BOT,
-  )
-  if (!stop) return null
-  const setups = fake.calls.filter(
-    (call) => call.method.toLowerCase() === 'deletewebhook' && call.at >= stop.at,
-  )
-  const to = setups.at(-1)?.at
-  return to === undefined ? null : { from: stop.at, to }
-}
-
 /** Options shared by the redeploys. */
 export interface RedeployOptions {
   /** How many bot containers the deployment runs. */

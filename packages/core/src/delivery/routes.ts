@@ -9,6 +9,7 @@ import { localeStrings } from '../format/locales/index.ts'
 import type { FormatLocale, StatusDictionary, StatusInfo } from '../format/types.ts'
 import type { KeycrmEvent } from '../webhook/types.ts'
 import { isLoud, type LoudRule, type ResolvedLoudRule } from './cards/loud.ts'
+import { isObjectLike, issueProblems, unknownKeyProblems } from './config-problems.ts'
 import type { ChatId, ChatTarget, KeyValueStore } from './types.ts'
 
 /** The event kinds a rule can filter on. */
@@ -212,29 +213,6 @@ const routeRuleEntries = {
 // Unknown keys and the checks across fields are reported by `ruleProblems`, for every rule.
 const routeRuleSchema = v.object(routeRuleEntries)
 
-function isObjectLike(value: unknown): value is Record<string, unknown> {
-  // What valibot's object schemas accept as an object.
-  return typeof value === 'object' && value !== null
-}
-
-/** `routes[1].kinds[0]: expected ...` for each issue, `where` naming the value that was parsed. */
-function issueProblems(issues: readonly v.BaseIssue<unknown>[], where: string): string[] {
-  return issues.map((issue) => {
-    const path = (issue.path ?? [])
-      .map((item) => (typeof item.key === 'number' ? `[${item.key}]` : `.${String(item.key)}`))
-      .join('')
-    return `${where}${path}: ${issue.message}`
-  })
-}
-
-/** One problem per key of `input` that `known` lacks, in the order written, worded as valibot words it. */
-function unknownKeys(input: unknown, known: object, where: string): string[] {
-  if (!isObjectLike(input)) return []
-  return Object.keys(input)
-    .filter((key) => !Object.hasOwn(known, key))
-    .map((key) => `${where}.${key}: Invalid key: Expected never but received "${key}"`)
-}
-
 /**
  * What the schema of one rule does not see: every unknown key (of the rule, its chats and its quiet hours;
  * a typo in a key name is the likeliest mistake) and the checks across fields. Empty for a non-object rule,
@@ -242,20 +220,20 @@ function unknownKeys(input: unknown, known: object, where: string): string[] {
  */
 function ruleProblems(rule: unknown, where: string): string[] {
   if (!isObjectLike(rule)) return []
-  const problems = unknownKeys(rule, routeRuleEntries, where)
+  const problems = unknownKeyProblems(rule, routeRuleEntries, where)
   if (Array.isArray(rule.chats)) {
     rule.chats.forEach((chat, index) => {
-      problems.push(...unknownKeys(chat, chatEntries, `${where}.chats[${index}]`))
+      problems.push(...unknownKeyProblems(chat, chatEntries, `${where}.chats[${index}]`))
     })
   }
   if (Array.isArray(rule.quietHours)) {
     rule.quietHours.forEach((window, index) => {
-      problems.push(...unknownKeys(window, quietHoursEntries, `${where}.quietHours[${index}]`))
+      problems.push(...unknownKeyProblems(window, quietHoursEntries, `${where}.quietHours[${index}]`))
     })
   } else {
-    problems.push(...unknownKeys(rule.quietHours, quietHoursEntries, `${where}.quietHours`))
+    problems.push(...unknownKeyProblems(rule.quietHours, quietHoursEntries, `${where}.quietHours`))
   }
-  problems.push(...unknownKeys(rule.loud, loudEntries, `${where}.loud`))
+  problems.push(...unknownKeyProblems(rule.loud, loudEntries, `${where}.loud`))
   // By presence, not validity: a chatId that is given but wrong is reported as such, not as missing.
   if (rule.chatId === undefined && rule.chats === undefined)
     problems.push(`${where}: a rule needs chatId or chats`)

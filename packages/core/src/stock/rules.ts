@@ -4,6 +4,7 @@
  * @module
  */
 import * as v from 'valibot'
+import { isObjectLike, issueProblems, unknownKeyProblems } from '../delivery/config-problems.ts'
 import type { FormatLocale } from '../format/types.ts'
 import type { ValidStockRule } from './types.ts'
 
@@ -41,7 +42,14 @@ const chatIdSchema = v.union(
 
 const finite = (what: string) => v.pipe(v.number(), v.finite(), v.minValue(0, `expected ${what} >= 0`))
 
-const ruleSchema = v.strictObject({
+const chatEntries = {
+  chatId: chatIdSchema,
+  threadId: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
+}
+
+// `v.object`, not `v.strictObject`: the strict one reports only the first unknown key of an object, so
+// `unknownKeysOf` reports them all, each with the valid options.
+const ruleEntries = {
   skus: v.optional(
     v.pipe(
       v.array(v.pipe(v.string(), v.trim(), v.nonEmpty('expected a non-empty SKU or pattern'))),
@@ -51,18 +59,28 @@ const ruleSchema = v.strictObject({
   low: finite('a number'),
   hysteresis: v.optional(finite('a number')),
   backInStock: v.optional(v.boolean()),
-  chats: v.pipe(
-    v.array(
-      v.strictObject({
-        chatId: chatIdSchema,
-        threadId: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
-      }),
-    ),
-    v.nonEmpty('expected at least one chat'),
-  ),
-  locale: v.optional(v.picklist(locales)),
+  chats: v.pipe(v.array(v.object(chatEntries)), v.nonEmpty('expected at least one chat')),
+  locale: v.optional(v.picklist(locales, `expected one of ${locales.join(', ')}`)),
   disableNotification: v.optional(v.boolean()),
-})
+}
+const ruleSchema = v.object(ruleEntries)
+
+// Each rule's problems together, in rule order (a stable sort keeps their own order).
+const ruleIndex = (problem: string) => Number(/^stockRules\[(\d+)\]/.exec(problem)?.[1] ?? -1)
+const byRule = (left: string, right: string) => ruleIndex(left) - ruleIndex(right)
+
+/** The unknown keys of each rule and of its chats. */
+function unknownKeysOf(rules: unknown): string[] {
+  if (!Array.isArray(rules)) return []
+  return rules.flatMap((rule: unknown, index) => {
+    const where = `stockRules[${index}]`
+    const chats = isObjectLike(rule) && Array.isArray(rule.chats) ? rule.chats : []
+    return [
+      ...unknownKeyProblems(rule, ruleEntries, where),
+      ...chats.flatMap((chat: unknown, at) => unknownKeyProblems(chat, chatEntries, `${where}.chats[${at}]`)),
+    ]
+  })
+}
 
 /**
  * A matcher for SKUs and SKU globs (`*` any run, `?` one character), case-insensitive. Exact SKUs are
@@ -105,16 +123,11 @@ export function skuMatcher(patterns: readonly string[]): (sku: string | null) =>
  */
 export function validateStockRules(rules: unknown): ValidStockRule[] {
   const result = v.safeParse(v.array(ruleSchema), rules)
-  if (!result.success) {
-    throw new StockRuleError(
-      result.issues.map((issue) => {
-        const path = (issue.path ?? [])
-          .map((item) => (typeof item.key === 'number' ? `[${item.key}]` : `.${String(item.key)}`))
-          .join('')
-        return `stockRules${path}: ${issue.message}`
-      }),
-    )
-  }
+  const problems = [
+    ...(result.success ? [] : issueProblems(result.issues, 'stockRules')),
+    ...unknownKeysOf(rules),
+  ]
+  if (problems.length > 0 || !result.success) throw new StockRuleError(problems.sort(byRule))
   return result.output.map((rule) => {
     const hysteresis = rule.hysteresis ?? defaultHysteresis(rule.low)
     const patterns = rule.skus

@@ -64,15 +64,15 @@ describe('validateRouteRules', () => {
     expect(problems).toMatch(/routes\[0\]\.chatId: expected a numeric chat id/)
     expect(problems).toMatch(/routes\[1\]\.kinds\[0\]: expected one of order_status, payment_status/)
     expect(problems).toMatch(/routes\[2\]\.threadId/)
-    expect(problems).toMatch(/routes\[2\]\.chatID/)
+    expect(problems).toMatch(/routes\[2\]: unknown option "chatID"; valid options: chatId, /)
   })
 
   it('reports every unknown key of a rule beside its bad chat id, in a stable order', () => {
     const error = routeErrorOf([{ chatId: 'general', kind: ['order_status'], chatID: '-100' }])
     expect(error.problems).toEqual([
       'routes[0].chatId: expected a numeric chat id or @username',
-      'routes[0].kind: Invalid key: Expected never but received "kind"',
-      'routes[0].chatID: Invalid key: Expected never but received "chatID"',
+      'routes[0]: unknown option "kind"; valid options: chatId, threadId, chats, kinds, statusIds, statusNames, statusGroups, paymentStatuses, sourceIds, managerIds, quietHours, disableNotification, locale',
+      'routes[0]: unknown option "chatID"; valid options: chatId, threadId, chats, kinds, statusIds, statusNames, statusGroups, paymentStatuses, sourceIds, managerIds, quietHours, disableNotification, locale',
     ])
     // The message lists the same problems, one a line.
     expect(error.message.split('\n').slice(1)).toEqual(error.problems.map((problem) => `  - ${problem}`))
@@ -90,14 +90,14 @@ describe('validateRouteRules', () => {
       { chatId: '1', statusNames: ['Paid'], locale: 'de' },
     ])
     expect(error.problems).toEqual([
-      'routes[0].threadId: Invalid value: Expected >=1 but received 0',
-      'routes[0].topic: Invalid key: Expected never but received "topic"',
+      'routes[0].threadId: expected >=1, got 0',
+      'routes[0]: unknown option "topic"; valid options: chatId, threadId, chats, kinds, statusIds, statusNames, statusGroups, paymentStatuses, sourceIds, managerIds, quietHours, disableNotification, locale',
       'routes[0]: a rule needs chatId or chats',
       'routes[0]: threadId needs chatId',
-      'routes[1].quietHours[0].from: Invalid type: Expected string but received 9',
-      'routes[1].chats[0].thread: Invalid key: Expected never but received "thread"',
-      'routes[1].chats[0].silent: Invalid key: Expected never but received "silent"',
-      'routes[1].quietHours[0].tz: Invalid key: Expected never but received "tz"',
+      'routes[1].quietHours[0].from: expected text, got 9',
+      'routes[1].chats[0]: unknown option "thread"; valid options: chatId, threadId',
+      'routes[1].chats[0]: unknown option "silent"; valid options: chatId, threadId',
+      'routes[1].quietHours[0]: unknown option "tz"; valid options: from, to, timeZone, days',
       "routes[2].statusNames: names need KeyCRM's status list; configure the KeyCRM API key or use statusIds",
       'routes[3].locale: expected one of uk, en, ru',
       "routes[3].statusNames: names need KeyCRM's status list; configure the KeyCRM API key or use statusIds",
@@ -108,8 +108,8 @@ describe('validateRouteRules', () => {
     expect(
       routeErrorOf([{ chatId: '1', quietHours: { from: 22, to: '08:00', mute: true } }]).problems,
     ).toEqual([
-      'routes[0].quietHours.from: Invalid type: Expected string but received 22',
-      'routes[0].quietHours.mute: Invalid key: Expected never but received "mute"',
+      'routes[0].quietHours.from: expected text, got 22',
+      'routes[0].quietHours: unknown option "mute"; valid options: from, to, timeZone, days',
     ])
   })
 

@@ -187,7 +187,7 @@ describe('stock rules', () => {
           expect.stringMatching(/^stockRules\[0\]\.low: expected a number >= 0/),
           expect.stringMatching(/^stockRules\[0\]\.chats: expected at least one chat/),
           expect.stringMatching(/^stockRules\[0\]\.skus: /),
-          expect.stringMatching(/^stockRules\[0\]\.lwo: /),
+          expect.stringMatching(/^stockRules\[0\]: unknown option "lwo"; valid options: skus, low, /),
           expect.stringMatching(/^stockRules\[1\]\.chats\[0\]\.chatId: /),
         ]),
       }),

@@ -59,7 +59,7 @@ describe('configuration problems', () => {
       'keygram.config.ts: format.disableNotification must be true or false',
       'keygram.config.ts: limits.groupChatIntervalMs must be a number >= 0',
       expect.stringMatching(
-        /^keygram\.config\.ts: limits: unknown option "perSecond"; known limits: globalPerSecond/,
+        /^keygram\.config\.ts: limits: unknown option "perSecond"; valid options: globalPerSecond, /,
       ),
       expect.stringMatching(/^keygram\.config\.ts: stockRules\[1\]\.low: /),
       'keygram.config.ts: digests[1].cron must be a cron pattern such as "0 9 * * *"',
@@ -92,11 +92,45 @@ describe('configuration problems', () => {
       }),
     ).toEqual([
       'keygram.config.ts: routes[1].chatId: expected a numeric chat id or @username',
-      'keygram.config.ts: routes[1].kind: Invalid key: Expected never but received "kind"',
-      'keygram.config.ts: routes[1].chatID: Invalid key: Expected never but received "chatID"',
-      'keygram.config.ts: routes[2].topic: Invalid key: Expected never but received "topic"',
+      'keygram.config.ts: routes[1]: unknown option "kind" (did you mean "kinds"?); valid options: chatId, threadId, chats, kinds, statusIds, statusNames, statusGroups, paymentStatuses, sourceIds, managerIds, quietHours, disableNotification, locale',
+      'keygram.config.ts: routes[1]: unknown option "chatID" (did you mean "chatId"?); valid options: chatId, threadId, chats, kinds, statusIds, statusNames, statusGroups, paymentStatuses, sourceIds, managerIds, quietHours, disableNotification, locale',
+      'keygram.config.ts: routes[2]: unknown option "topic"; valid options: chatId, threadId, chats, kinds, statusIds, statusNames, statusGroups, paymentStatuses, sourceIds, managerIds, quietHours, disableNotification, locale',
       'keygram.config.ts: routes[2]: a rule needs chatId or chats',
       'keygram.config.ts: routes[2]: threadId needs chatId',
+    ])
+  })
+
+  it('words nested problems plainly: no validation-library internals, the valid keys, the likely fix', () => {
+    const problems = problemsOf({
+      routes: [
+        { chatId: 1, kind: ['order_status'] },
+        { chatId: 2, threadId: 'x', chats: [{ chatId: 3, thread: 1 }] },
+      ],
+      stockRules: [{ low: 1, sku: ['a'] }],
+      format: { showProduct: true },
+      digests: [{ chatId: 1, crn: '0 9 * * *' }],
+    })
+    expect(problems.join('\n')).not.toMatch(/Invalid (?:key|type|value)|Expected never|received/)
+    expect(problems).toEqual([
+      `keygram.config.ts: routes[0]: unknown option "kind" (did you mean "kinds"?); valid options: chatId, threadId, chats, kinds, statusIds, statusNames, statusGroups, paymentStatuses, sourceIds, managerIds, quietHours, disableNotification, locale`,
+      'keygram.config.ts: routes[1].threadId: expected a number, got "x"',
+      'keygram.config.ts: routes[1].chats[0]: unknown option "thread"; valid options: chatId, threadId',
+      'keygram.config.ts: format: unknown option "showProduct"; valid options: statuses, templates, disableNotification',
+      'keygram.config.ts: stockRules[0].chats is required',
+      'keygram.config.ts: stockRules[0]: unknown option "sku" (did you mean "skus"?); valid options: skus, low, hysteresis, backInStock, chats, locale, disableNotification',
+      'keygram.config.ts: digests[0]: unknown option "crn" (did you mean "cron"?); valid options: chatId, threadId, cron, timeZone, locale, currency, disableNotification',
+    ])
+  })
+
+  it('refuses implausible secrets and says the minimums', () => {
+    const production = { TELEGRAM_BOT_TOKEN: TOKEN, KEYGRAM_WEBHOOK_SECRET: SECRET }
+    expect(problemsOf(undefined, { ...production, KEYCRM_API_KEY: 'k' })).toEqual([
+      expect.stringMatching(
+        /^KEYCRM_API_KEY does not look like a KeyCRM API key \(16 or more characters, no spaces\)/,
+      ),
+    ])
+    expect(problemsOf(undefined, { ...production, KEYGRAM_WEBHOOK_SECRET: 'short' })).toEqual([
+      expect.stringMatching(/^KEYGRAM_WEBHOOK_SECRET must be 16 to 256 URL-safe characters/),
     ])
   })
 
@@ -122,13 +156,19 @@ describe('configuration problems', () => {
         digests: [{ chatId: 1, at: 9 }],
       }),
     ).toEqual([
-      'keygram.config.ts: unknown option "colour"',
-      'keygram.config.ts: unknown option "webhookPorts"',
-      'keygram.config.ts: format: unknown option "locale"',
-      'keygram.config.ts: digests[0]: unknown option "at"',
+      expect.stringMatching(
+        /^keygram\.config\.ts: unknown option "colour"; valid options: botToken, webhookSecret, /,
+      ),
+      expect.stringMatching(
+        /^keygram\.config\.ts: unknown option "webhookPorts" \(did you mean "webhookPort"\?\); valid options: botToken, /,
+      ),
+      'keygram.config.ts: format: unknown option "locale"; valid options: statuses, templates, disableNotification',
+      'keygram.config.ts: digests[0]: unknown option "at"; valid options: chatId, threadId, cron, timeZone, locale, currency, disableNotification',
     ])
     // KEYGRAM_RATE_LIMIT has no config field: `rateLimit` in the file is a typo like any other.
-    expect(problemsOf({ rateLimit: 5 })).toEqual(['keygram.config.ts: unknown option "rateLimit"'])
+    expect(problemsOf({ rateLimit: 5 })).toEqual([
+      expect.stringMatching(/^keygram\.config\.ts: unknown option "rateLimit"; valid options: /),
+    ])
     expect(problemsOf([{ chatId: 1 }], { WEBHOOK_PORT: 'x' })).toEqual([
       'keygram.config.ts must export an object (use defineKeygramConfig({...}))',
       'WEBHOOK_PORT must be a whole number from 0 to 65535',

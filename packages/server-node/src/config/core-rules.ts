@@ -122,19 +122,20 @@ export const stockRules = v.pipe(
 )
 
 const STRING = 'must be a string'
+const digestEntries = {
+  chatId: v.union([v.string(), v.number()], 'must be a numeric chat id or an @channel username'),
+  threadId: v.optional(v.number('must be a positive integer')),
+  cron: v.optional(v.string('must be a cron pattern such as "0 9 * * *"')),
+  timeZone: v.optional(v.string(STRING)),
+  locale: v.optional(oneOf(['uk', 'en', 'ru'])),
+  currency: v.optional(currency),
+  disableNotification: v.optional(v.boolean('must be true or false')),
+}
 const digest = v.pipe(
   plainObject('must be an object with chatId and cron'),
   v.objectWithRest(
-    {
-      chatId: v.union([v.string(), v.number()], 'must be a numeric chat id or an @channel username'),
-      threadId: v.optional(v.number('must be a positive integer')),
-      cron: v.optional(v.string('must be a cron pattern such as "0 9 * * *"')),
-      timeZone: v.optional(v.string(STRING)),
-      locale: v.optional(oneOf(['uk', 'en', 'ru'])),
-      currency: v.optional(currency),
-      disableNotification: v.optional(v.boolean('must be true or false')),
-    },
-    unknownOption(),
+    digestEntries,
+    unknownOption(digestEntries),
     // The message of a missing key: only `chatId` is required.
     'is required',
   ),

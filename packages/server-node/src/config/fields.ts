@@ -15,12 +15,17 @@ import {
 import * as v from 'valibot'
 import { parseStoreUrl } from './store-url.ts'
 
-/** The message of an unknown key; `./problems.ts` words it as `<where>: unknown option "<key>"`. */
-export const UNKNOWN_OPTION = 'unknown option'
+/**
+ * The message of an unknown key, listing the valid ones; `./problems.ts` words it as
+ * `<where>: unknown option "<key>"; valid options: ...`, as core words its own.
+ */
+export const unknownOptionMessage = (known: readonly string[]) => `valid options: ${known.join(', ')}`
 
-/** Rejects every key an object schema does not list, one issue per key (valibot's `strictObject` stops at one). */
-export const unknownOption = (hint?: string) =>
-  v.never(hint === undefined ? UNKNOWN_OPTION : `${UNKNOWN_OPTION}; ${hint}`)
+/**
+ * Rejects every key an object schema does not list, one issue per key (valibot's `strictObject` stops at
+ * one), naming the `known` keys.
+ */
+export const unknownOption = (known: object) => v.never(unknownOptionMessage(Object.keys(known)))
 
 /** Whether `value` is an object and not an array (valibot's object schemas take arrays too). */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -126,6 +131,15 @@ export const webhookSecret = v.pipe(
   ),
 )
 
+/** A KeyCRM API key; the message never quotes it. Real keys are long random strings. */
+export const keycrmApiKey = v.pipe(
+  nonEmptyText,
+  v.regex(
+    /^\S{16,512}$/,
+    "does not look like a KeyCRM API key (16 or more characters, no spaces); copy it from KeyCRM's settings: https://help.keycrm.app/uk/process-automation-api-and-more/where-to-get-an-api-key",
+  ),
+)
+
 /** An ISO 4217 currency code, upper-cased. */
 export const currency = v.pipe(nonEmptyText, v.check(isCurrency, CURRENCY), v.toUpperCase())
 
@@ -194,54 +208,47 @@ const limitEntries = {
 /** The delivery worker's send-rate limits. */
 export const limits = v.pipe(
   plainObject('must be an object'),
-  v.objectWithRest(limitEntries, unknownOption(`known limits: ${Object.keys(limitEntries).join(', ')}`)),
+  v.objectWithRest(limitEntries, unknownOption(limitEntries)),
 )
 
 const template = v.union(
   [v.string(), v.custom<Exclude<Template, string>>((value) => typeof value === 'function')],
   'must be a string or a function',
 )
-
 /**
  * `format.managers`: KeyCRM manager (user) ids to the Telegram accounts messages mention,
  * `{ 6: { telegramUserId: 123456789, name: 'Олена' } }`.
  */
+const managerEntries = {
+  telegramUserId: wholeNumber(1, Number.MAX_SAFE_INTEGER),
+  name: v.optional(nonEmptyText),
+}
 const managers = v.pipe(
   plainObject('must be an object like { 6: { telegramUserId: 123456789 } }'),
   v.record(
     v.pipe(v.string(), v.regex(/^[1-9]\d{0,15}$/, 'is not a KeyCRM user id (a whole number)')),
     v.pipe(
       plainObject('must be an object like { telegramUserId: 123456789, name: "Олена" }'),
-      v.objectWithRest(
-        {
-          telegramUserId: wholeNumber(1, Number.MAX_SAFE_INTEGER),
-          name: v.optional(nonEmptyText),
-        },
-        unknownOption(),
-      ),
+      v.objectWithRest(managerEntries, unknownOption(managerEntries)),
     ),
   ),
 )
 
+const formatEntries = {
+  statuses: v.optional(plainObject<StatusDictionary>('must be an object like { order: { 1: { name } } }')),
+  templates: v.optional(
+    v.pipe(
+      plainObject('must be an object of templates by event kind'),
+      v.record(v.picklist(routableKinds, `is not an event kind (${routableKinds.join(', ')})`), template),
+    ),
+  ),
+  disableNotification: v.optional(v.boolean('must be true or false')),
+  managers: v.optional(managers),
+}
 /** Status names, message templates, silent delivery, managers to mention. */
 export const format = v.pipe(
   plainObject('must be an object'),
-  v.objectWithRest(
-    {
-      statuses: v.optional(
-        plainObject<StatusDictionary>('must be an object like { order: { 1: { name } } }'),
-      ),
-      templates: v.optional(
-        v.pipe(
-          plainObject('must be an object of templates by event kind'),
-          v.record(v.picklist(routableKinds, `is not an event kind (${routableKinds.join(', ')})`), template),
-        ),
-      ),
-      disableNotification: v.optional(v.boolean('must be true or false')),
-      managers: v.optional(managers),
-    },
-    unknownOption(),
-  ),
+  v.objectWithRest(formatEntries, unknownOption(formatEntries)),
 )
 
 /** The store URL, parsed; the problem never quotes the URL (it may carry a password). */

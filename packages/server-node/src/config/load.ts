@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { basename } from 'node:path'
-import { loadConfig as loadC12 } from 'c12'
+import { basename, isAbsolute, resolve } from 'node:path'
+import { loadConfig as loadC12, loadDotenv } from 'c12'
 import { ConfigError } from './errors.ts'
 import { type EnvRecord, resolveConfig } from './resolve.ts'
 import type { KeygramConfig, KeygramUserConfig } from './types.ts'
@@ -13,7 +13,10 @@ import type { KeygramConfig, KeygramUserConfig } from './types.ts'
 export interface LoadConfigOptions {
   /** Folder of `.env` and `keygram.config.*`. Default `process.cwd()`. */
   cwd?: string
-  /** The config file, relative to `cwd`. Default `$KEYGRAM_CONFIG` or `keygram.config` (any extension c12 reads). */
+  /**
+   * The config file, relative to `cwd`. Default `$KEYGRAM_CONFIG` or `keygram.config` (any extension c12
+   * reads). A file named here or by `KEYGRAM_CONFIG` must exist; the default one may be absent.
+   */
   configFile?: string
   /**
    * The environment to read. Default `process.env`. Values from `.env` are added to it where it has none
@@ -40,22 +43,25 @@ export interface LoadConfigOptions {
  * ```
  */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<KeygramConfig> {
-  const cwd = options.cwd ?? process.cwd()
+  const cwd = resolve(options.cwd ?? process.cwd())
   const env = options.env ?? process.env
-  const configFile = options.configFile ?? nonEmpty(env.KEYGRAM_CONFIG) ?? 'keygram.config'
-  let loaded: { config: unknown; configFile?: string | undefined; _configFile?: string | undefined }
+  const named = options.configFile ?? nonEmpty(env.KEYGRAM_CONFIG)
+  const configFile = named ?? 'keygram.config'
+  const dotenvNames = options.dotenv === false ? new Set<string>() : await addDotenv(cwd, env)
+  let loaded: { config: unknown; _configFile?: string | undefined }
   try {
     loaded = await loadC12<Record<string, unknown>>({
       name: 'keygram',
       cwd,
       configFile,
-      dotenv: options.dotenv === false ? false : { env },
+      dotenv: false,
       rcFile: false,
       globalRc: false,
       packageJson: false,
       envName: false,
       giget: false,
       extend: false,
+      jitiOptions: { virtualModules: await configModules() },
     })
   } catch (error) {
     // A syntax or import error in the config file: say which file, keep the cause for the stack.
@@ -63,12 +69,48 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Keygr
     throw new ConfigError([`${configFile}: could not be loaded: ${reason}`])
   }
   const file = loaded._configFile ?? null
+  if (file === null && named !== undefined) throw new ConfigError([missingFile(named, cwd, options)])
   const fileConfig = { ...(loaded.config as Record<string, unknown>), ...options.overrides }
   return resolveConfig(Object.keys(fileConfig).length === 0 ? undefined : fileConfig, env, {
     configFileLabel: file === null ? 'config' : basename(file),
     configFile: file,
     isTTY: options.isTTY ?? process.stdout.isTTY === true,
+    dotenvNames,
   })
+}
+
+/**
+ * Adds the `.env` file's variables to `env` where it has none (the real environment wins) and returns
+ * their names, so `doctor` can say where each value came from.
+ */
+async function addDotenv(cwd: string, env: EnvRecord): Promise<Set<string>> {
+  const real = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined))
+  const merged = await loadDotenv({ cwd, fileName: '.env', env: real, interpolate: true })
+  const added = new Set<string>()
+  for (const [name, value] of Object.entries(merged)) {
+    if (env[name] !== undefined || name.startsWith('_')) continue
+    env[name] = value
+    added.add(name)
+  }
+  return added
+}
+
+/**
+ * The modules a config file may import without any installation: the running server's own
+ * `@keygram/server-node` and `@keygram/core`. A fresh clone (no `dist/` yet), the Docker image (one
+ * bundled file, no `node_modules`) and a project with the package installed all load the same config,
+ * and it always sees the version of the server that runs it.
+ */
+async function configModules(): Promise<Record<string, unknown>> {
+  const [server, core] = await Promise.all([import('../index.ts'), import('@keygram/core')])
+  return { '@keygram/server-node': server, '@keygram/core': core }
+}
+
+function missingFile(named: string, cwd: string, options: LoadConfigOptions): string {
+  const where = isAbsolute(named) ? named : `${named} (in ${cwd})`
+  return options.configFile === undefined
+    ? `KEYGRAM_CONFIG names a config file that does not exist: ${where}`
+    : `the config file ${where} does not exist`
 }
 
 /**

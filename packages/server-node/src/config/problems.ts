@@ -6,7 +6,7 @@
  * @module
  */
 import type * as v from 'valibot'
-import { UNKNOWN_OPTION } from './fields.ts'
+import { closestName } from './near-miss.ts'
 import { envNameOf } from './sources.ts'
 
 /** How to name where a problem is. */
@@ -31,13 +31,26 @@ export function describeIssues(issues: readonly v.BaseIssue<unknown>[], labels: 
 function describeIssue(issue: v.BaseIssue<unknown>, labels: ProblemLabels): string {
   const path = (issue.path ?? []).map((item) => item.key as string | number)
   if (issue.type === 'never' && path.length > 0) {
-    // The rest schema of an object: the key itself is the problem.
+    // The rest schema of an object: the key itself is the problem; the message lists the valid ones.
     const key = String(path.at(-1)).slice(0, 40)
-    const hint = issue.message.slice(UNKNOWN_OPTION.length)
-    return `${where(path.slice(0, -1), labels)}: unknown option "${key}"${hint}`
+    return `${where(path.slice(0, -1), labels)}: ${suggestFix(`unknown option "${key}"; ${issue.message}`)}`
   }
   const separator = CONTINUES_SENTENCE.test(issue.message) ? ' ' : ': '
-  return `${where(path, labels)}${separator}${issue.message}`
+  return `${where(path, labels)}${separator}${suggestFix(issue.message)}`
+}
+
+// How this package and core word an unknown key.
+const UNKNOWN_KEY = /^unknown option "([^"]*)"; valid options: (.+)$/s
+
+/** `unknown option "kind" (did you mean "kinds"?); valid options: ...` when one is close. */
+function suggestFix(message: string): string {
+  const match = UNKNOWN_KEY.exec(message)
+  if (match === null) return message
+  const [, key = '', valid = ''] = match
+  const near = closestName(key, valid.split(', '))
+  return near === null
+    ? message
+    : `unknown option "${key}" (did you mean "${near}"?); valid options: ${valid}`
 }
 
 /** The variable that set the value (or would have), or the config file and the field's path in it. */

@@ -10,8 +10,9 @@ import { ConfigError } from './errors.ts'
 import { isPlainObject } from './fields.ts'
 import { describeIssues } from './problems.ts'
 import { CONFIG_FIELDS, type ConfigFields, configSchema, fileSchema } from './schema.ts'
-import { type EnvRecord, mergeSources } from './sources.ts'
-import type { KeygramConfig } from './types.ts'
+import { ENV_NAMES, type EnvRecord, type MergedInput, mergeSources } from './sources.ts'
+import { strayVariables } from './stray-variables.ts'
+import type { ConfigValueSource, KeygramConfig } from './types.ts'
 
 export type { EnvRecord } from './sources.ts'
 
@@ -23,6 +24,8 @@ export interface ResolveConfigContext {
   configFile?: string | null
   /** Whether stdout is a terminal (the default log format depends on it). */
   isTTY?: boolean
+  /** The variables of `env` that came from the `.env` file rather than the real environment. */
+  dotenvNames?: ReadonlySet<string>
 }
 
 /** The secret used when demo mode runs without one; never accepted once a bot token is set. */
@@ -43,17 +46,35 @@ export function resolveConfig(
   const file =
     fileConfig === undefined || fileConfig === null ? undefined : v.safeParse(fileSchema, fileConfig)
   // Unknown options are reported, and the known ones checked all the same.
-  const { values, fromFile } = mergeSources(isPlainObject(fileConfig) ? fileConfig : {}, env)
+  const merged = mergeSources(isPlainObject(fileConfig) ? fileConfig : {}, env)
+  const { values, fromFile } = merged
   const parsed = v.safeParse(configSchema(fileLabel), values)
   const issues = [...(file?.issues ?? []), ...(parsed.issues ?? [])]
   if (issues.length > 0 || !parsed.success) {
     throw new ConfigError(describeIssues(issues, { fileLabel, fromFile, fields: CONFIG_FIELDS }))
   }
-  return toKeygramConfig(parsed.output, context)
+  const dotenvNames = context.dotenvNames ?? new Set<string>()
+  return {
+    ...toKeygramConfig(parsed.output, context),
+    sources: valueSources(merged, dotenvNames),
+    strayVariables: strayVariables(env, dotenvNames),
+  }
+}
+
+/** Where each set field came from, named by its variable (or, from the file, by the field). */
+function valueSources(merged: MergedInput, dotenvNames: ReadonlySet<string>): ConfigValueSource[] {
+  return CONFIG_FIELDS.filter((field) => merged.values[field] !== undefined).map((field) => {
+    if (merged.fromFile.has(field)) return { name: field, from: 'config file' }
+    const name = ENV_NAMES[field as keyof typeof ENV_NAMES]
+    return { name, from: dotenvNames.has(name) ? '.env' : 'environment' }
+  })
 }
 
 /** Applies the defaults that depend on other fields or on the context. */
-function toKeygramConfig(fields: ConfigFields, context: ResolveConfigContext): KeygramConfig {
+function toKeygramConfig(
+  fields: ConfigFields,
+  context: ResolveConfigContext,
+): Omit<KeygramConfig, 'sources' | 'strayVariables'> {
   const demo = fields.botToken === undefined
   const defaultChatId = fields.chatId ?? null
   const routes: RouteRule[] = [

@@ -20,6 +20,7 @@ import {
   currency,
   format,
   httpUrl,
+  keycrmApiKey,
   keycrmDomain,
   limits,
   logFormatSchema,
@@ -46,7 +47,7 @@ import type { KeygramUserConfig } from './types.ts'
 const fieldEntries = {
   botToken: v.optional(botToken),
   webhookSecret: v.optional(webhookSecret),
-  keycrmApiKey: v.optional(nonEmptyText),
+  keycrmApiKey: v.optional(keycrmApiKey),
   keycrmApiUrl: v.optional(httpUrl, KEYCRM_API_URL),
   keycrmBudgetMs: v.optional(wholeNumber(1, 60_000), DEFAULT_ENRICH_BUDGET_MS),
   chatId: v.optional(chatId),
@@ -101,7 +102,7 @@ export const fileSchema = v.pipe(
   plainObject('must export an object (use defineKeygramConfig({...}))'),
   v.objectWithRest(
     Object.fromEntries(FILE_FIELDS.map((field) => [field, v.optional(v.unknown())])),
-    unknownOption(),
+    unknownOption(Object.fromEntries(FILE_FIELDS.map((field) => [field, true]))),
   ),
 )
 

@@ -16,6 +16,7 @@ import type {
 import type * as v from 'valibot'
 import type { botFrameworkSchema, logFormatSchema, logLevelSchema } from './fields.ts'
 import type { StoreLocation } from './store-url.ts'
+import type { StrayVariable } from './stray-variables.ts'
 
 /** Which processes `serve` runs: the webhook server (9000), the Telegram bot (9001), or both. */
 export type ServerRole = 'webhook' | 'bot' | 'all'
@@ -173,4 +174,16 @@ export interface KeygramConfig {
   log: { format: LogFormat; level: LogLevelName }
   /** Where the config file was loaded from, or `null`. */
   configFile: string | null
+  /** Where each value that was set came from (`keygram doctor` prints it), in field order. */
+  sources: ConfigValueSource[]
+  /** Variables Keygram does not read but that look meant for it (typos, other bots' names). */
+  strayVariables: StrayVariable[]
+}
+
+/** Where one configuration value came from. */
+export interface ConfigValueSource {
+  /** The environment variable (`TELEGRAM_BOT_TOKEN`) or, for the config file, the field (`routes`). */
+  name: string
+  /** The real environment, the `.env` file, or the config file. */
+  from: 'environment' | '.env' | 'config file'
 }

@@ -235,12 +235,18 @@ describe('the bundle, run from a folder with no workspace around it', () => {
     }
   })
 
-  it('loads keygram.config.ts from the working folder (c12 and jiti are bundled too)', async () => {
+  it('loads keygram.config.ts written as the README shows, importing the server and core, with no node_modules', async () => {
     const port = await freePort()
     const configDir = mkdtempSync(join(copyDir, 'config-'))
     writeFileSync(
       join(configDir, 'keygram.config.ts'),
-      `const webhookPort: number = ${port}\nexport default { webhookPort, locale: 'en' as const }\n`,
+      [
+        "import { defineKeygramConfig } from '@keygram/server-node'",
+        "import { escapeHtml } from '@keygram/core'",
+        `const webhookPort: number = ${port}`,
+        "export default defineKeygramConfig({ webhookPort, locale: 'en', format: { templates: { order_status: () => escapeHtml('<b>') } } })",
+        '',
+      ].join('\n'),
     )
     const server = start(
       ['serve', '--role', 'webhook'],

@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
+import { SqliteOpenError } from './open-error.ts'
 import { migrations, SCHEMA_VERSION } from './schema.ts'
 
 /** A better-sqlite3 connection. */
@@ -26,8 +27,13 @@ function isInMemory(path: string): boolean {
  * because an enqueue that resolved has already been acknowledged to KeyCRM with a 200.
  */
 export function openDatabase(path: string, busyTimeoutMs: number = DEFAULT_BUSY_TIMEOUT_MS): SqliteDatabase {
-  if (!isInMemory(path)) mkdirSync(dirname(path), { recursive: true })
-  const db = new Database(path, { timeout: busyTimeoutMs })
+  let db: SqliteDatabase
+  try {
+    if (!isInMemory(path)) mkdirSync(dirname(path), { recursive: true })
+    db = new Database(path, { timeout: busyTimeoutMs })
+  } catch (error) {
+    throw new SqliteOpenError(path, error)
+  }
   try {
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`)
     db.pragma('journal_mode = WAL')
@@ -37,7 +43,9 @@ export function openDatabase(path: string, busyTimeoutMs: number = DEFAULT_BUSY_
     return db
   } catch (error) {
     db.close()
-    throw error
+    // Not a database, or read-only: SQLite finds out at the first statement, not when opening.
+    const code = (error as { code?: string }).code
+    throw code === 'SQLITE_NOTADB' || code === 'SQLITE_READONLY' ? new SqliteOpenError(path, error) : error
   }
 }
 

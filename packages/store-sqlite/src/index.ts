@@ -4,4 +4,6 @@
  *
  * @module
  */
+
+export { SqliteOpenError } from './open-error.ts'
 export { type SqliteStoreOptions, sqliteStore } from './store.ts'

@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
-import { sqliteStore } from '../src/index.ts'
+import { SqliteOpenError, sqliteStore } from '../src/index.ts'
 import { SCHEMA_VERSION } from '../src/schema.ts'
 import { job, storeFixture, tempDir } from './helpers.ts'
 
@@ -13,6 +13,32 @@ afterEach(async () => {
 })
 
 describe('sqliteStore: opening the file', () => {
+  it('names the path and the cause when the file cannot be opened', () => {
+    const { dir, remove } = tempDir()
+    cleanups.push(remove)
+    writeFileSync(join(dir, 'plain-file'), 'x')
+    writeFileSync(join(dir, 'notes.db'), 'notes, not a database: '.repeat(20))
+    mkdirSync(join(dir, 'folder.db'))
+    const failure = (path: string) => {
+      try {
+        sqliteStore({ path }).close()
+      } catch (error) {
+        expect(error).toBeInstanceOf(SqliteOpenError)
+        return (error as Error).message
+      }
+      throw new Error(`${path} opened`)
+    }
+    expect(failure(join(dir, 'plain-file', 'keygram.db'))).toBe(
+      `cannot open the SQLite database ${join(dir, 'plain-file', 'keygram.db')}: ${join(dir, 'plain-file')} is a file where a folder is needed`,
+    )
+    expect(failure(join(dir, 'folder.db'))).toBe(
+      `cannot open the SQLite database ${join(dir, 'folder.db')}: it is a folder, not a file`,
+    )
+    expect(failure(join(dir, 'notes.db'))).toMatch(
+      /^cannot open the SQLite database .*notes\.db: the file is not a SQLite database/,
+    )
+  })
+
   it('creates the data folder, uses WAL and records the schema version', async () => {
     const fixture = storeFixture()
     cleanups.push(fixture.cleanup)

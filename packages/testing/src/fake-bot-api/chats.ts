@@ -26,6 +26,12 @@ export class ChatDirectory {
   private readonly forgotten = new Set<string>()
   private readonly topics = new Map<string, Set<number>>()
   private readonly lastMessageIds = new Map<string, number>()
+  private readonly known = new Map<string, FakeChat>()
+
+  /** Keep a chat an update carried (its title, type), so `getChat` and later messages show the same. */
+  remember(chat: FakeChat): void {
+    this.known.set(chatKey(chat.id), chat)
+  }
 
   /** Parse `chat_id` like the Bot API: empty is an error, `@name` is a public chat, other text is unknown. */
   parseChatId(raw: string): ChatId {
@@ -64,6 +70,8 @@ export class ChatDirectory {
 
   /** The `Chat` object Telegram would put in a message to this chat. */
   chatObject(id: ChatId): FakeChat {
+    const known = this.known.get(chatKey(id))
+    if (known !== undefined) return known
     if (typeof id === 'string') {
       const username = id.slice(1)
       return { id: stableChannelId(username), type: 'channel', title: username, username }

@@ -138,6 +138,7 @@ class FakeBotApiServer implements FakeBotApi {
       ['setwebhook', (params) => this.setWebhook(params)],
       ['deletewebhook', (params) => this.deleteWebhook(params)],
       ['getwebhookinfo', () => this.getWebhookInfo()],
+      ['getchat', (params) => this.getChat(params)],
       ['sendmessage', (params) => this.sendMessage(params)],
       ['editmessagetext', (params) => this.editMessageText(params)],
       ['editmessagereplymarkup', (params) => this.editMessageReplyMarkup(params)],
@@ -280,6 +281,20 @@ class FakeBotApiServer implements FakeBotApi {
 
   setChatMember(chatId: number | string, userId: number, status: FakeChatMemberStatus): void {
     this.members.set(this.chats.parseChatId(String(chatId)), userId, status)
+  }
+
+  addBotToChat(input: { chat: number | FakeChat; from?: Partial<FakeUser> }): FakeUpdate | undefined {
+    const chat = this.chatOf(input.chat)
+    const bot = { user: this.botInfo }
+    return this.queue.push({
+      my_chat_member: {
+        chat,
+        from: this.userFrom(chat, input.from),
+        date: unixNow(),
+        old_chat_member: { ...bot, status: 'left' },
+        new_chat_member: { ...bot, status: chat.type === 'channel' ? 'administrator' : 'member' },
+      },
+    })
   }
 
   fail(method: string, spec: FakeFaultSpec = {}): void {
@@ -509,6 +524,13 @@ class FakeBotApiServer implements FakeBotApi {
     return { result: message }
   }
 
+  // The chat as the bot sees it; the same refusals as sending (unknown, upgraded, blocked or kicked).
+  private getChat(params: Params): Answer {
+    const chatId = this.chats.parseChatId(stringArg(params, 'chat_id'))
+    this.chats.checkWritable(chatId)
+    return { result: this.chats.chatObject(chatId) }
+  }
+
   private editMessageText(params: Params): Answer {
     const prepared = prepareMessageText(params, this.strictHtml)
     const replyMarkup = parseReplyMarkup(params)
@@ -602,7 +624,10 @@ class FakeBotApiServer implements FakeBotApi {
   }
 
   private chatOf(chat: number | FakeChat): FakeChat {
-    return typeof chat === 'number' ? this.chats.chatObject(chat) : chat
+    const object = typeof chat === 'number' ? this.chats.chatObject(chat) : chat
+    // Remembered, so getChat (and later messages) show the same chat.
+    this.chats.remember(object)
+    return object
   }
 
   // The sender of a pushed update; remembered so getChatMember describes the same user.

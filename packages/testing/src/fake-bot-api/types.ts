@@ -275,7 +275,10 @@ export interface FakeBotApi {
   resetRateLimits(): void
   /** Queue an update (an `update_id` is assigned when missing). Returns it, or `undefined` when filtered out by `allowed_updates`. */
   pushUpdate(update: Omit<FakeUpdate, 'update_id'> & { update_id?: number }): FakeUpdate | undefined
-  /** Queue a `message` update from a user; a leading `/command` gets its `bot_command` entity. */
+  /**
+   * Queue a `message` update from a user; a leading `/command` gets its `bot_command` entity. A chat given
+   * as an object is remembered: `getChat` answers it.
+   */
   pushMessage(message: {
     chat: number | FakeChat
     text: string
@@ -296,6 +299,11 @@ export interface FakeBotApi {
   }): FakeCallbackQueryUpdate | undefined
   /** Set a user's status in a chat for `getChatMember` (everyone is a `member` until set). */
   setChatMember(chatId: number | string, userId: number, status: FakeChatMemberStatus): void
+  /**
+   * Queue the `my_chat_member` update Telegram sends when someone adds the bot to a group or channel (a
+   * member, or an administrator of a channel). The chat is remembered: `getChat` answers it.
+   */
+  addBotToChat(input: { chat: number | FakeChat; from?: Partial<FakeUser> }): FakeUpdate | undefined
   /** Make matching requests fail; `method` is case-insensitive, `'*'` matches all. */
   fail(method: string, spec?: FakeFaultSpec): void
   /** Mark a group as upgraded: sending to `oldId` answers 400 with `parameters.migrate_to_chat_id`. */

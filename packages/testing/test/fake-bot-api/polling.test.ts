@@ -137,6 +137,40 @@ describe('getUpdates long polling', () => {
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(580)
   })
 
+  it('a getUpdates with timeout 0 answers at once and leaves the pending poll alone; one with a timeout ends it (Client.cpp)', async () => {
+    fake = await createFakeBotApi({ conflictPacingMs: 0, repeatedOffsetPollMs: 0 })
+    const poller = await startPoll({ offset: 7, timeout: 30 })
+    expect((await callApi(fake, 'getUpdates', { timeout: 0 })).body).toEqual({ ok: true, result: [] })
+    expect(fake.hasPendingPoll).toBe(true)
+    const watch = await startPoll({ timeout: 5 })
+    expect((await poller.answer).body.description).toBe(CONFLICT_OTHER_POLL)
+    // The poller retries at once: its request ends the watching one, as the newest always wins.
+    const retry = await startPoll({ offset: 7, timeout: 30 })
+    expect((await watch.answer).body.description).toBe(CONFLICT_OTHER_POLL)
+    fake.pushMessage({ chat: 1, text: 'still polling' })
+    expect((await retry.answer).status).toBe(200)
+  })
+
+  it('queues the my_chat_member update of the bot being added to a group, and getChat knows the group', async () => {
+    fake = await createFakeBotApi()
+    const chat = { id: -1001234567890, type: 'supergroup' as const, title: 'Orders' }
+    fake.addBotToChat({ chat, from: { id: 42, first_name: 'Owner' } })
+    const [update] = (await callApi(fake, 'getUpdates', {})).body.result as FakeUpdate[]
+    expect(update?.my_chat_member).toMatchObject({
+      chat,
+      from: { id: 42, first_name: 'Owner' },
+      old_chat_member: { status: 'left', user: { id: fake.botInfo.id } },
+      new_chat_member: { status: 'member', user: { id: fake.botInfo.id } },
+    })
+    expect((await callApi(fake, 'getChat', { chat_id: chat.id })).body.result).toEqual(chat)
+    fake.forgetChat(-1009)
+    expect((await callApi(fake, 'getChat', { chat_id: -1009 })).body).toMatchObject({
+      ok: false,
+      error_code: 400,
+      description: 'Bad Request: chat not found',
+    })
+  })
+
   it('answers a plain timeout with an empty list once the timeout passes', async () => {
     fake = await createFakeBotApi()
     const startedAt = Date.now()

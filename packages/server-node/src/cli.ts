@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { runMain } from 'citty'
 import { keygramCommand } from './cli/commands.ts'
+import { runCli } from './cli/main.ts'
 
-await runMain(keygramCommand)
+await runCli(keygramCommand)

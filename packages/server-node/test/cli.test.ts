@@ -1,84 +1,212 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createNotifier, memoryStore, pollingLeaseName } from '@keygram/core'
-import { createFakeBotApi, type FakeBotApi } from '@keygram/testing'
+import { startPolling } from '@keygram/adapter-grammy'
+import {
+  createNotifier,
+  type KeygramStore,
+  memoryStore,
+  pollingLeaseName,
+  updateSubscription,
+} from '@keygram/core'
+import { createFakeBotApi, createFakeKeycrmApi, type FakeBotApi, type FakeKeycrmApi } from '@keygram/testing'
+import { Bot } from 'grammy'
+import type { UserFromGetMe } from 'grammy/types'
 import { toNodeHandler } from 'h3/node'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { listDeadLetterText, replayDeadLetterIds } from '../src/cli/dead-letter.ts'
-import { runDoctor } from '../src/cli/doctor.ts'
+import { runDoctor } from '../src/cli/doctor/index.ts'
 import { renderReport } from '../src/cli/report.ts'
 import { sendTest } from '../src/cli/send-test.ts'
-import { resolveConfig } from '../src/config/index.ts'
+import { type KeygramConfig, resolveConfig } from '../src/config/index.ts'
 import { createKeygramMetrics } from '../src/metrics/index.ts'
 import { createWebhookApp } from '../src/webhook-app.ts'
 
 const SECRET = 'cli-test-secret-0123456789abcdef'
 
+async function waitUntil(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
 describe('doctor', () => {
   let fake: FakeBotApi
+  let keycrm: FakeKeycrmApi
   beforeAll(async () => {
-    fake = await createFakeBotApi({ repeatedOffsetPollMs: 50 })
+    fake = await createFakeBotApi({ repeatedOffsetPollMs: 50, conflictPacingMs: 200 })
+    keycrm = await createFakeKeycrmApi()
   })
-  afterAll(() => fake.close())
+  afterAll(async () => {
+    await fake.close()
+    await keycrm.close()
+  })
   beforeEach(async () => {
     fake.clear()
+    fake.clearFaults()
     await fetch(`${fake.url}/bot${fake.token}/deleteWebhook`, { method: 'POST' })
   })
 
-  const configFor = (token: string) =>
+  const configFor = (token: string, env: Record<string, string> = {}) =>
     resolveConfig(undefined, {
       TELEGRAM_BOT_TOKEN: token,
       KEYGRAM_WEBHOOK_SECRET: SECRET,
+      KEYGRAM_CHAT_ID: '-1001234567890',
       TELEGRAM_API_ROOT: fake.url,
       KEYGRAM_STORE: 'memory:',
+      ...env,
     })
+  const doctor = (config: KeygramConfig, store: KeygramStore | null = memoryStore()) =>
+    runDoctor({ config, store, watchSeconds: 1 })
 
-  it('reports a healthy setup: token, no webhook, no other poller, store', async () => {
-    const lines = await runDoctor({ config: configFor(fake.token), store: memoryStore() })
+  it('reports a healthy setup: token, chat, no other poller, store, and what a KeyCRM trigger needs', async () => {
+    const lines = await doctor(configFor(fake.token))
     const report = renderReport(lines)
     expect(lines.filter((line) => line.level === 'fail')).toEqual([])
     expect(report).toContain(`✔ bot token: @${fake.botInfo.username}`)
     expect(report).toMatch(/✔ telegram webhook: none set/)
-    expect(report).toMatch(/✔ other pollers: no Keygram instance polls/)
+    expect(report).toMatch(/✔ chats: -1001234567890\n/)
+    expect(report).toMatch(
+      /✔ other pollers: none polled during a 1 s watch\. Had another process been waiting/,
+    )
     expect(report).toMatch(/✔ store: memory/)
-    expect(report).toMatch(/choose|POST/)
     expect(report).not.toContain(fake.token)
+    expect(fake.countCalls('getUpdates')).toBe(1)
   })
 
-  it('trusts the lease when a Keygram instance polls, without probing Telegram', async () => {
+  it('shows KeyCRM the public https form of the webhook URL with the secret masked, never 127.0.0.1', async () => {
+    const report = renderReport(await doctor(configFor(fake.token)))
+    expect(report).toMatch(
+      /• KeyCRM: set the trigger's "Send webhook" action to method POST and URL https:\/\/<your host>\/webhooks\/keycrm\/<KEYGRAM_WEBHOOK_SECRET> \(the secret is in the environment;/,
+    )
+    expect(report).not.toContain('127.0.0.1')
+    expect(report).not.toContain(SECRET)
+  })
+
+  it('trusts the lease when a Keygram instance polls through the same store, without asking Telegram', async () => {
     const store = memoryStore()
     await store.guard.acquire({ name: pollingLeaseName(fake.token), ttl: 30_000, holder: 'bot-host:42' })
-    const lines = await runDoctor({ config: configFor(fake.token), store })
+    const lines = await doctor(configFor(fake.token), store)
     expect(renderReport(lines)).toMatch(
-      /✔ other pollers: a Keygram instance polls: bot-host:42 holds the lease/,
+      /✔ other pollers: a Keygram instance polls: bot-host:42 holds the polling lease \(renewed within \d+ s\); Telegram was not asked/,
     )
     expect(fake.countCalls('getUpdates')).toBe(0)
   })
 
-  it('fails on a set webhook (409 to the probe) and warns about it', async () => {
+  it('finds a Keygram poller on another store: its retry ends the watch; it lost one request and polls on', async () => {
+    const bot = new Bot(fake.token, { client: { apiRoot: fake.url }, botInfo: fake.botInfo as UserFromGetMe })
+    const poller = startPolling(bot, { guard: memoryStore().guard, timeoutSeconds: 30, holder: 'elsewhere' })
+    const running = poller.start()
+    try {
+      await waitUntil(() => fake.hasPendingPoll, 'the other poller to wait on getUpdates')
+      const started = Date.now()
+      const lines = await runDoctor({ config: configFor(fake.token), store: memoryStore(), watchSeconds: 5 })
+      const report = renderReport(lines)
+      expect(report).toMatch(
+        /✖ other pollers: another process polls this bot outside Keygram: its getUpdates ended this check\. The check cost it at most one 409, which it retried/,
+      )
+      expect(Date.now() - started).toBeLessThan(5000)
+      // The other poller got exactly one 409 (the check's), and the check got the other one.
+      expect(fake.calls.filter((call) => call.status === 409)).toHaveLength(2)
+      expect(poller.status().conflicts).toBe(1)
+      // It polls on: its pending poll takes the next update, and the conflict is over.
+      await waitUntil(() => fake.hasPendingPoll, 'the poller to wait on getUpdates again')
+      fake.pushMessage({ chat: 5, text: 'still there' })
+      await waitUntil(() => poller.status().state === 'polling', 'the poller to leave the conflict')
+      expect(poller.status().conflicts).toBe(1)
+    } finally {
+      await poller.stop()
+      await running
+    }
+  })
+
+  it('fails on a set webhook (409 to the watch) and warns about it', async () => {
     await fetch(`${fake.url}/bot${fake.token}/setWebhook`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ url: 'https://example.com/hook' }),
     })
-    const lines = await runDoctor({ config: configFor(fake.token), store: memoryStore() })
-    const report = renderReport(lines)
+    const report = renderReport(await doctor(configFor(fake.token)))
     expect(report).toMatch(/⚠ telegram webhook: a Telegram webhook is set/)
-    expect(report).toMatch(/✖ other pollers: Telegram answered 409/)
+    expect(report).toMatch(/✖ other pollers: Telegram refuses polling \(409 Conflict: can't use getUpdates/)
   })
 
   it('fails on a wrong token without printing it', async () => {
     const wrong = '987654321:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'
-    const lines = await runDoctor({ config: configFor(wrong), store: memoryStore() })
-    const report = renderReport(lines)
-    expect(report).toMatch(/✖ bot token: getMe failed: 401/)
+    const report = renderReport(await doctor(configFor(wrong)))
+    expect(report).toMatch(
+      /✖ bot token: Telegram refused the token \(401 Unauthorized\): copy it again from @BotFather/,
+    )
     expect(report).not.toContain(wrong)
   })
 
-  it('fails when the store does not answer', async () => {
-    const store = { ...memoryStore(), ping: () => Promise.reject(new Error('ECONNREFUSED')) }
-    const lines = await runDoctor({ config: configFor(fake.token), store })
-    expect(renderReport(lines)).toMatch(/✖ store: memory.* is unreachable: ECONNREFUSED/)
+  it('fails when no chat receives notifications, naming the near-miss variable', async () => {
+    const lines = await doctor(
+      resolveConfig(undefined, {
+        TELEGRAM_BOT_TOKEN: fake.token,
+        KEYGRAM_WEBHOOK_SECRET: SECRET,
+        TELEGRAM_API_ROOT: fake.url,
+        KEYGRAM_CHATID: '4242',
+      }),
+    )
+    const report = renderReport(lines)
+    expect(report).toMatch(
+      /✖ chats: no chat receives notifications, so nothing would be delivered \(KEYGRAM_CHATID is set: did you mean KEYGRAM_CHAT_ID\?\)\. Set KEYGRAM_CHAT_ID/,
+    )
+    expect(report).toMatch(
+      /⚠ variables: KEYGRAM_CHATID \(in the environment\) is not a Keygram variable and changes nothing; did you mean KEYGRAM_CHAT_ID\?/,
+    )
+  })
+
+  it('counts chats subscribed with /subscribe, and fails on a chat the bot cannot reach', async () => {
+    const store = memoryStore()
+    await updateSubscription(
+      store.kv,
+      { chatId: '-100777' },
+      { add: ['order_status'], by: 1, now: Date.now() },
+    )
+    const noChat = resolveConfig(undefined, {
+      TELEGRAM_BOT_TOKEN: fake.token,
+      KEYGRAM_WEBHOOK_SECRET: SECRET,
+      TELEGRAM_API_ROOT: fake.url,
+    })
+    expect(renderReport(await doctor(noChat, store))).toMatch(
+      /✔ chats: no configured chat; 1 chat\(s\) subscribed/,
+    )
+    fake.forgetChat(-1001234567890)
+    expect(renderReport(await doctor(configFor(fake.token)))).toMatch(
+      /✖ chats: the bot cannot reach chat -1001234567890 \(400 Bad Request: chat not found\): add the bot/,
+    )
+  })
+
+  it('says where status names come from, and checks the KeyCRM API key', async () => {
+    expect(renderReport(await doctor(configFor(fake.token)))).toMatch(
+      /⚠ status names: statuses show as numbers \("#20"\): set KEYCRM_API_KEY/,
+    )
+    const withKey = configFor(fake.token, { KEYCRM_API_KEY: keycrm.apiKey, KEYCRM_API_URL: keycrm.url })
+    expect(renderReport(await doctor(withKey))).toMatch(
+      /✔ status names: from KeyCRM: the API key works, 10 order statuses/,
+    )
+    const wrongKey = configFor(fake.token, {
+      KEYCRM_API_KEY: 'wrong-key-0123456789',
+      KEYCRM_API_URL: keycrm.url,
+    })
+    expect(renderReport(await doctor(wrongKey))).toMatch(/✖ status names: KeyCRM refused the API key \(401\)/)
+  })
+
+  it('fails when the store cannot be used, and then leaves Telegram alone rather than risk a Keygram poller', async () => {
+    const lines = await runDoctor({
+      config: configFor(fake.token),
+      store: null,
+      storeProblem:
+        'the Redis store redis://127.0.0.1:1/ did not answer within 3 s; check that Redis runs there',
+      watchSeconds: 1,
+    })
+    const report = renderReport(lines)
+    expect(report).toMatch(/✖ store: the Redis store redis:\/\/127\.0\.0\.1:1\/ did not answer within 3 s/)
+    expect(report).toMatch(/⚠ other pollers: not checked: the store is unreachable/)
+    expect(fake.countCalls('getUpdates')).toBe(0)
   })
 })
 
@@ -103,12 +231,45 @@ describe('send-test', () => {
       // A second run makes new deliveries (fresh change times), not suppressed redeliveries.
       await new Promise((resolve) => setTimeout(resolve, 5))
       const again = await sendTest({ config: { url, webhookSecret: SECRET, demoSecret: false } })
-      expect(again.slice(1).every((line) => line.detail.includes('queued'))).toBe(true)
+      expect(
+        again.slice(1).every((line) => line.detail.startsWith('accepted and queued; the server sends it')),
+      ).toBe(true)
 
       const wrong = await sendTest({
         config: { url, webhookSecret: 'wrong-secret-wrong-secret', demoSecret: false },
       })
-      expect(wrong[1]).toMatchObject({ level: 'fail', detail: expect.stringMatching(/^404 wrong_secret/) })
+      expect(wrong[1]).toMatchObject({
+        level: 'fail',
+        detail: expect.stringMatching(
+          /^refused \(404 wrong_secret\): the server expects another webhook secret; run send-test with the server's \.env/,
+        ),
+      })
+    } finally {
+      server.close()
+    }
+  })
+
+  it('says in a sentence that a stock webhook found no rule, and what to set', async () => {
+    const store = memoryStore()
+    const app = createWebhookApp({
+      secret: SECRET,
+      notifier: createNotifier({ store, routes: [{ chatId: '1000001' }] }),
+      store,
+      worker: null,
+      stock: { alerter: null, maxBodyBytes: 1_048_576 },
+      metrics: createKeygramMetrics(),
+    })
+    const server = createServer(toNodeHandler(app))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    try {
+      const lines = await sendTest({ config: { url, webhookSecret: SECRET, demoSecret: false }, stock: true })
+      expect(lines[1]).toEqual({
+        level: 'warn',
+        name: expect.any(String),
+        detail:
+          'accepted, but the server has no stock alert rule, so nothing is sent: set KEYGRAM_STOCK_LOW=5 (alerts KEYGRAM_CHAT_ID) or stockRules in keygram.config.ts where the server runs, then restart it',
+      })
     } finally {
       server.close()
     }

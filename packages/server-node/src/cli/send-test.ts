@@ -42,11 +42,12 @@ export async function sendTest(options: SendTestOptions): Promise<CheckLine[]> {
         headers: { 'content-type': 'application/json' },
         body: text,
       })
-      const reply = (await response.json().catch(() => null)) as Record<string, unknown> | null
-      const detail = response.ok
-        ? `${response.status} ${String(reply?.status ?? '')} (${String(reply?.deliveryKey ?? '')})`
-        : `${response.status} ${String(reply?.error ?? '')}: ${String(reply?.message ?? response.statusText)}`
-      lines.push({ level: response.ok ? 'ok' : 'fail', name, detail })
+      const reply = ((await response.json().catch(() => null)) ?? {}) as Answer
+      lines.push(
+        response.ok
+          ? accepted(name, reply)
+          : { level: 'fail', name, detail: refused(response.status, reply, options.file !== undefined) },
+      )
     } catch (error) {
       lines.push({
         level: 'fail',
@@ -57,6 +58,69 @@ export async function sendTest(options: SendTestOptions): Promise<CheckLine[]> {
     }
   }
   return lines
+}
+
+/** The server's JSON answer (see the webhook endpoint's table in the README). */
+interface Answer {
+  status?: string
+  rows?: number
+  crossings?: number
+  messages?: number
+  error?: string
+  message?: string
+  path?: string | null
+}
+
+const RESTART = 'where the server runs, then restart it'
+
+/** What a 200 means, as a sentence with the next step. */
+function accepted(name: string, reply: Answer): CheckLine {
+  const stock = reply.rows !== undefined ? `${reply.rows} stock row(s)` : null
+  switch (reply.status) {
+    case 'queued':
+      return {
+        level: 'ok',
+        name,
+        detail: stock
+          ? `accepted: ${stock}, ${reply.crossings} threshold crossing(s), ${reply.messages} alert message(s) queued; the server sends them now`
+          : 'accepted and queued; the server sends it to Telegram now (in demo mode it prints it in its terminal)',
+      }
+    case 'duplicate':
+      return {
+        level: 'ok',
+        name,
+        detail:
+          'accepted as a repeat of a delivery already queued, so nothing new is sent (KeyCRM retries are dropped the same way)',
+      }
+    case 'no_alerts':
+      return {
+        level: 'ok',
+        name,
+        detail: `accepted: ${stock}, none crossed its threshold, so no alert (an alert goes out once, when stock falls to the threshold)`,
+      }
+    case 'unrouted':
+      return {
+        level: 'warn',
+        name,
+        detail: stock
+          ? `accepted, but the server has no stock alert rule, so nothing is sent: set KEYGRAM_STOCK_LOW=5 (alerts KEYGRAM_CHAT_ID) or stockRules in keygram.config.ts ${RESTART}`
+          : `accepted, but no route sends it to a chat, so nothing is sent: set KEYGRAM_CHAT_ID (keygram init finds it) or routes in keygram.config.ts ${RESTART}`,
+      }
+    default:
+      return { level: 'ok', name, detail: `accepted (${reply.status ?? 'no status'})` }
+  }
+}
+
+/** What a refusal means, as a sentence with the next step. */
+function refused(status: number, reply: Answer, ownFile: boolean): string {
+  const said =
+    `${status} ${reply.error ?? ''}${reply.path ? ` at ${reply.path}` : ''}: ${reply.message ?? ''}`.trim()
+  if (reply.error === 'wrong_secret' || reply.error === 'missing_secret')
+    return `refused (${status} ${reply.error}): the server expects another webhook secret; run send-test with the server's .env (KEYGRAM_WEBHOOK_SECRET), or --url for the right server`
+  if (status === 503) return `the server could not store it (${said}); check its store with: keygram doctor`
+  if (status >= 400 && status < 500 && ownFile)
+    return `refused (${said}); fix the JSON file and send it again`
+  return `refused (${said})`
 }
 
 function causeOf(error: unknown): string {

@@ -15,7 +15,6 @@ import {
 } from '../config/index.ts'
 import { errorText } from '../error-text.ts'
 import { configSecrets, createServerLogger } from '../logging/index.ts'
-import { serve } from '../serve.ts'
 import { auditText, sinceTime } from './audit.ts'
 import { listDeadLetterText, replayDeadLetterIds } from './dead-letter.ts'
 import { DEFAULT_WATCH_SECONDS, runDoctor } from './doctor/index.ts'
@@ -84,6 +83,8 @@ const serveCommand = readsEnv(
       const role = args.role as ServerRole
       if (args['send-samples'] && role === 'bot')
         fail('--send-samples needs the webhook role (--role webhook or all)')
+      // Loaded here: the server (frameworks, HTTP) is the heavy part, and only this command needs it.
+      const { serve } = await import('../serve.ts')
       // The fatal line goes through the server's logger, so with JSON logs it is a JSON line like the rest.
       const logger = createServerLogger(config)
       try {
@@ -229,33 +230,36 @@ const replayCommand = readsEnv(
   STORE_ENV,
 )
 
-const auditCommand = defineCommand({
-  meta: {
-    name: 'audit',
-    description: 'Who pressed which action button on a card, when, and what came of it',
-  },
-  args: {
-    order: { type: 'string', description: 'Only this order or lead id' },
-    since: { type: 'string', default: '7d', description: 'From when: 30m, 24h, 7d or a date (2026-12-01)' },
-    ...configArg,
-  },
-  async run({ args }) {
-    const now = Date.now()
-    const fromMs = sinceTime(args.since, now)
-    if (fromMs === null) fail(`--since must be a duration (30m, 24h, 7d) or a date, not "${args.since}"`)
-    const id = args.order === undefined ? undefined : Number(args.order.replace(/^#/, ''))
-    if (id !== undefined && !(Number.isInteger(id) && id > 0)) fail('--order must be an order or lead id')
-    const config = await configOrExit(args.config)
-    const store = openStore(config.store)
-    try {
-      process.stdout.write(
-        `${await auditText(store, { fromMs, now, ...(id === undefined ? {} : { id }) })}\n`,
-      )
-    } finally {
-      await store.close()
-    }
-  },
-})
+const auditCommand = readsEnv(
+  defineCommand({
+    meta: {
+      name: 'audit',
+      description: 'Who pressed which action button on a card, when, and what came of it',
+    },
+    args: {
+      order: { type: 'string', description: 'Only this order or lead id' },
+      since: { type: 'string', default: '7d', description: 'From when: 30m, 24h, 7d or a date (2026-12-01)' },
+      ...configArg,
+    },
+    async run({ args }) {
+      const now = Date.now()
+      const fromMs = sinceTime(args.since, now)
+      if (fromMs === null) fail(`--since must be a duration (30m, 24h, 7d) or a date, not "${args.since}"`)
+      const id = args.order === undefined ? undefined : Number(args.order.replace(/^#/, ''))
+      if (id !== undefined && !(Number.isInteger(id) && id > 0)) fail('--order must be an order or lead id')
+      const config = await configOrExit(args.config)
+      const store = await storeOrExit(config)
+      try {
+        process.stdout.write(
+          `${await auditText(store, { fromMs, now, ...(id === undefined ? {} : { id }) })}\n`,
+        )
+      } finally {
+        await store.close()
+      }
+    },
+  }),
+  STORE_ENV,
+)
 
 /** `keygram`: the command-line entry of `@keygram/server-node`. */
 export const keygramCommand = defineCommand({

@@ -8,10 +8,9 @@
 import { type KeygramStore, redactSecret } from '@keygram/core'
 import { describeStore, type StoreLocation } from '../config/index.ts'
 import { errorText } from '../error-text.ts'
-import { openStore } from '../open-store.ts'
 
 /** How long a command waits for the store to answer. With Node's start-up, the user hears within 5 s. */
-export const STORE_DEADLINE_MS = 3000
+export const STORE_DEADLINE_MS = 2500
 
 /** The opened store, or why it could not be used. */
 export type StoreOpening = { ok: true; store: KeygramStore } | { ok: false; problem: string }
@@ -54,6 +53,8 @@ export async function openStoreWithin(
   const fix = NEXT_STEP[location.kind]
   let store: KeygramStore
   try {
+    // Loaded on use: the three stores and their drivers are a good part of the CLI's start-up time.
+    const { openStore } = await import('../open-store.ts')
     store = openStore(location)
   } catch (error) {
     // The SQLite store names the file and the cause itself.

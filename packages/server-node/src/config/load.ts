@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { existsSync } from 'node:fs'
 import { basename, isAbsolute, resolve } from 'node:path'
 import { loadConfig as loadC12, loadDotenv } from 'c12'
 import { ConfigError } from './errors.ts'
@@ -61,7 +62,8 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Keygr
       envName: false,
       giget: false,
       extend: false,
-      jitiOptions: { virtualModules: await configModules() },
+      // Only a config file imports them; without one, the server's modules are not loaded for nothing.
+      jitiOptions: { virtualModules: hasConfigFile(cwd, configFile) ? await configModules() : {} },
     })
   } catch (error) {
     // A syntax or import error in the config file: say which file, keep the cause for the stack.
@@ -104,6 +106,33 @@ async function addDotenv(cwd: string, env: EnvRecord): Promise<Set<string>> {
 async function configModules(): Promise<Record<string, unknown>> {
   const [server, core] = await Promise.all([import('../index.ts'), import('@keygram/core')])
   return { '@keygram/server-node': server, '@keygram/core': core }
+}
+
+// The extensions c12 loads, as it tries them, and the `.config/` folder it also looks in.
+const EXTENSIONS = [
+  '',
+  '.js',
+  '.ts',
+  '.mjs',
+  '.cjs',
+  '.mts',
+  '.cts',
+  '.json',
+  '.jsonc',
+  '.json5',
+  '.yaml',
+  '.yml',
+  '.toml',
+]
+
+/** Whether c12 will find a config file for `configFile` in `cwd`. */
+function hasConfigFile(cwd: string, configFile: string): boolean {
+  const bases = [
+    resolve(cwd, configFile),
+    resolve(cwd, '.config', configFile.replace(/\.config$/, '')),
+    resolve(cwd, '.config', configFile),
+  ]
+  return bases.some((base) => EXTENSIONS.some((extension) => existsSync(base + extension)))
 }
 
 function missingFile(named: string, cwd: string, options: LoadConfigOptions): string {

@@ -7,7 +7,7 @@ import { resolve } from 'node:path'
 import { type ArgsDef, defineCommand } from 'citty'
 import { readsEnv } from '../usage.ts'
 import { flagsOnly, InitCancelled, terminalPrompter } from './prompts.ts'
-import { type InitAnswers, runInit } from './run.ts'
+import type { InitAnswers } from './run.ts'
 
 const answerFlags = {
   token: { type: 'string', description: 'Bot token from @BotFather (asked, masked, when not given)' },
@@ -71,6 +71,7 @@ export const initCommand = readsEnv(
         ['locale', args.locale],
       ]
       for (const [name, value] of flags) if (value !== undefined) answers[name] = value
+      const { runInit } = await import('./run.ts')
       try {
         await runInit({
           dir: resolve(args.dir ?? '.'),

@@ -71,7 +71,9 @@ export const terminalPrompter: Prompter = {
 export function flagsOnly(): Prompter {
   const missing = (message: string, flag: string) =>
     Promise.reject(
-      new UsageError(`init needs ${flag} (${message.replace(/[:?]$/, '')}): there is no terminal to ask in`),
+      new UsageError(
+        `keygram init needs ${flag} (${message.replace(/[:?]$/, '')}): there is no terminal to ask in`,
+      ),
     )
   return {
     text: (message, options) => missing(message, options.flag),

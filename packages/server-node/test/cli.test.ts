@@ -80,8 +80,14 @@ describe('doctor', () => {
     expect(report).toMatch(
       /• KeyCRM: set the trigger's "Send webhook" action to method POST and URL https:\/\/<your host>\/webhooks\/keycrm\/<KEYGRAM_WEBHOOK_SECRET> \(the secret is in the environment;/,
     )
+    expect(report).toMatch(/Set KEYGRAM_DOMAIN to the host name to see it here\.$/m)
     expect(report).not.toContain('127.0.0.1')
     expect(report).not.toContain(SECRET)
+    const withDomain = renderReport(
+      await doctor(configFor(fake.token, { KEYGRAM_DOMAIN: 'Hooks.Example.com' })),
+    )
+    expect(withDomain).toContain('URL https://hooks.example.com/webhooks/keycrm/<KEYGRAM_WEBHOOK_SECRET> (')
+    expect(withDomain).not.toContain(SECRET)
   })
 
   it('trusts the lease when a Keygram instance polls through the same store, without asking Telegram', async () => {

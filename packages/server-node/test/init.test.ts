@@ -69,7 +69,7 @@ describe('keygram init with flags (no terminal)', () => {
     const child = init([
       '--token',
       fake.token,
-      '--host',
+      '--domain',
       'hooks.example.com',
       '--keycrm-key',
       keycrm.apiKey,
@@ -113,6 +113,7 @@ describe('keygram init with flags (no terminal)', () => {
     expect(envValue('KEYGRAM_LOCALE')).toBe('en')
     expect(envValue('KEYCRM_API_KEY')).toBe(keycrm.apiKey)
     expect(envValue('KEYCRM_DOMAIN')).toBe('myshop')
+    expect(envValue('KEYGRAM_DOMAIN')).toBe('hooks.example.com')
     const config = await loadConfig({ cwd: dir, env: {} })
     expect(config.configFile).toBe(join(dir, 'keygram.config.ts'))
     expect(config.routes).toEqual([{ chatId: String(ORDERS.id) }])

@@ -31,6 +31,23 @@ describe('logger', () => {
     expect(all).not.toContain(TOKEN)
   })
 
+  it('never mangles a line: a one-character KEYCRM_API_KEY left "webhoo[redacted] server" before', () => {
+    const lines: string[] = []
+    // configSecrets of a configuration read before short secrets were refused: KEYCRM_API_KEY=k.
+    const logger = createLogger({
+      format: 'json',
+      level: 'info',
+      secrets: [SECRET, 'k'],
+      write: (line) => lines.push(line),
+    })
+    logger.info(
+      'webhook server listening on http://127.0.0.1:9000; KeyCRM posts to /webhooks/keycrm/<secret>',
+    )
+    expect((JSON.parse(lines[0]!) as { msg: string }).msg).toBe(
+      'webhook server listening on http://127.0.0.1:9000; KeyCRM posts to /webhooks/keycrm/<secret>',
+    )
+  })
+
   it('redacts for any wrapped reporter (the pretty one included)', () => {
     const seen: LogObject[] = []
     const inner: ConsolaReporter = { log: (logObj) => void seen.push(logObj) }

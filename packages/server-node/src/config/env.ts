@@ -204,6 +204,14 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
     secret: true,
   },
   {
+    name: 'KEYGRAM_DOMAIN',
+    field: 'domain',
+    description:
+      'Public host name KeyCRM posts to (https://<domain>/webhooks/keycrm/<secret>); doctor shows the whole URL, the Caddy compose variant gets its certificate for it',
+    default: '(none)',
+    secret: false,
+  },
+  {
     name: 'KEYGRAM_URL',
     field: 'url',
     description: 'Base URL of the running webhook server, for send-test',

@@ -140,6 +140,17 @@ export const keycrmApiKey = v.pipe(
   ),
 )
 
+// A DNS name (labels of letters, digits and inner hyphens), with an optional port.
+const DOMAIN =
+  /^(?=.{1,253}(?::|$))[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*(?::\d{1,5})?$/i
+
+/** The public host name KeyCRM posts to. */
+export const publicDomain = v.pipe(
+  nonEmptyText,
+  v.regex(DOMAIN, 'must be a host name such as hooks.example.com (no https://, no path)'),
+  v.toLowerCase(),
+)
+
 /** An ISO 4217 currency code, upper-cased. */
 export const currency = v.pipe(nonEmptyText, v.check(isCurrency, CURRENCY), v.toUpperCase())
 

@@ -137,6 +137,7 @@ function toKeygramConfig(
     },
     conflictGraceMs: fields.conflictGraceSeconds * 1000,
     botStartGraceMs: fields.botStartGraceSeconds * 1000,
+    domain: fields.domain ?? null,
     url: fields.url ?? `http://127.0.0.1:${fields.webhookPort === 0 ? 9000 : fields.webhookPort}`,
     log: { format: fields.logFormat ?? (context.isTTY ? 'pretty' : 'json'), level: fields.logLevel },
     configFile: context.configFile ?? null,

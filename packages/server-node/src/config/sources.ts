@@ -37,6 +37,7 @@ export const ENV_NAMES = {
   cards: 'KEYGRAM_CARDS',
   cardEditWindowDays: 'KEYGRAM_CARD_EDIT_WINDOW_DAYS',
   actionsSecret: 'KEYGRAM_ACTIONS_SECRET',
+  domain: 'KEYGRAM_DOMAIN',
   url: 'KEYGRAM_URL',
   logFormat: 'LOG_FORMAT',
   logLevel: 'LOG_LEVEL',

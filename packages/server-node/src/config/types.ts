@@ -119,6 +119,11 @@ export interface KeygramUserConfig {
    * changing that one makes the buttons stale (a press refreshes them).
    */
   actionsSecret?: string
+  /**
+   * The public host name KeyCRM posts to (`KEYGRAM_DOMAIN`), e.g. `hooks.example.com`: `doctor` shows the
+   * whole webhook URL, and the Caddy compose variant gets its certificate for it.
+   */
+  domain?: string
   /** Base URL of the running webhook server for `send-test` (`KEYGRAM_URL`). */
   url?: string
   /** Log format (`LOG_FORMAT`), default pretty in a terminal, JSON otherwise. */
@@ -169,6 +174,8 @@ export interface KeygramConfig {
   conflictGraceMs: number
   /** How long the poller may stay `starting` before the bot's `/healthz` turns 503, in ms. */
   botStartGraceMs: number
+  /** The public host name KeyCRM posts to, or `null` when not configured. */
+  domain: string | null
   /** Base URL `send-test` posts to, e.g. `http://127.0.0.1:9000`. */
   url: string
   log: { format: LogFormat; level: LogLevelName }

@@ -155,10 +155,11 @@ export function triggerLine(config: KeygramConfig): CheckLine {
     config.sources.find((entry) => entry.name === 'KEYGRAM_WEBHOOK_SECRET')?.from ?? 'config file'
   const where =
     source === '.env' ? 'in .env' : source === 'environment' ? 'in the environment' : 'in the config file'
+  const unset = config.domain === null ? ' Set KEYGRAM_DOMAIN to the host name to see it here.' : ''
   return {
     level: 'info',
     name: 'KeyCRM',
-    detail: `set the trigger's "Send webhook" action to method POST and URL https://<your host>/webhooks/keycrm/<KEYGRAM_WEBHOOK_SECRET> (the secret is ${where}; keygram init prints the whole URL). A GET webhook carries no event and is refused`,
+    detail: `set the trigger's "Send webhook" action to method POST and URL https://${config.domain ?? '<your host>'}/webhooks/keycrm/<KEYGRAM_WEBHOOK_SECRET> (the secret is ${where}; keygram init prints the whole URL). A GET webhook carries no event and is refused.${unset}`,
   }
 }
 

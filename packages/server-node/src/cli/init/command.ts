@@ -15,7 +15,10 @@ const answerFlags = {
     type: 'string',
     description: 'Chat to notify; default: found when you add the bot to a group (or send /start there)',
   },
-  host: { type: 'string', description: 'Public host name KeyCRM posts to, e.g. hooks.example.com' },
+  domain: {
+    type: 'string',
+    description: 'Public host name KeyCRM posts to, e.g. hooks.example.com (KEYGRAM_DOMAIN)',
+  },
   secret: { type: 'string', description: 'Webhook secret (default: kept from .env, or generated)' },
   'keycrm-key': { type: 'string', description: 'KeyCRM API key: checked, and its order statuses listed' },
   'keycrm-domain': { type: 'string', description: 'KeyCRM account (myshop) for "Open in KeyCRM" buttons' },
@@ -64,7 +67,7 @@ export const initCommand = readsEnv(
       const flags: [keyof InitAnswers, string | undefined][] = [
         ['token', args.token],
         ['chatId', args['chat-id']],
-        ['host', args.host],
+        ['domain', args.domain],
         ['secret', args.secret],
         ['keycrmKey', args['keycrm-key']],
         ['keycrmDomain', args['keycrm-domain']],

@@ -9,7 +9,14 @@ import { existsSync } from 'node:fs'
 import { isAbsolute, resolve } from 'node:path'
 import { type FormatLocale, pollingLeaseName } from '@keygram/core'
 import * as v from 'valibot'
-import { botToken, chatId, keycrmApiKey, keycrmDomain, webhookSecret } from '../../config/fields.ts'
+import {
+  botToken,
+  chatId,
+  keycrmApiKey,
+  keycrmDomain,
+  publicDomain,
+  webhookSecret,
+} from '../../config/fields.ts'
 import { DEFAULT_STORE_URL, parseStoreUrl, type StoreLocation } from '../../config/index.ts'
 import { type BotApiCall, botApiCaller, describeReply } from '../bot-api.ts'
 import { listOrderStatuses, statusName } from '../keycrm-statuses.ts'
@@ -22,7 +29,7 @@ import type { Prompter } from './prompts.ts'
 export interface InitAnswers {
   token?: string
   chatId?: string
-  host?: string
+  domain?: string
   secret?: string
   keycrmKey?: string
   keycrmDomain?: string
@@ -134,7 +141,7 @@ export async function runInit(options: InitOptions): Promise<InitResult> {
     `✔ Webhook secret: ${answers.secret !== undefined ? 'as given' : existing.KEYGRAM_WEBHOOK_SECRET !== undefined ? 'kept from .env' : 'generated'} (${secret.length} characters, in .env)`,
   )
 
-  const host = await publicHost(options)
+  const host = await publicHost(options, existing.KEYGRAM_DOMAIN)
   const keycrm = await keycrmAnswers(options, existing, locale)
 
   const env: Record<string, string> = {
@@ -142,6 +149,7 @@ export async function runInit(options: InitOptions): Promise<InitResult> {
     KEYGRAM_WEBHOOK_SECRET: secret,
     KEYGRAM_CHAT_ID: chat.id,
     KEYGRAM_LOCALE: locale,
+    ...(host === null ? {} : { KEYGRAM_DOMAIN: host }),
     ...keycrm,
     ...(options.telegramApiRoot === DEFAULT_TELEGRAM_API_ROOT
       ? {}
@@ -260,20 +268,24 @@ async function keygramPoller(dir: string, token: string): Promise<string | null>
 }
 
 /** The host KeyCRM posts to, from `https://hooks.example.com/` or `hooks.example.com`; `null` to fill in later. */
-async function publicHost(options: InitOptions): Promise<string | null> {
+async function publicHost(options: InitOptions, saved: string | undefined): Promise<string | null> {
   const raw =
-    options.answers.host ??
+    options.answers.domain ??
+    saved ??
     (options.interactive
       ? await options.prompter.text('Public host name KeyCRM will post to (empty: fill it in later)', {
-          flag: '--host',
+          flag: '--domain',
           placeholder: 'hooks.example.com',
         })
       : '')
   if (raw === '') return null
   const text = /^https?:\/\//i.test(raw) ? raw : `https://${raw}`
   if (!URL.canParse(text) || !/^[a-z0-9.-]+$/i.test(new URL(text).hostname))
-    throw new Error(`--host must be a host name such as hooks.example.com`)
-  return new URL(text).host
+    throw new Error(`--domain must be a host name such as hooks.example.com`)
+  const host = new URL(text).host
+  const problem = problemOf(publicDomain, host, 'the domain')
+  if (problem !== null) throw new Error(problem)
+  return host
 }
 
 /** The KeyCRM key (checked by listing the statuses) and account; both optional. */

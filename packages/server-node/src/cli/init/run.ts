@@ -109,7 +109,7 @@ export async function runInit(options: InitOptions): Promise<InitResult> {
     { flag: answers.token, saved: existing.TELEGRAM_BOT_TOKEN },
     () => prompter.secret('Bot token from @BotFather', '--token'),
     async (value) => {
-      const problem = problemOf(botToken, value, 'the bot token')
+      const problem = problemOf(botToken, value, 'the token')
       if (problem !== null) return problem
       const me = await botApiCaller(options.telegramApiRoot, value, options.fetch)('getMe')
       if (!me.ok)

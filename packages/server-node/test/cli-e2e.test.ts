@@ -204,7 +204,7 @@ describe('doctor against the fake Bot API', () => {
     const run = await keygram(['doctor'], { ...env, KEYGRAM_STORE: 'memory:' })
     expect(run.code, run.stdout + run.stderr).toBe(1)
     expect(run.stdout).toContain(
-      '✖ other pollers: another process polls this bot outside Keygram: its getUpdates ended this check. The check cost it at most one 409, which it retried.',
+      '✖ polling: another process polls this bot outside Keygram: its getUpdates ended this check. The check cost it at most one 409, which it retried.',
     )
     // One 409 for the server's poll (the check's watch was newer), one for the watch (the retry was newer).
     expect(fake.responses409 - conflictsBefore).toBe(2)

@@ -67,9 +67,7 @@ describe('doctor', () => {
     expect(report).toContain(`✔ bot token: @${fake.botInfo.username}`)
     expect(report).toMatch(/✔ telegram webhook: none set/)
     expect(report).toMatch(/✔ chats: -1001234567890\n/)
-    expect(report).toMatch(
-      /✔ other pollers: none polled during a 1 s watch\. Had another process been waiting/,
-    )
+    expect(report).toMatch(/✔ polling: none polled during a 1 s watch\. Had another process been waiting/)
     expect(report).toMatch(/✔ store: memory/)
     expect(report).not.toContain(fake.token)
     expect(fake.countCalls('getUpdates')).toBe(1)
@@ -95,9 +93,39 @@ describe('doctor', () => {
     await store.guard.acquire({ name: pollingLeaseName(fake.token), ttl: 30_000, holder: 'bot-host:42' })
     const lines = await doctor(configFor(fake.token), store)
     expect(renderReport(lines)).toMatch(
-      /✔ other pollers: a Keygram instance polls: bot-host:42 holds the polling lease \(renewed within \d+ s\); Telegram was not asked/,
+      /✔ polling: a Keygram instance polls: bot-host:42 holds the polling lease \(renewed within \d+ s\); Telegram was not asked/,
     )
     expect(fake.countCalls('getUpdates')).toBe(0)
+  })
+
+  it("reads the lease holder's /healthz on this host: holding the lease is not polling when Telegram is out of reach", async () => {
+    const store = memoryStore()
+    await store.guard.acquire({ name: pollingLeaseName(fake.token), ttl: 30_000, holder: 'bot-host:42' })
+    let health = {
+      status: 'ok',
+      state: 'starting',
+      lastError: 'the Telegram Bot API cannot be reached: ECONNREFUSED',
+    }
+    const bot = createServer((_, response) => response.end(JSON.stringify(health)))
+    await new Promise<void>((resolve) => bot.listen(0, '127.0.0.1', resolve))
+    const config = configFor(fake.token, { BOT_PORT: String((bot.address() as AddressInfo).port) })
+    try {
+      expect(renderReport(await doctor(config, store))).toMatch(
+        /⚠ polling: a Keygram instance polls: bot-host:42 holds the polling lease \(renewed within \d+ s\), but its \/healthz says starting: the Telegram Bot API cannot be reached: ECONNREFUSED/,
+      )
+      health = {
+        status: 'unhealthy',
+        state: 'conflict',
+        lastError: 'Conflict: terminated by other getUpdates request',
+      }
+      expect(renderReport(await doctor(config, store))).toMatch(
+        /✖ polling: .*, but its \/healthz says conflict: Conflict/,
+      )
+      health = { status: 'ok', state: 'polling', lastError: '' }
+      expect(renderReport(await doctor(config, store))).toMatch(/✔ polling: .*; its \/healthz says polling$/m)
+    } finally {
+      bot.close()
+    }
   })
 
   it('finds a Keygram poller on another store: its retry ends the watch; it lost one request and polls on', async () => {
@@ -110,7 +138,7 @@ describe('doctor', () => {
       const lines = await runDoctor({ config: configFor(fake.token), store: memoryStore(), watchSeconds: 5 })
       const report = renderReport(lines)
       expect(report).toMatch(
-        /✖ other pollers: another process polls this bot outside Keygram: its getUpdates ended this check\. The check cost it at most one 409, which it retried/,
+        /✖ polling: another process polls this bot outside Keygram: its getUpdates ended this check\. The check cost it at most one 409, which it retried/,
       )
       expect(Date.now() - started).toBeLessThan(5000)
       // The other poller got exactly one 409 (the check's), and the check got the other one.
@@ -135,7 +163,7 @@ describe('doctor', () => {
     })
     const report = renderReport(await doctor(configFor(fake.token)))
     expect(report).toMatch(/⚠ telegram webhook: a Telegram webhook is set/)
-    expect(report).toMatch(/✖ other pollers: Telegram refuses polling \(409 Conflict: can't use getUpdates/)
+    expect(report).toMatch(/✖ polling: Telegram refuses polling \(409 Conflict: can't use getUpdates/)
   })
 
   it('fails on a wrong token without printing it', async () => {
@@ -211,7 +239,7 @@ describe('doctor', () => {
     })
     const report = renderReport(lines)
     expect(report).toMatch(/✖ store: the Redis store redis:\/\/127\.0\.0\.1:1\/ did not answer within 3 s/)
-    expect(report).toMatch(/⚠ other pollers: not checked: the store is unreachable/)
+    expect(report).toMatch(/⚠ polling: not checked: the store is unreachable/)
     expect(fake.countCalls('getUpdates')).toBe(0)
   })
 })

@@ -12,7 +12,7 @@ import type { CheckLine } from './report.ts'
 
 /** Options of {@link sendTest}. */
 export interface SendTestOptions {
-  config: Pick<KeygramConfig, 'url' | 'webhookSecret' | 'demoSecret'>
+  config: Pick<KeygramConfig, 'url' | 'webhookSecret' | 'demoSecret'> & { demo?: boolean }
   /** A JSON file to post as is; default: the bundled samples. */
   file?: string
   /** Post KeyCRM's stock-balance sample instead of the event samples. */
@@ -45,7 +45,7 @@ export async function sendTest(options: SendTestOptions): Promise<CheckLine[]> {
       const reply = ((await response.json().catch(() => null)) ?? {}) as Answer
       lines.push(
         response.ok
-          ? accepted(name, reply)
+          ? accepted(name, reply, config.demo === true)
           : { level: 'fail', name, detail: refused(response.status, reply, options.file !== undefined) },
       )
     } catch (error) {
@@ -74,7 +74,7 @@ interface Answer {
 const RESTART = 'where the server runs, then restart it'
 
 /** What a 200 means, as a sentence with the next step. */
-function accepted(name: string, reply: Answer): CheckLine {
+function accepted(name: string, reply: Answer, demo: boolean): CheckLine {
   const stock = reply.rows !== undefined ? `${reply.rows} stock row(s)` : null
   switch (reply.status) {
     case 'queued':
@@ -83,7 +83,9 @@ function accepted(name: string, reply: Answer): CheckLine {
         name,
         detail: stock
           ? `accepted: ${stock}, ${reply.crossings} threshold crossing(s), ${reply.messages} alert message(s) queued; the server sends them now`
-          : 'accepted and queued; the server sends it to Telegram now (in demo mode it prints it in its terminal)',
+          : demo
+            ? 'accepted and queued; the server prints it in its terminal (demo mode: no bot token)'
+            : 'accepted and queued; the server sends it to Telegram now',
       }
     case 'duplicate':
       return {

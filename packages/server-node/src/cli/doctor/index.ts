@@ -48,6 +48,8 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckLine[]> {
         store,
         token: config.botToken!,
         call,
+        botPort: config.botPort,
+        ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
         ...(options.watchSeconds === undefined ? {} : { watchSeconds: options.watchSeconds }),
       }),
     )

@@ -31,9 +31,12 @@ export interface PollerCheckInput {
   token: string
   call: BotApiCall
   watchSeconds?: number
+  /** The bot role's port: its `/healthz` on this host says whether the lease holder really polls. */
+  botPort: number
+  fetch?: typeof fetch
 }
 
-const NAME = 'other pollers'
+const NAME = 'polling'
 
 const WHAT_IT_COST =
   'Had another process been waiting for updates, this watch ended its wait with one 409: a poller that retries (Keygram does) shows up here, one that stops on a 409 (Telegraf launch(), grammY bot.start()) was stopped'
@@ -51,12 +54,7 @@ export async function pollerCheck(input: PollerCheckInput): Promise<CheckLine> {
   const leaseName = pollingLeaseName(input.token)
   const before = await readLease(input.store, leaseName)
   if (typeof before === 'string') return { level: 'fail', name: NAME, detail: before }
-  if (before !== null)
-    return {
-      level: 'ok',
-      name: NAME,
-      detail: `${keygramPolls(before)}; Telegram was not asked, so nothing was disturbed`,
-    }
+  if (before !== null) return holderCheck(before, input)
 
   const seconds = input.watchSeconds ?? DEFAULT_WATCH_SECONDS
   const reply = await input.call(
@@ -75,6 +73,41 @@ async function readLease(store: KeygramStore, name: string): Promise<Lease | nul
     return await store.guard.inspect(name)
   } catch (error) {
     return `the polling lease cannot be read (${errorText(error)}), so the check cannot tell a Keygram instance from another poller`
+  }
+}
+
+interface BotHealth {
+  status?: string
+  state?: string
+  reason?: string | null
+  lastError?: string | null
+}
+
+/**
+ * The lease holder, and how it fares by its own `/healthz` when it runs on this host (doctor usually runs
+ * beside it, e.g. `docker compose exec telegram-bot`): holding the lease is not polling when it cannot
+ * reach Telegram.
+ */
+async function holderCheck(lease: Lease, input: PollerCheckInput): Promise<CheckLine> {
+  const polls = `${keygramPolls(lease)}; Telegram was not asked, so nothing was disturbed`
+  const health = await (input.fetch ?? fetch)(`http://127.0.0.1:${input.botPort}/healthz`, {
+    signal: AbortSignal.timeout(2000),
+  })
+    .then((response) => response.json() as Promise<BotHealth>)
+    .catch(() => null)
+  if (health === null || health.state === undefined)
+    return {
+      level: 'ok',
+      name: NAME,
+      detail: `${polls} (its /healthz is not on this host's port ${input.botPort}, so its state was not read)`,
+    }
+  if (health.state === 'polling' || health.state === 'standby')
+    return { level: 'ok', name: NAME, detail: `${polls}; its /healthz says ${health.state}` }
+  const why = health.lastError ?? health.reason ?? 'no reason given'
+  return {
+    level: health.status === 'ok' ? 'warn' : 'fail',
+    name: NAME,
+    detail: `${keygramPolls(lease)}, but its /healthz says ${health.state}: ${why}`,
   }
 }
 

@@ -15,7 +15,10 @@ function apiSidebar(): DefaultTheme.SidebarItem[] {
 const guideSidebar: DefaultTheme.SidebarItem[] = [
   {
     text: 'Introduction',
-    items: [{ text: 'Getting started', link: '/guide/getting-started' }],
+    items: [
+      { text: 'Getting started', link: '/guide/getting-started' },
+      { text: 'Go live in 15 minutes', link: '/guide/go-live' },
+    ],
   },
   {
     text: 'Guides',

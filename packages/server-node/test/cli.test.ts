@@ -19,7 +19,7 @@ import { renderReport } from '../src/cli/report.ts'
 import { sendTest } from '../src/cli/send-test.ts'
 import { type KeygramConfig, resolveConfig } from '../src/config/index.ts'
 import { createKeygramMetrics } from '../src/metrics/index.ts'
-import { createWebhookApp } from '../src/webhook-app.ts'
+import { createWebhookApp, type WebhookAppOptions } from '../src/webhook-app.ts'
 
 const SECRET = 'cli-test-secret-0123456789abcdef'
 
@@ -245,18 +245,24 @@ describe('doctor', () => {
 })
 
 describe('send-test', () => {
-  it('posts the bundled samples to the server and reports each answer', async () => {
+  /** A webhook app on a free port, routing every event to one chat (`stock` as the app takes it). */
+  async function webhookServer(stock?: WebhookAppOptions['stock']) {
     const store = memoryStore()
     const app = createWebhookApp({
       secret: SECRET,
       notifier: createNotifier({ store, routes: [{ chatId: '1000001' }] }),
       store,
       worker: null,
+      ...(stock === undefined ? {} : { stock }),
       metrics: createKeygramMetrics(),
     })
     const server = createServer(toNodeHandler(app))
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    return { store, server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }
+  }
+
+  it('posts the bundled samples to the server and reports each answer', async () => {
+    const { store, server, url } = await webhookServer()
     try {
       const lines = await sendTest({ config: { url, webhookSecret: SECRET, demoSecret: false } })
       expect(lines.map((line) => line.level)).toEqual(['info', 'ok', 'ok', 'ok'])
@@ -284,18 +290,7 @@ describe('send-test', () => {
   })
 
   it('says in a sentence that a stock webhook found no rule, and what to set', async () => {
-    const store = memoryStore()
-    const app = createWebhookApp({
-      secret: SECRET,
-      notifier: createNotifier({ store, routes: [{ chatId: '1000001' }] }),
-      store,
-      worker: null,
-      stock: { alerter: null, maxBodyBytes: 1_048_576 },
-      metrics: createKeygramMetrics(),
-    })
-    const server = createServer(toNodeHandler(app))
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const { server, url } = await webhookServer({ alerter: null, maxBodyBytes: 1_048_576 })
     try {
       const lines = await sendTest({ config: { url, webhookSecret: SECRET, demoSecret: false }, stock: true })
       expect(lines[1]).toEqual({

@@ -250,8 +250,10 @@ describe('demo mode', () => {
     const sender = startKeygram(['send-test'], { ...env, KEYGRAM_URL: url }, dir)
     const { code } = await sender.exited
     expect(code).toBe(0)
-    expect(sender.stdout()).toMatch(/✔ order status changed: 200 queued/)
-    expect(sender.stdout()).toMatch(/✔ lead status changed: 200 queued/)
+    expect(sender.stdout()).toMatch(
+      /✔ order status changed: accepted and queued; the server prints it in its terminal \(demo mode/,
+    )
+    expect(sender.stdout()).toMatch(/✔ lead status changed: accepted and queued/)
 
     await server.waitFor(/Лід #13898/)
     const printed = server.stdout()

@@ -191,7 +191,8 @@ describe('send-test --stock', () => {
       stock: true,
       fetch: async (url, init) => {
         posted.push({ url: String(url), body: String(init?.body) })
-        return new Response(JSON.stringify({ status: 'queued', deliveryKey: 'stock:1' }), { status: 200 })
+        const answer = { status: 'queued', deliveryKey: 'stock:1', rows: 1, crossings: 1, messages: 1 }
+        return new Response(JSON.stringify(answer), { status: 200 })
       },
     })
     expect(posted).toEqual([{ url: `http://127.0.0.1:9/webhooks/keycrm/${SECRET}`, body: SAMPLE }])
@@ -199,7 +200,8 @@ describe('send-test --stock', () => {
     expect(lines.at(-1)).toEqual({
       level: 'ok',
       name: 'stock balance changed',
-      detail: '200 queued (stock:1)',
+      detail:
+        'accepted: 1 stock row(s), 1 threshold crossing(s), 1 alert message(s) queued; the server sends them now',
     })
   })
 })

@@ -42,6 +42,7 @@ describe('redactSecret', () => {
     expect(redactSecret('postgres://keygram:s3@db:5432/k and https://example.com/a:b@c', [])).toBe(
       'postgres://keygram:[redacted]@db:5432/k and https://example.com/a:b@c',
     )
+    expect(redactSecret('store postgres://keygram:***@db/k', [])).toBe('store postgres://keygram:***@db/k')
   })
 
   it('redacts Telegram bot tokens even when not listed', () => {

@@ -76,7 +76,7 @@ describe('configuration problems', () => {
       problemsOf({ format: { managers: { x: { telegramUserId: 1 }, 6: { telegramUserId: 0, id: 1 } } } }),
     ).toEqual([
       'keygram.config.ts: format.managers.6.telegramUserId must be a whole number from 1 to 9007199254740991',
-      'keygram.config.ts: format.managers.6: unknown option "id"',
+      'keygram.config.ts: format.managers.6: unknown option "id"; valid options: telegramUserId, name',
       'keygram.config.ts: format.managers.x is not a KeyCRM user id (a whole number)',
     ])
   })

@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { createFakeBotApi, type FakeBotApi } from '@keygram/testing'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { type KeygramChild, killIfRunning, localServeEnv, startKeygram, terminate } from './helpers/child.ts'
+import { waitForOwnPoll } from './helpers/fake-polls.ts'
 
 const SECRET = 'cli-e2e-secret-0123456789abcdef'
 const packageVersion = (
@@ -188,6 +189,7 @@ describe('doctor against the fake Bot API', () => {
       KEYGRAM_CHAT_ID: '-1001234567890',
       TELEGRAM_API_ROOT: fake.url,
     }
+    const started = Date.now()
     const server = startKeygram(
       ['serve', '--role', 'bot'],
       localServeEnv({ ...env, KEYGRAM_STORE: 'sqlite:./data/a.db' }),
@@ -195,10 +197,7 @@ describe('doctor against the fake Bot API', () => {
     )
     children.push(server)
     const botUrl = (await server.waitFor(/bot server listening on (http:\/\/[^\s"]+)/, 30_000))[1]!
-    const deadline = Date.now() + 20_000
-    while (!fake.hasPendingPoll && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    expect(fake.hasPendingPoll).toBe(true)
+    await waitForOwnPoll(fake, started)
     const conflictsBefore = fake.responses409
 
     const run = await keygram(['doctor'], { ...env, KEYGRAM_STORE: 'memory:' })

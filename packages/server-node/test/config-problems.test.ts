@@ -115,7 +115,7 @@ describe('configuration problems', () => {
       `keygram.config.ts: routes[0]: unknown option "kind" (did you mean "kinds"?); valid options: chatId, threadId, chats, kinds, statusIds, statusNames, statusGroups, paymentStatuses, sourceIds, managerIds, quietHours, disableNotification, locale`,
       'keygram.config.ts: routes[1].threadId: expected a number, got "x"',
       'keygram.config.ts: routes[1].chats[0]: unknown option "thread"; valid options: chatId, threadId',
-      'keygram.config.ts: format: unknown option "showProduct"; valid options: statuses, templates, disableNotification',
+      'keygram.config.ts: format: unknown option "showProduct"; valid options: statuses, templates, disableNotification, managers',
       'keygram.config.ts: stockRules[0].chats is required',
       'keygram.config.ts: stockRules[0]: unknown option "sku" (did you mean "skus"?); valid options: skus, low, hysteresis, backInStock, chats, locale, disableNotification',
       'keygram.config.ts: digests[0]: unknown option "crn" (did you mean "cron"?); valid options: chatId, threadId, cron, timeZone, locale, currency, disableNotification',
@@ -162,7 +162,7 @@ describe('configuration problems', () => {
       expect.stringMatching(
         /^keygram\.config\.ts: unknown option "webhookPorts" \(did you mean "webhookPort"\?\); valid options: botToken, /,
       ),
-      'keygram.config.ts: format: unknown option "locale"; valid options: statuses, templates, disableNotification',
+      'keygram.config.ts: format: unknown option "locale"; valid options: statuses, templates, disableNotification, managers',
       'keygram.config.ts: digests[0]: unknown option "at"; valid options: chatId, threadId, cron, timeZone, locale, currency, disableNotification',
     ])
     // KEYGRAM_RATE_LIMIT has no config field: `rateLimit` in the file is a typo like any other.

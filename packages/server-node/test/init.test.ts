@@ -19,6 +19,7 @@ import {
   startKeygram,
   terminate,
 } from './helpers/child.ts'
+import { waitForOwnPoll } from './helpers/fake-polls.ts'
 
 const ORDERS = { id: -1001234567890, type: 'supergroup' as const, title: 'Orders' }
 
@@ -191,12 +192,11 @@ describe('keygram init with flags (no terminal)', () => {
       TELEGRAM_API_ROOT: fake.url,
       KEYGRAM_STORE: `sqlite:${join(dir, 'data', 'keygram.db')}`,
     }
+    const started = Date.now()
     const server = startKeygram(['serve', '--role', 'bot'], localServeEnv(env), dir)
     children.push(server)
     await server.waitFor(/bot server listening on/)
-    const deadline = Date.now() + 20_000
-    while (!fake.hasPendingPoll && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 50))
+    await waitForOwnPoll(fake, started)
     const conflicts = fake.responses409
     const callsBefore = fake.calls.length
 

@@ -45,6 +45,11 @@ describe('redactSecret', () => {
     expect(redactSecret('store postgres://keygram:***@db/k', [])).toBe('store postgres://keygram:***@db/k')
   })
 
+  it('keeps the bot of /bot<token>/ when the token is listed, in the URL forms too', () => {
+    for (const url of [`https://x/bot${TOKEN}/getUpdates`, `https://x/bot${encodeURIComponent(TOKEN)}/getMe`])
+      expect(redactSecret(url, [TOKEN])).toMatch(/^https:\/\/x\/bot\[redacted\]\/get/)
+  })
+
   it('redacts Telegram bot tokens even when not listed', () => {
     expect(redactSecret(`GET https://api.telegram.org/bot${TOKEN}/getUpdates failed`, [])).toBe(
       'GET https://api.telegram.org/bot[redacted]/getUpdates failed',

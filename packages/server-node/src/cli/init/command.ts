@@ -6,6 +6,7 @@
 import { resolve } from 'node:path'
 import { type ArgsDef, defineCommand } from 'citty'
 import { readsEnv } from '../usage.ts'
+import { readEnvFile } from './files.ts'
 import { flagsOnly, InitCancelled, terminalPrompter } from './prompts.ts'
 import type { InitAnswers } from './run.ts'
 
@@ -75,20 +76,25 @@ export const initCommand = readsEnv(
       ]
       for (const [name, value] of flags) if (value !== undefined) answers[name] = value
       const { runInit } = await import('./run.ts')
+      const dir = resolve(args.dir ?? '.')
+      // The API roots, like the answers, may come from an earlier run's .env (a test against the fakes).
+      const saved = await readEnvFile(dir)
+      const telegramApiRoot =
+        args['telegram-api-root'] ??
+        process.env.TELEGRAM_API_ROOT ??
+        saved.TELEGRAM_API_ROOT ??
+        'https://api.telegram.org'
+      const keycrmApiUrl =
+        args['keycrm-api-url'] ??
+        process.env.KEYCRM_API_URL ??
+        saved.KEYCRM_API_URL ??
+        'https://openapi.keycrm.app/v1'
       try {
         await runInit({
-          dir: resolve(args.dir ?? '.'),
+          dir,
           answers,
-          telegramApiRoot: (
-            args['telegram-api-root'] ??
-            process.env.TELEGRAM_API_ROOT ??
-            'https://api.telegram.org'
-          ).replace(/\/+$/, ''),
-          keycrmApiUrl: (
-            args['keycrm-api-url'] ??
-            process.env.KEYCRM_API_URL ??
-            'https://openapi.keycrm.app/v1'
-          ).replace(/\/+$/, ''),
+          telegramApiRoot: telegramApiRoot.replace(/\/+$/, ''),
+          keycrmApiUrl: keycrmApiUrl.replace(/\/+$/, ''),
           waitSeconds,
           hello: args.hello !== false,
           prompter: interactive ? terminalPrompter : flagsOnly(),

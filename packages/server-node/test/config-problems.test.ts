@@ -92,9 +92,9 @@ describe('configuration problems', () => {
       }),
     ).toEqual([
       'keygram.config.ts: routes[1].chatId: expected a numeric chat id or @username',
-      'keygram.config.ts: routes[1]: unknown option "kind" (did you mean "kinds"?); valid options: chatId, threadId, chats, kinds, statusIds, statusNames, statusGroups, paymentStatuses, sourceIds, managerIds, quietHours, disableNotification, locale',
-      'keygram.config.ts: routes[1]: unknown option "chatID" (did you mean "chatId"?); valid options: chatId, threadId, chats, kinds, statusIds, statusNames, statusGroups, paymentStatuses, sourceIds, managerIds, quietHours, disableNotification, locale',
-      'keygram.config.ts: routes[2]: unknown option "topic"; valid options: chatId, threadId, chats, kinds, statusIds, statusNames, statusGroups, paymentStatuses, sourceIds, managerIds, quietHours, disableNotification, locale',
+      'keygram.config.ts: routes[1]: unknown option "kind" (did you mean "kinds"?); valid options: chatId, threadId, chats, kinds, statusIds, statusNames, statusGroups, paymentStatuses, sourceIds, managerIds, quietHours, disableNotification, locale, cards, loud',
+      'keygram.config.ts: routes[1]: unknown option "chatID" (did you mean "chatId"?); valid options: chatId, threadId, chats, kinds, statusIds, statusNames, statusGroups, paymentStatuses, sourceIds, managerIds, quietHours, disableNotification, locale, cards, loud',
+      'keygram.config.ts: routes[2]: unknown option "topic"; valid options: chatId, threadId, chats, kinds, statusIds, statusNames, statusGroups, paymentStatuses, sourceIds, managerIds, quietHours, disableNotification, locale, cards, loud',
       'keygram.config.ts: routes[2]: a rule needs chatId or chats',
       'keygram.config.ts: routes[2]: threadId needs chatId',
     ])
@@ -112,7 +112,7 @@ describe('configuration problems', () => {
     })
     expect(problems.join('\n')).not.toMatch(/Invalid (?:key|type|value)|Expected never|received/)
     expect(problems).toEqual([
-      `keygram.config.ts: routes[0]: unknown option "kind" (did you mean "kinds"?); valid options: chatId, threadId, chats, kinds, statusIds, statusNames, statusGroups, paymentStatuses, sourceIds, managerIds, quietHours, disableNotification, locale`,
+      `keygram.config.ts: routes[0]: unknown option "kind" (did you mean "kinds"?); valid options: chatId, threadId, chats, kinds, statusIds, statusNames, statusGroups, paymentStatuses, sourceIds, managerIds, quietHours, disableNotification, locale, cards, loud`,
       'keygram.config.ts: routes[1].threadId: expected a number, got "x"',
       'keygram.config.ts: routes[1].chats[0]: unknown option "thread"; valid options: chatId, threadId',
       'keygram.config.ts: format: unknown option "showProduct"; valid options: statuses, templates, disableNotification, managers',

@@ -71,8 +71,8 @@ describe('validateRouteRules', () => {
     const error = routeErrorOf([{ chatId: 'general', kind: ['order_status'], chatID: '-100' }])
     expect(error.problems).toEqual([
       'routes[0].chatId: expected a numeric chat id or @username',
-      'routes[0]: unknown option "kind"; valid options: chatId, threadId, chats, kinds, statusIds, statusNames, statusGroups, paymentStatuses, sourceIds, managerIds, quietHours, disableNotification, locale',
-      'routes[0]: unknown option "chatID"; valid options: chatId, threadId, chats, kinds, statusIds, statusNames, statusGroups, paymentStatuses, sourceIds, managerIds, quietHours, disableNotification, locale',
+      'routes[0]: unknown option "kind"; valid options: chatId, threadId, chats, kinds, statusIds, statusNames, statusGroups, paymentStatuses, sourceIds, managerIds, quietHours, disableNotification, locale, cards, loud',
+      'routes[0]: unknown option "chatID"; valid options: chatId, threadId, chats, kinds, statusIds, statusNames, statusGroups, paymentStatuses, sourceIds, managerIds, quietHours, disableNotification, locale, cards, loud',
     ])
     // The message lists the same problems, one a line.
     expect(error.message.split('\n').slice(1)).toEqual(error.problems.map((problem) => `  - ${problem}`))
@@ -91,7 +91,7 @@ describe('validateRouteRules', () => {
     ])
     expect(error.problems).toEqual([
       'routes[0].threadId: expected >=1, got 0',
-      'routes[0]: unknown option "topic"; valid options: chatId, threadId, chats, kinds, statusIds, statusNames, statusGroups, paymentStatuses, sourceIds, managerIds, quietHours, disableNotification, locale',
+      'routes[0]: unknown option "topic"; valid options: chatId, threadId, chats, kinds, statusIds, statusNames, statusGroups, paymentStatuses, sourceIds, managerIds, quietHours, disableNotification, locale, cards, loud',
       'routes[0]: a rule needs chatId or chats',
       'routes[0]: threadId needs chatId',
       'routes[1].quietHours[0].from: expected text, got 9',

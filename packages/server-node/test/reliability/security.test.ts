@@ -424,10 +424,11 @@ describe('security: in-process webhook server', () => {
     expect(((await answer.json()) as { status: string }).status).toBe('queued')
   })
 
+  // The legitimate field is one a live card shows (the shop's own number); the injected ones must not show.
   it('drops prototype-pollution keys: accepted, Object.prototype untouched, nothing of them in the message', async () => {
     const before = sent.length
     const bodies = [
-      `{"__proto__":{"polluted":"top"},"event":"order.change_order_status","context":{"id":31,"status_id":4,"__proto__":{"polluted":"ctx","manager_comment":"INJECTED-1"},"constructor":{"prototype":{"polluted":"ctor"}},"manager_comment":"fine"}}`,
+      `{"__proto__":{"polluted":"top"},"event":"order.change_order_status","context":{"id":31,"status_id":4,"__proto__":{"polluted":"ctx","manager_comment":"INJECTED-1"},"constructor":{"prototype":{"polluted":"ctor"}},"source_uuid":"fine"}}`,
       `{"event":"shop.custom_event","context":{"id":32,"__proto__":{"polluted":"unknown","shown":"INJECTED-2"},"prototype":{"x":"INJECTED-3"},"visible":"kept"}}`,
       `{"event":"lead.change_lead_status","context":{"id":33,"title":"Lead","nested":{"__proto__":{"polluted":"deep"},"a":{"constructor":{"prototype":{"polluted":"deeper"}}}}}}`,
     ]

@@ -8,7 +8,7 @@ import {
 import { KeycrmWebhookError } from '../../src/webhook/index.ts'
 
 const sampleText = readFileSync(
-  new URL('../../../../../shared/keycrm/payloads/stock.balance-webhook.json', import.meta.url),
+  new URL('../fixtures/stock.balance-webhook.json', import.meta.url),
   'utf8',
 )
 

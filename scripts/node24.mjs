@@ -39,7 +39,7 @@ const smoke = spawnSync(
   [
     '--input-type=module',
     '-e',
-    "const { runSmoke } = await import('./packages/core/test-runtime/smoke.ts'); console.log('core smoke test:', await runSmoke())",
+    "const { runSmoke } = await import('./packages/core/test-runtime/smoke.ts'); console.log('✔ core smoke test passed under Node', process.version, '(' + (await runSmoke()).join(', ') + ')')",
   ],
   { cwd: root, env, stdio: 'inherit' },
 )

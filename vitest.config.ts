@@ -18,7 +18,8 @@ export const alias = {
 export default defineConfig({
   resolve: { alias },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'examples/test/**/*.test.ts'],
+    // test/: checks of the repository as a whole (its boundary, a fresh clone, JSR packaging, engines).
+    include: ['packages/*/test/**/*.test.ts', 'examples/test/**/*.test.ts', 'test/**/*.test.ts'],
     // Soak, fuzz, security, the kill -9 fault tests and the multi-process polling tests run in
     // `pnpm test:reliability` (vitest.reliability.config.ts), one file at a time.
     exclude: [

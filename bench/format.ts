@@ -3,7 +3,7 @@
  * messages) for the sample payloads, against a plain `JSON.stringify` of the same bodies measured in the
  * same run, the least a bot that forwards raw JSON would do.
  *
- * Payloads: the real KeyCRM fixtures in `shared/keycrm/payloads/` (event webhooks only; the stock-balance
+ * Payloads: the real KeyCRM fixtures in `packages/core/test/fixtures/` (event webhooks only; the stock-balance
  * webhook is not an event) and the CLI's `sampleWebhooks()`. Each is parsed once up front: only formatting
  * is measured. The two workloads alternate in short slices so a slow spell of a shared machine hits both
  * alike; the median slice rate of each counts.

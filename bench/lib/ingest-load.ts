@@ -1,6 +1,6 @@
 /**
  * The ingest bench's load: distinct KeyCRM order-status webhooks in the production shape (see
- * `shared/keycrm/payloads/order.change_order_status.production-abbreviated.json`), each a new delivery
+ * `packages/core/test/fixtures/order.change_order_status.production-abbreviated.json`), each a new delivery
  * (its own order id and change time), so none is suppressed as a redelivery.
  *
  * @module

@@ -35,6 +35,7 @@ const guideSidebar: DefaultTheme.SidebarItem[] = [
       { text: 'Deploying with docker-compose', link: '/guide/docker-compose' },
       { text: 'Testing with @keygram/testing', link: '/guide/testing' },
       { text: 'Benchmarks and reliability', link: '/guide/benchmarks' },
+      { text: 'Runtimes, versions and JSR', link: '/guide/runtimes' },
     ],
   },
 ]

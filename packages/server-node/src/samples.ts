@@ -1,6 +1,6 @@
 /**
  * Sample KeyCRM webhook bodies bundled with the CLI (`keygram send-test`), modelled on real deliveries
- * (see `shared/keycrm/payloads`): an order status change, a payment status change and a lead status change.
+ * (see `packages/core/test/fixtures`): an order status change, a payment status change and a lead status change.
  *
  * @module
  */
@@ -65,7 +65,7 @@ export function sampleWebhooks(now: number = Date.now()): SampleWebhook[] {
 }
 
 /**
- * KeyCRM's stock-balance webhook as its documentation shows it (`shared/keycrm/payloads/stock.balance-webhook.json`):
+ * KeyCRM's stock-balance webhook as its documentation shows it (`packages/core/test/fixtures/stock.balance-webhook.json`):
  * an array of `{offer_id, sku, in_stock, in_reserve}` with no `event` key.
  */
 export function sampleStockWebhook(): {

@@ -7,10 +7,7 @@ import {
 } from '../../src/stock/index.ts'
 import { KeycrmWebhookError } from '../../src/webhook/index.ts'
 
-const sampleText = readFileSync(
-  new URL('../../../../../shared/keycrm/payloads/stock.balance-webhook.json', import.meta.url),
-  'utf8',
-)
+const sampleText = readFileSync(new URL('../fixtures/stock.balance-webhook.json', import.meta.url), 'utf8')
 
 function failure(run: () => unknown): KeycrmWebhookError {
   try {

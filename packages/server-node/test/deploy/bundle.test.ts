@@ -177,7 +177,7 @@ describe('the bundle, run from a folder with no workspace around it', () => {
     })
     expect(health.stdout).toBe(`${webhookPort} up, ${botPort} closed\n`)
 
-    // Abbreviated from a production KeyCRM webhook (shared/keycrm/payloads).
+    // Abbreviated from a production KeyCRM webhook (packages/core/test/fixtures).
     const payload = JSON.stringify({
       event: 'order.change_order_status',
       context: {

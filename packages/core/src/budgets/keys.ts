@@ -6,12 +6,12 @@
  */
 
 /**
- * The budget of a bot's overall send limit: `telegram:<botId>:global`. A token without a numeric bot id
- * (a test token) is named by its hash.
+ * The budget of a bot's overall send limit: `telegram:<botId>:global`, the bot id being the public part of
+ * the token before `:`. A token without one (not a real bot token) shares `telegram:default:global`.
  */
-export async function telegramBudgetKey(botToken: string): Promise<string> {
+export function telegramBudgetKey(botToken: string): string {
   const botId = /^(\d+):/.exec(botToken)?.[1]
-  return `telegram:${botId ?? (await shortHash(botToken))}:global`
+  return `telegram:${botId ?? 'default'}:global`
 }
 
 /** The budget of a KeyCRM API key's request limit: `keycrm:<first 16 hex of SHA-256(key)>`. */

@@ -85,7 +85,10 @@ describe('createSharedBudget', () => {
     let takes = 0
     const counted = {
       ...budgets,
-      take: (input: Parameters<typeof budgets.take>[0]) => (takes++, budgets.take(input)),
+      take: (input: Parameters<typeof budgets.take>[0]) => {
+        takes++
+        return budgets.take(input)
+      },
     }
     const budget = createSharedBudget({
       store: counted,

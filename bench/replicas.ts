@@ -86,6 +86,25 @@ function openStore(spec: StoreSpec): KeygramStore {
     : postgresStore({ url: POSTGRES_URL, schema: spec.space })
 }
 
+/** The little of ioredis and pg the clean-up uses (the root workspace has neither's types). */
+interface RedisDriver {
+  Redis: new (
+    url: string,
+  ) => {
+    scan(cursor: string, ...args: (string | number)[]): Promise<[string, string[]]>
+    del(...keys: string[]): Promise<number>
+    quit(): Promise<unknown>
+  }
+}
+interface PgDriver {
+  Pool: new (options: {
+    connectionString: string
+  }) => {
+    query(text: string): Promise<unknown>
+    end(): Promise<void>
+  }
+}
+
 function fromPackage(name: string): NodeJS.Require {
   return createRequire(new URL(`../packages/${name}/package.json`, import.meta.url))
 }
@@ -94,7 +113,7 @@ function fromPackage(name: string): NodeJS.Require {
 async function dropSpace(spec: StoreSpec): Promise<void> {
   if (spec.backend === 'redis') {
     // The drivers are the store packages' dependencies, not the workspace root's.
-    const { Redis } = fromPackage('store-redis')('ioredis') as typeof import('ioredis')
+    const { Redis } = fromPackage('store-redis')('ioredis') as RedisDriver
     const redis = new Redis(REDIS_URL)
     let cursor = '0'
     do {
@@ -104,7 +123,7 @@ async function dropSpace(spec: StoreSpec): Promise<void> {
     } while (cursor !== '0')
     await redis.quit()
   } else {
-    const pg = fromPackage('store-postgres')('pg') as typeof import('pg')
+    const pg = fromPackage('store-postgres')('pg') as PgDriver
     const pool = new pg.Pool({ connectionString: POSTGRES_URL })
     await pool.query(`DROP SCHEMA IF EXISTS "${spec.space}" CASCADE`)
     await pool.end()

@@ -5,8 +5,17 @@
  *
  * @module
  */
-import { type KeygramStore, type RateBudgetStore, reserveFor } from '@keygram/core'
+import {
+  createDeliveryWorker,
+  createFetchTransport,
+  type KeygramStore,
+  type RateBudgetStore,
+  reserveFor,
+  telegramBudgetKey,
+} from '@keygram/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createFakeBotApi } from '../fake-bot-api/index.ts'
+import { job } from './jobs.ts'
 import type { ReplicaFactory, ReplicaSet } from './replica-suite.ts'
 
 const T0 = 1_767_225_600_000
@@ -124,5 +133,45 @@ export function testStoreBudgets(name: string, factory: ReplicaFactory): void {
       )
       expect(raced.filter((result) => result.granted)).toHaveLength(25)
     })
+
+    it('three delivery workers on three stores keep the bot-wide limit together (no 429)', async () => {
+      const perSecond = 5
+      const fake = await createFakeBotApi({ limits: { globalPerSecond: perSecond } })
+      const stores = [await set.open(), await set.open(), await set.open()]
+      const messages = 20
+      try {
+        await stores[0]!.queue.enqueue({
+          deliveryKey: 'budgets-workers',
+          dedupeTtlMs: 60_000,
+          jobs: Array.from({ length: messages }, (_, index) => job(String(700_000 + index), `m${index}`)),
+          now: Date.now(),
+        })
+        const workers = stores.map((store) =>
+          createDeliveryWorker({
+            store,
+            budgetKey: telegramBudgetKey(fake.token),
+            transport: createFetchTransport({ token: fake.token, apiRoot: fake.url }),
+            limits: { globalPerSecond: perSecond },
+            coalesce: false,
+            idleMs: 20,
+          }),
+        )
+        const startedAt = Date.now()
+        for (const worker of workers) worker.start()
+        try {
+          while (fake.sent.length < messages && Date.now() - startedAt < 20_000)
+            await new Promise((resolve) => setTimeout(resolve, 20))
+        } finally {
+          await Promise.all(workers.map((worker) => worker.stop()))
+        }
+        expect(fake.sent).toHaveLength(messages)
+        // Each worker alone would send 5 a second (13 x 429 in a run with the budgets hidden); together
+        // they must too.
+        expect(fake.count429).toBe(0)
+        expect(Date.now() - startedAt).toBeGreaterThanOrEqual(((messages - perSecond) / perSecond) * 1000)
+      } finally {
+        await fake.close()
+      }
+    }, 30_000)
   })
 }

@@ -6,6 +6,7 @@
  */
 export * from './actions/index.ts'
 export * from './auth/index.ts'
+export * from './budgets/index.ts'
 export * from './commands/index.ts'
 export * from './delivery/index.ts'
 export * from './digest/index.ts'

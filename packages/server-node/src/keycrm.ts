@@ -11,6 +11,7 @@ import {
   type Enricher,
   type KeycrmClient,
   type KeycrmDictionaries,
+  type RateBudgetStore,
   RouteConfigError,
   type RouteRule,
   type StatusDictionary,
@@ -30,7 +31,11 @@ export interface KeycrmServices {
 /** The KeyCRM services of a configuration, or `null` without `KEYCRM_API_KEY`. */
 export function createKeycrmServices(
   config: Pick<KeygramConfig, 'keycrm'>,
-  options: { fetch?: typeof fetch } = {},
+  options: {
+    fetch?: typeof fetch
+    /** The store's rate budgets: every replica with this API key then shares its 60 requests a minute. */
+    budgets?: RateBudgetStore
+  } = {},
 ): KeycrmServices | null {
   const { apiKey, apiUrl, budgetMs } = config.keycrm
   if (apiKey === null) return null
@@ -38,6 +43,7 @@ export function createKeycrmServices(
     apiKey,
     baseUrl: apiUrl,
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    ...(options.budgets === undefined ? {} : { budgets: options.budgets }),
   })
   const dictionaries = createKeycrmDictionaries(client)
   return { client, dictionaries, enrich: createEnricher({ client, dictionaries }, { budgetMs }) }

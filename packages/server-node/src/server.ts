@@ -146,8 +146,12 @@ export function createKeygramServer(
 
   async function startParts(): Promise<KeygramServerAddresses> {
     const opened = await openSharedStore()
-    // One client for everything that calls KeyCRM, so they share its 60 requests a minute.
-    const keycrm = createKeycrmServices(config)
+    // One client for everything that calls KeyCRM, so they share its 60 requests a minute (with every
+    // replica on the store, when it keeps budgets).
+    const keycrm = createKeycrmServices(
+      config,
+      opened.budgets === undefined ? {} : { budgets: opened.budgets },
+    )
     const { notifier, statuses } = await createServerNotifier(config, opened, keycrm, logger)
     const actions = await createServerActions({
       config,

@@ -5,6 +5,7 @@
  */
 import type { KeygramStore } from '@keygram/core'
 import { Pool } from 'pg'
+import { createPostgresBudgets } from './budgets.ts'
 import { Database } from './database.ts'
 import { createPostgresEventLog } from './events.ts'
 import { createPostgresGuard } from './guard.ts'
@@ -110,6 +111,7 @@ export function postgresStore(options: PostgresStoreOptions = {}): KeygramStore 
     kv: createPostgresKv(db, clock),
     events: createPostgresEventLog(db),
     guard,
+    budgets: createPostgresBudgets(db),
     async ping() {
       let timer: ReturnType<typeof setTimeout> | undefined
       const timeout = new Promise<never>((_, reject) => {

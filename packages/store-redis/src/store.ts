@@ -5,6 +5,7 @@
  */
 import type { KeygramStore } from '@keygram/core'
 import { Redis } from 'ioredis'
+import { createRedisBudgets } from './budgets.ts'
 import { RedisEventLog } from './events.ts'
 import { RedisGuard } from './guard.ts'
 import { RedisKeyValueStore } from './kv.ts'
@@ -80,6 +81,7 @@ export function redisStore(options: RedisStoreOptions = {}): KeygramStore {
     kv: new RedisKeyValueStore(redis, prefix, clock),
     events: new RedisEventLog(redis, prefix),
     guard: new RedisGuard(redis, prefix, clock),
+    budgets: createRedisBudgets(redis, prefix),
     async ping() {
       let timer: ReturnType<typeof setTimeout> | undefined
       // While Redis is down ioredis queues commands and retries; readiness checks need an answer now.

@@ -4,6 +4,7 @@
  * @module
  */
 import type { KeygramStore } from '@keygram/core'
+import { createSqliteBudgets } from './budgets.ts'
 import { DEFAULT_BUSY_TIMEOUT_MS, openDatabase } from './database.ts'
 import { createSqliteEventLog } from './events.ts'
 import { createGroupCommit } from './group-commit.ts'
@@ -35,12 +36,14 @@ export function sqliteStore(options: SqliteStoreOptions): KeygramStore {
   // One committer for the queue and the event log: a webhook's enqueue and another's log record that
   // arrive in the same turn share a commit, hence an fsync.
   const groupCommit = createGroupCommit(db)
+  const budgets = createSqliteBudgets(db)
   return {
     name: 'sqlite',
     queue: createSqliteQueue(db, groupCommit),
     kv: createSqliteKv(db, clock),
     events: createSqliteEventLog(db, groupCommit),
     guard,
+    budgets,
     async ping() {
       ping.get()
     },

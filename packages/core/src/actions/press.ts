@@ -108,6 +108,8 @@ type Change =
   | { kind: 'changed' | 'already'; context: Record<string, unknown> }
   | { kind: 'conflict'; context: Record<string, unknown>; current: number }
 
+// A person waits on every KeyCRM request of a press: it goes before enrichment and product names.
+const ACTION = { priority: 'action' } as const
 const ACTION_PENDING_MS = 60_000
 
 /** Creates the handler. */
@@ -199,8 +201,8 @@ export function createActionHandler(options: ActionHandlerOptions): ActionHandle
   async function readStatus(claims: ActionClaims): Promise<Record<string, unknown>> {
     const entity =
       claims.entity === 'order'
-        ? await options.keycrm.order(claims.id, { include: '' })
-        : await options.keycrm.lead(claims.id, { include: '' })
+        ? await options.keycrm.order(claims.id, { include: '', ...ACTION })
+        : await options.keycrm.lead(claims.id, { include: '', ...ACTION })
     return flatColumns(entity as unknown as Record<string, unknown>)
   }
 
@@ -213,8 +215,8 @@ export function createActionHandler(options: ActionHandlerOptions): ActionHandle
     if (current !== claims.fromStatus) return { kind: 'conflict', context: before, current }
     const updated =
       claims.entity === 'order'
-        ? await options.keycrm.updateOrderStatus(claims.id, claims.toStatus)
-        : await options.keycrm.updateLeadStatus(claims.id, claims.toStatus)
+        ? await options.keycrm.updateOrderStatus(claims.id, claims.toStatus, ACTION)
+        : await options.keycrm.updateLeadStatus(claims.id, claims.toStatus, ACTION)
     const after = flatColumns(updated as unknown as Record<string, unknown>)
     return { kind: 'changed', context: { ...before, ...after, status_id: claims.toStatus } }
   }

@@ -91,6 +91,11 @@ export {
   type SendWindow,
   type SendWindowOptions,
 } from './send-window.ts'
+export {
+  createSharedSendWindow,
+  DEFAULT_TELEGRAM_BUDGET_KEY,
+  type SharedSendWindowOptions,
+} from './shared-send-window.ts'
 export type * from './types.ts'
 export {
   createDeliveryWorker,

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import type { RateBudgetStore } from '../budgets/types.ts'
 import type { SummaryItem } from '../format/summary.ts'
 import type { FormatLocale } from '../format/types.ts'
 import type { SingleInstanceGuard } from '../guard/types.ts'
@@ -290,6 +291,11 @@ export interface KeygramStore {
   /** Accepted deliveries, for digests. */
   readonly events: EventLog
   readonly guard: SingleInstanceGuard
+  /**
+   * Rate budgets shared by every process on this store (Telegram's overall send limit per bot, KeyCRM's
+   * request limit per API key). Optional: without it each process keeps its own per-process limits.
+   */
+  readonly budgets?: RateBudgetStore
   /** Verifies the backing service answers (for `/readyz`). */
   ping(): Promise<void>
   close(): Promise<void>

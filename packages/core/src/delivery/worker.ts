@@ -33,6 +33,7 @@ import { createJobRenderer, type JobRenderer } from './render.ts'
 import { chatMigrationKey } from './routes.ts'
 import { type Delivery, isFailure, type SendResult } from './send-result.ts'
 import { createSendWindow } from './send-window.ts'
+import { createSharedSendWindow } from './shared-send-window.ts'
 import type {
   ChatId,
   ChatTarget,
@@ -122,7 +123,13 @@ export type DeliveryEvent =
 
 /** Options of {@link createDeliveryWorker}. */
 export interface DeliveryWorkerOptions {
-  store: Pick<KeygramStore, 'queue' | 'kv'>
+  /** With `budgets`, the global send limit is shared by every worker on the store (see `budgetKey`). */
+  store: Pick<KeygramStore, 'queue' | 'kv' | 'budgets'>
+  /**
+   * The bot's shared send budget (`await telegramBudgetKey(token)`), when the store has `budgets`. Default
+   * `telegram:default:global`: right while one bot uses the store.
+   */
+  budgetKey?: string
   transport: TelegramTransport
   limits?: DeliveryLimits
   retry?: RetryOptions
@@ -218,7 +225,17 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   const workerId = options.workerId ?? `worker-${crypto.randomUUID().slice(0, 8)}`
   const leaseMs = options.leaseMs ?? 60_000
   const idleMs = options.idleMs ?? 100
-  const sendWindow = createSendWindow({ limit: Math.max(1, Math.floor(limits.globalPerSecond)) })
+  const globalLimit = Math.max(1, Math.floor(limits.globalPerSecond))
+  const sendWindow =
+    store.budgets === undefined
+      ? createSendWindow({ limit: globalLimit })
+      : createSharedSendWindow({
+          budgets: store.budgets,
+          limit: globalLimit,
+          clock,
+          ...(options.budgetKey === undefined ? {} : { key: options.budgetKey }),
+          onError: (error) => emit({ type: 'error', error: `shared send budget: ${String(error)}` }),
+        })
   const claimJobs = coalesce?.enabled ? Math.max(1, coalesce.maxJobsPerChat) : 1
   const renderer = options.render ?? createJobRenderer()
   const edit = transport.editMessageText?.bind(transport)

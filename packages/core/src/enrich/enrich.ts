@@ -120,7 +120,9 @@ export async function enrichEvent(
   let statusesError: unknown
   const id = event.context.id
   const entityTask = (
-    event.kind === 'lead_status' ? client.lead(id, { signal }) : client.order(id, { signal })
+    event.kind === 'lead_status'
+      ? client.lead(id, { signal, priority: 'enrich' })
+      : client.order(id, { signal, priority: 'enrich' })
   ).then(
     (value) => {
       entity = value

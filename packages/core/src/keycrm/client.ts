@@ -8,10 +8,13 @@
  *
  * @module
  */
+
+import { keycrmBudgetKey } from '../budgets/keys.ts'
+import type { RateBudgetStore } from '../budgets/types.ts'
 import { backoffDelayMs } from '../delivery/backoff.ts'
 import { type Clock, systemClock } from '../delivery/clock.ts'
 import { isAbortError, KeycrmApiError } from './errors.ts'
-import { createRequestLimiter, type RequestLimiter } from './rate-limiter.ts'
+import { createRequestLimiter, type KeycrmPriority, type RequestLimiter } from './rate-limiter.ts'
 import type {
   KeycrmLead,
   KeycrmOffer,
@@ -46,6 +49,14 @@ export interface KeycrmClientOptions {
    * window the client keeps, because KeyCRM counts a request when it arrives, a little after it left here.
    */
   rateLimit?: { limit?: number; windowMs?: number; marginMs?: number }
+  /**
+   * Shares the rate limit with every process on this store that uses the same API key (pass the store's
+   * `budgets`): the key is counted in the store under `keycrm:<hash of the key>`. Without it, each process
+   * keeps its own limit.
+   */
+  budgets?: RateBudgetStore
+  /** Told when the shared budget's store failed (the request then went by this process's own limit). */
+  onBudgetError?: (error: unknown) => void
   /** Retries of a 5xx, network failure or timeout. Default 2 (3 tries in all). */
   retries?: number
   /** Retries of a 429 (each waits `Retry-After`). Default 5; a caller's signal usually ends it sooner. */
@@ -67,7 +78,16 @@ export interface KeycrmRequestOptions {
   query?: Record<string, string | number | boolean | readonly (string | number)[] | undefined>
   /** Abandons the call (waiting in line, backing off or in flight). */
   signal?: AbortSignal
+  /**
+   * Its place in the rate limit's line: `action` (a person waits on it), `enrich` (default: a
+   * notification), `products` (names for stock alerts). A higher priority goes first and, with shared
+   * budgets, has a share of every window lower ones cannot use.
+   */
+  priority?: KeycrmPriority
 }
+
+/** Options of a write. */
+export type KeycrmWriteOptions = Pick<KeycrmRequestOptions, 'signal' | 'priority'>
 
 /** The KeyCRM API client. Methods reject with {@link KeycrmApiError}, or the signal's reason on abort. */
 export interface KeycrmClient {
@@ -82,19 +102,11 @@ export interface KeycrmClient {
    * repeats a request that may have reached KeyCRM (a timeout, a reset, a 5xx): the caller decides, e.g.
    * after reading back what KeyCRM holds. A 422 carries KeyCRM's message.
    */
-  put<T>(path: string, body: unknown, options?: Pick<KeycrmRequestOptions, 'signal'>): Promise<T>
+  put<T>(path: string, body: unknown, options?: KeycrmWriteOptions): Promise<T>
   /** `PUT /order/{id}` with `{ status_id }`: moves an order to another status. */
-  updateOrderStatus(
-    id: number,
-    statusId: number,
-    options?: Pick<KeycrmRequestOptions, 'signal'>,
-  ): Promise<KeycrmOrder>
+  updateOrderStatus(id: number, statusId: number, options?: KeycrmWriteOptions): Promise<KeycrmOrder>
   /** `PUT /pipelines/cards/{id}` with `{ status_id }`: moves a funnel card to another status. */
-  updateLeadStatus(
-    id: number,
-    statusId: number,
-    options?: Pick<KeycrmRequestOptions, 'signal'>,
-  ): Promise<KeycrmLead>
+  updateLeadStatus(id: number, statusId: number, options?: KeycrmWriteOptions): Promise<KeycrmLead>
   /** Every item of a paginated list, fetched 50 at a time. */
   listAll<T>(path: string, options?: KeycrmRequestOptions): Promise<T[]>
   /** `GET /order/status`: every order status. */
@@ -189,6 +201,15 @@ export function createKeycrmClient(options: KeycrmClientOptions): KeycrmClient {
     limit: options.rateLimit?.limit ?? 60,
     windowMs: (options.rateLimit?.windowMs ?? 60_000) + (options.rateLimit?.marginMs ?? 1_000),
     clock,
+    ...(options.budgets === undefined
+      ? {}
+      : {
+          shared: {
+            budgets: options.budgets,
+            key: keycrmBudgetKey(apiKey),
+            ...(options.onBudgetError === undefined ? {} : { onError: options.onBudgetError }),
+          },
+        }),
   })
   const headers = { Accept: 'application/json', Authorization: `Bearer ${apiKey}` }
 
@@ -228,7 +249,7 @@ export function createKeycrmClient(options: KeycrmClientOptions): KeycrmClient {
     let failures = 0
     let limited = 0
     for (;;) {
-      await limiter.acquire(signal)
+      await limiter.acquire(signal, requestOptions.priority)
       let response: Response
       try {
         response = await send(path, url, signal)
@@ -270,15 +291,11 @@ export function createKeycrmClient(options: KeycrmClientOptions): KeycrmClient {
     }
   }
 
-  async function put<T>(
-    path: string,
-    body: unknown,
-    requestOptions: Pick<KeycrmRequestOptions, 'signal'> = {},
-  ): Promise<T> {
+  async function put<T>(path: string, body: unknown, requestOptions: KeycrmWriteOptions = {}): Promise<T> {
     const { signal } = requestOptions
     const write = { method: 'PUT' as const, body: JSON.stringify(body) }
     for (let limited = 0; ; limited++) {
-      await limiter.acquire(signal)
+      await limiter.acquire(signal, requestOptions.priority)
       const response = await send(path, `${baseUrl}${path}`, signal, write)
       if (response.ok) {
         try {

@@ -13,6 +13,7 @@ export {
   type KeycrmClient,
   type KeycrmClientOptions,
   type KeycrmRequestOptions,
+  type KeycrmWriteOptions,
   parseRetryAfter,
 } from './client.ts'
 export {
@@ -33,6 +34,7 @@ export {
 } from './errors.ts'
 export {
   createRequestLimiter,
+  type KeycrmPriority,
   type RequestLimiter,
   type RequestLimiterOptions,
 } from './rate-limiter.ts'

@@ -5,9 +5,28 @@
  * A sliding window (the start times of the last `limit` requests) rather than a token bucket: KeyCRM counts
  * requests per minute, and a bucket refilled continuously would let a full burst follow a full minute.
  *
+ * The line is served by priority (`action`: a person pressed a button and waits; `enrich`: a notification
+ * is being rendered; `products`: names for stock alerts), first come first served within one. With
+ * `shared`, the window is a budget in the store that every process with the same key counts in, and lower
+ * priorities leave a share of it to higher ones (see `budgets/priority.ts`); if the store fails, the
+ * request goes by this process's own window.
+ *
  * @module
  */
+import type { BudgetPriority } from '../budgets/priority.ts'
+import { reserveFor } from '../budgets/priority.ts'
+import type { RateBudgetStore } from '../budgets/types.ts'
 import type { Clock } from '../delivery/clock.ts'
+
+/** Who waits for a KeyCRM request, most urgent first. */
+export type KeycrmPriority = 'action' | 'enrich' | 'products'
+
+const PRIORITY_ORDER: readonly KeycrmPriority[] = ['action', 'enrich', 'products']
+const BUDGET_PRIORITY: Readonly<Record<KeycrmPriority, BudgetPriority>> = {
+  action: 'high',
+  enrich: 'normal',
+  products: 'low',
+}
 
 /** Options of {@link createRequestLimiter}. */
 export interface RequestLimiterOptions {
@@ -16,15 +35,23 @@ export interface RequestLimiterOptions {
   /** The window, in ms. Default 60 000. */
   windowMs?: number
   clock: Clock
+  /**
+   * Shares the window with every process using the same store and key (`await keycrmBudgetKey(apiKey)`).
+   * `key` may be a promise (it is hashed asynchronously).
+   */
+  shared?: { budgets: RateBudgetStore; key: string | Promise<string>; onError?: (error: unknown) => void }
+  /** Longest sleep between two takes of a shared budget, in ms. Default 250. */
+  sharedPollMs?: number
 }
 
-/** A FIFO line of requests sharing one rate limit. */
+/** A line of requests sharing one rate limit, served by priority. */
 export interface RequestLimiter {
   /**
    * Resolves when the caller may send one request (the slot is then used up). Rejects with the signal's
-   * reason when `signal` aborts first; the caller then leaves the line and uses no slot.
+   * reason when `signal` aborts first; the caller then leaves the line and uses no slot. `priority`
+   * defaults to `enrich`.
    */
-  acquire(signal?: AbortSignal): Promise<void>
+  acquire(signal?: AbortSignal, priority?: KeycrmPriority): Promise<void>
   /** Holds every request until `untilMs` (epoch ms), e.g. after a 429 with `Retry-After`. */
   pauseUntil(untilMs: number): void
   /** Requests waiting in line now. */
@@ -32,6 +59,7 @@ export interface RequestLimiter {
 }
 
 interface Waiter {
+  priority: KeycrmPriority
   resolve: () => void
   reject: (reason: unknown) => void
   signal: AbortSignal | undefined
@@ -49,35 +77,65 @@ export function createRequestLimiter(options: RequestLimiterOptions): RequestLim
   if (!(limit >= 1) || !Number.isInteger(limit))
     throw new RangeError('request limiter: limit must be an integer >= 1')
   if (!(windowMs > 0)) throw new RangeError('request limiter: windowMs must be > 0')
-  const { clock } = options
+  const { clock, shared } = options
+  const sharedPollMs = options.sharedPollMs ?? 250
   const starts: number[] = []
-  const line: Waiter[] = []
+  const lines: Record<KeycrmPriority, Waiter[]> = { action: [], enrich: [], products: [] }
   let pausedUntil = 0
   let pumping = false
-  // Wakes the pump early when a waiter leaves or a pause changes, so it never sleeps on stale state.
+  // Wakes the pump early when a waiter joins or leaves or a pause changes, so it never sleeps on stale state.
   let wake = new AbortController()
 
-  function waitMs(now: number): number {
+  function localWaitMs(now: number): number {
     while (starts.length > 0 && starts[0]! <= now - windowMs) starts.shift()
-    const windowWait = starts.length >= limit ? starts[0]! + windowMs - now : 0
-    return Math.max(0, pausedUntil - now, windowWait)
+    return starts.length >= limit ? starts[0]! + windowMs - now : 0
+  }
+
+  function nextWaiter(): Waiter | undefined {
+    for (const priority of PRIORITY_ORDER) if (lines[priority].length > 0) return lines[priority][0]
+    return undefined
+  }
+
+  /** 0 when `next` may go now, else how long to sleep before asking again. */
+  async function waitFor(next: Waiter): Promise<number> {
+    const now = clock.now()
+    if (pausedUntil > now) return pausedUntil - now
+    if (shared === undefined) return localWaitMs(now)
+    try {
+      const taken = await shared.budgets.take({
+        key: await shared.key,
+        limit,
+        windowMs,
+        reserve: reserveFor(BUDGET_PRIORITY[next.priority], limit),
+        now,
+      })
+      return taken.granted ? 0 : Math.min(taken.retryAfterMs, sharedPollMs)
+    } catch (error) {
+      shared.onError?.(error)
+      return localWaitMs(clock.now())
+    }
   }
 
   async function pump(): Promise<void> {
     if (pumping) return
     pumping = true
     try {
-      while (line.length > 0) {
-        const wait = waitMs(clock.now())
+      for (let next = nextWaiter(); next !== undefined; next = nextWaiter()) {
+        const wait = await waitFor(next)
         if (wait > 0) {
           await clock.sleep(wait, wake.signal)
           if (wake.signal.aborted) wake = new AbortController()
           continue
         }
-        const next = line.shift()!
-        next.signal?.removeEventListener('abort', next.onAbort)
+        // `next` may have left the line (aborted) while a shared slot was taken for it: the slot then goes
+        // to whoever is first now.
+        const served = lines[next.priority].includes(next) ? next : nextWaiter()
+        if (served === undefined) break
+        const line = lines[served.priority]
+        line.splice(line.indexOf(served), 1)
+        served.signal?.removeEventListener('abort', served.onAbort)
         starts.push(clock.now())
-        next.resolve()
+        served.resolve()
       }
     } finally {
       pumping = false
@@ -85,10 +143,12 @@ export function createRequestLimiter(options: RequestLimiterOptions): RequestLim
   }
 
   return {
-    acquire(signal) {
+    acquire(signal, priority = 'enrich') {
       if (signal?.aborted) return Promise.reject(signal.reason)
       return new Promise<void>((resolve, reject) => {
+        const line = lines[priority]
         const waiter: Waiter = {
+          priority,
           resolve,
           reject,
           signal,
@@ -101,6 +161,8 @@ export function createRequestLimiter(options: RequestLimiterOptions): RequestLim
         }
         signal?.addEventListener('abort', waiter.onAbort, { once: true })
         line.push(waiter)
+        // A more urgent request must not sleep behind a less urgent one's wait.
+        if (pumping && nextWaiter() === waiter) wake.abort()
         void pump()
       })
     },
@@ -108,7 +170,7 @@ export function createRequestLimiter(options: RequestLimiterOptions): RequestLim
       if (untilMs > pausedUntil) pausedUntil = untilMs
     },
     get waiting() {
-      return line.length
+      return lines.action.length + lines.enrich.length + lines.products.length
     },
   }
 }

@@ -101,7 +101,7 @@ export function createStockProductNames(
       for (let start = 0; start < missing.length; start += KEYCRM_PAGE_LIMIT)
         batches.push(missing.slice(start, start + KEYCRM_PAGE_LIMIT))
       const tasks = batches.map((batch) =>
-        client.offersBySku(batch, { signal: budget.signal }).then(
+        client.offersBySku(batch, { signal: budget.signal, priority: 'products' }).then(
           (offers) => {
             const at = clock.now()
             const found = new Map<string, StockProductInfo>()

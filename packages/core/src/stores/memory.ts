@@ -4,6 +4,8 @@
  *
  * @module
  */
+
+import { createMemoryBudgets } from '../budgets/memory.ts'
 import type {
   ChatId,
   ClaimedChat,
@@ -423,6 +425,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): KeygramStore {
     kv,
     events,
     guard,
+    budgets: createMemoryBudgets(),
     async ping() {
       assertOpen()
     },

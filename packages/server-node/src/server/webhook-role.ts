@@ -18,6 +18,7 @@ import {
   type KeygramStore,
   type StockAlerter,
   type TelegramTransport,
+  telegramBudgetKey,
 } from '@keygram/core'
 import type { KeygramConfig } from '../config/index.ts'
 import { describeStore } from '../config/index.ts'
@@ -75,6 +76,8 @@ function startWorker(context: RoleContext): DeliveryWorker {
     store: context.store,
     transport: transportOf(context),
     limits: limitsOf(config, context.transport),
+    // Replicas with this bot token share its 30 messages a second through the store's budgets.
+    ...(config.botToken === null ? {} : { budgetKey: telegramBudgetKey(config.botToken) }),
     cards: {
       editWindowMs: config.cards.editWindowMs,
       ...(context.actions === null ? {} : { decorate: context.actions.decorate }),

@@ -3,6 +3,7 @@
  *
  * @module
  */
+export { testStoreBudgets } from './budget-suite.ts'
 export { type GuardFactory, type GuardHandle, type GuardSuiteOptions, testGuard } from './guard-suite.ts'
 export { type ReplicaFactory, type ReplicaSet, testStoreReplicas } from './replica-suite.ts'
 export { storeFactoryFrom } from './store-factory.ts'

@@ -26,7 +26,9 @@ describe('sqliteStore ping', () => {
 
     // Another connection holds the write lock: every enqueue would fail after the busy timeout.
     const other = new Database(path)
-    cleanups.push(() => other.close())
+    cleanups.push(() => {
+      other.close()
+    })
     other.exec('BEGIN IMMEDIATE')
     await expect(store.kv.get('anything')).resolves.toBeNull()
     await expect(store.ping()).rejects.toMatchObject({ code: 'SQLITE_BUSY' })

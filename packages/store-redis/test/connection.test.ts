@@ -5,6 +5,7 @@
 import { createServer } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { redisStore } from '../src/index.ts'
+import { job } from './helpers.ts'
 
 function unusedPort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -27,7 +28,7 @@ describe('redisStore connection', () => {
           deliveryKey: 'k',
           dedupeTtlMs: 1000,
           now: Date.now(),
-          jobs: [{ chatId: '1', message: { text: 'x' }, summaryLine: 'x' }],
+          jobs: [job('1', 'x')],
         }),
       ).rejects.toThrow()
       expect(performance.now() - started).toBeLessThan(1500)

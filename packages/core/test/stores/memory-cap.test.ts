@@ -8,7 +8,7 @@ const enqueue = (store: ReturnType<typeof memoryStore>, key: string, jobs = 1) =
     now: 1000,
     jobs: Array.from({ length: jobs }, (_, index) => ({
       chatId: String(index % 3),
-      message: { text: key },
+      message: { text: key, parse_mode: 'HTML' as const, link_preview_options: { is_disabled: true } },
       summaryLine: key,
     })),
   })

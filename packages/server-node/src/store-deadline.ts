@@ -31,9 +31,18 @@ export class StoreDeadlineError extends Error {
  * rejection.
  */
 export function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new StoreDeadlineError(ms)), ms)
+  // One promise and one timer per call (no race, no finally): this runs once per webhook.
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new StoreDeadlineError(ms)), ms)
+    promise.then(
+      (value) => {
+        clearTimeout(timer)
+        resolve(value)
+      },
+      (error: unknown) => {
+        clearTimeout(timer)
+        reject(error)
+      },
+    )
   })
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer))
 }

@@ -62,7 +62,11 @@ export function privateRedis(port: number, dir: string) {
     await exited
     process = null
   }
-  return { start, stop }
+  /** Freezes (`SIGSTOP`) or thaws (`SIGCONT`) the server: connections stay open and nothing answers. */
+  const freeze = (frozen: boolean): void => {
+    process?.kill(frozen ? 'SIGSTOP' : 'SIGCONT')
+  }
+  return { start, stop, freeze }
 }
 
 const PG_BIN = '/usr/lib/postgresql/15/bin'

@@ -35,6 +35,10 @@ export interface OutageServer {
   fake: FakeBotApi
   /** Posts the next generated webhook (a new order each time) and reports its answer. */
   post(): Promise<WebhookAnswer>
+  /** Posts the webhook of `orderId` again, as KeyCRM retries one it was refused. */
+  repost(orderId: number): Promise<WebhookAnswer & { queued: string | null }>
+  /** How many times each order id appears in what the fake received. */
+  deliveryCounts(): Map<number, number>
   /** Posts `count` webhooks, `concurrency` at a time. */
   postMany(count: number, concurrency?: number): Promise<WebhookAnswer[]>
   /** `/readyz`'s status code. */
@@ -85,19 +89,36 @@ export async function startOutageServer(storeUrl: string, dir: string): Promise<
   async function post(): Promise<WebhookAnswer> {
     const webhook = bodies[next++]
     if (webhook === undefined) throw new Error('out of generated webhooks')
+    return send(webhook)
+  }
+
+  async function send(webhook: (typeof bodies)[number]): Promise<WebhookAnswer & { queued: string | null }> {
     const started = performance.now()
     const response = await fetch(`${url}/webhooks/keycrm/${SECRET}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: webhook.body,
     })
-    const body = (await response.json()) as { error?: string }
+    const body = (await response.json()) as { error?: string; status?: string }
     return {
       orderId: webhook.orderId,
       status: response.status,
       error: body.error ?? null,
+      queued: body.status ?? null,
       ms: performance.now() - started,
     }
+  }
+
+  // A backlog for one chat is sent as a few combined messages: every order id in the text counts.
+  function deliveryCounts(): Map<number, number> {
+    const counts = new Map<number, number>()
+    for (const record of fake.sent) {
+      for (const match of record.plain_text.matchAll(/#(\d+)/g)) {
+        const id = Number(match[1])
+        counts.set(id, (counts.get(id) ?? 0) + 1)
+      }
+    }
+    return counts
   }
 
   return {
@@ -105,6 +126,12 @@ export async function startOutageServer(storeUrl: string, dir: string): Promise<
     child,
     fake,
     post,
+    repost(orderId) {
+      const webhook = bodies.find((candidate) => candidate.orderId === orderId)
+      if (webhook === undefined) throw new Error(`no generated webhook for order ${orderId}`)
+      return send(webhook)
+    },
+    deliveryCounts,
     async postMany(count, concurrency = 10) {
       const answers: WebhookAnswer[] = []
       for (let done = 0; done < count; done += concurrency) {
@@ -127,12 +154,7 @@ export async function startOutageServer(storeUrl: string, dir: string): Promise<
     async waitDelivered(orderIds, timeoutMs) {
       const deadline = Date.now() + timeoutMs
       for (;;) {
-        // A backlog for one chat is sent as a few combined messages: every order id in the text counts.
-        const delivered = new Set(
-          fake.sent.flatMap((record) =>
-            [...record.plain_text.matchAll(/#(\d+)/g)].map((match) => Number(match[1])),
-          ),
-        )
+        const delivered = deliveryCounts()
         const missing = orderIds.filter((id) => !delivered.has(id))
         if (missing.length === 0) return
         if (Date.now() > deadline)

@@ -65,7 +65,10 @@ describe('bad day: the PostgreSQL store stops and comes back', () => {
       expect(answer).toMatchObject({ status: 503, error: 'store_unavailable' })
       expect(answer.ms).toBeLessThan(STORE_DEADLINE_MS + 500)
     }
-    expect(outageLines.length).toBeLessThanOrEqual(8)
+    // One line per kind of failure (the webhooks', readiness's, and the worker's few: the moment of a stop can
+    // show several connection errors), never one per webhook.
+    expect(outageLines.filter((line) => line.msg.startsWith('store ')).length).toBeLessThanOrEqual(3)
+    expect(outageLines.length).toBeLessThanOrEqual(12)
     expect(outageLines.filter((line) => line.err !== undefined)).toEqual([])
     expect(server.logLines().some((line) => line.msg.startsWith('store available again'))).toBe(true)
     expect(after.map((answer) => answer.status)).toEqual(Array(20).fill(200))

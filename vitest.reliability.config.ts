@@ -4,8 +4,8 @@ import { alias } from './vitest.config.ts'
 /**
  * `pnpm test:reliability`: the suites that prove the promises under stress, bounded to a few minutes. The
  * new ones live in `packages/<package>/test/reliability/` (soak, fuzz, security; excluded from
- * `pnpm test:unit`), with the kill -9 fault tests and the two-poller guard tests (excluded from the unit run
- * too, so each runs once in `pnpm test`).
+ * `pnpm test:unit`), with the fault tests (kill -9, store outages) and the two-poller guard tests
+ * (excluded from the unit run too, so each runs once in `pnpm test`).
  */
 export default defineConfig({
   resolve: { alias },

@@ -105,7 +105,7 @@ async function waitForSent(fake: FakeBotApi, count: number, timeoutMs: number): 
 
 async function runKeygram(load: Load, settings: Settings, timeoutMs: number): Promise<RunOutcome> {
   const fake = await createFakeBotApi()
-  const store = memoryStore()
+  const store = memoryStore({ maxQueuedJobs: Number.POSITIVE_INFINITY })
   // The queue is wrapped to see the worker's rounds: how many chats each claim got, and the empty ones
   // after which the worker sleeps `idleMs`.
   const rounds: number[] = []

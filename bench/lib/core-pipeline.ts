@@ -68,7 +68,8 @@ const BATCH = 1024
 export async function measureCorePipeline(options: CorePipelineOptions): Promise<CorePipelineResult> {
   let index = options.firstIndex
   const pass = async (count: number): Promise<number> => {
-    const store = memoryStore()
+    // Uncapped: the `memory` pass keeps every job it accepts, as the server bench's backlog does.
+    const store = memoryStore({ maxQueuedJobs: Number.POSITIVE_INFINITY })
     const notifier = serverLikeNotifier(
       store,
       options.store === 'memory' ? store.queue : discardingQueue(store.queue),

@@ -35,4 +35,5 @@ export {
   type KeygramServerAddresses,
   type KeygramServerOptions,
 } from './server.ts'
+export { STORE_DEADLINE_MS, StoreDeadlineError } from './store-deadline.ts'
 export { type AppLogger, createWebhookApp, type WebhookAppOptions } from './webhook-app.ts'

@@ -19,11 +19,13 @@ import { type KeycrmWebhookBody, readKeycrmBody } from './http/read-keycrm-body.
 import { json, jsonError, metricsResponse, replyResponse } from './http/responses.ts'
 import { createSecretCheck, createSecretMatcher } from './http/secret.ts'
 import type { KeygramMetrics } from './metrics/index.ts'
+import { STORE_DEADLINE_MS } from './store-deadline.ts'
 import { createEventAcceptor } from './webhook/accept-event.ts'
 import { createStockAcceptor } from './webhook/accept-stock.ts'
 import { type AppLogger, silentLogger } from './webhook/app-logger.ts'
 import { createReadinessCheck } from './webhook/readiness.ts'
 import { clientOf, createRefusals, discardBody } from './webhook/refusals.ts'
+import { createStoreOutageLog } from './webhook/store-outage-log.ts'
 
 export type { AppLogger } from './webhook/app-logger.ts'
 
@@ -50,6 +52,16 @@ export interface WebhookAppOptions {
   pathPrefix?: string
   /** How long `/readyz` waits for the store, in ms. Default 2000. */
   readyTimeoutMs?: number
+  /**
+   * How long a webhook waits for the store to queue it before it is answered `503 store_unavailable`, in ms.
+   * Default {@link STORE_DEADLINE_MS} (2500), whatever the store and however its client retries.
+   */
+  storeDeadlineMs?: number
+  /**
+   * Smallest gap between two log lines about the same kind of store failure, in ms: an outage logs its first
+   * failure of each kind, a reminder per interval, and its end. Default 60 000.
+   */
+  storeOutageLogIntervalMs?: number
   /** While it returns true `/readyz` answers 503, so a balancer stops sending before shutdown. */
   isShuttingDown?: () => boolean
 }
@@ -61,8 +73,9 @@ export interface WebhookAppOptions {
  *   `200 {status: 'queued'|'duplicate'|'unrouted', deliveryKey}` once the event is durably queued.
  *   A missing secret is `401`; a wrong one `404` (the URL does not exist for whoever lacks the secret).
  *   Then `400` (bad JSON or fields, with the field `path`), `405` (GET: pick POST in the KeyCRM trigger),
- *   `413` (body over the limit), `415` (not JSON); `503` when the store cannot take the event (KeyCRM
- *   retries). Every refusal is one warning line; the secret is never echoed or logged.
+ *   `413` (body over the limit), `415` (not JSON); `503 store_unavailable` when the store cannot take the
+ *   event or does not answer within `storeDeadlineMs` (KeyCRM retries). Every refusal is one warning line;
+ *   store failures a few lines per outage; the secret is never echoed or logged.
  * - `GET /healthz`: liveness. `GET /readyz`: store answers and the worker runs. `GET /metrics`: Prometheus.
  */
 export function createWebhookApp(options: WebhookAppOptions): H3 {
@@ -91,8 +104,13 @@ export function createWebhookHandlers(options: WebhookAppOptions): WebhookHandle
   const stockMaxBytes = options.stock?.maxBodyBytes ?? null
   const pathPrefix = (options.pathPrefix ?? '/webhooks/keycrm').replace(/\/+$/, '')
   const refusals = createRefusals(metrics, logger)
-  const acceptEvent = createEventAcceptor(options.notifier, metrics, logger)
-  const acceptStock = createStockAcceptor(options.stock?.alerter ?? null, metrics, logger)
+  const outages = createStoreOutageLog(
+    logger,
+    options.storeOutageLogIntervalMs === undefined ? {} : { intervalMs: options.storeOutageLogIntervalMs },
+  )
+  const guarding = { deadlineMs: options.storeDeadlineMs ?? STORE_DEADLINE_MS, outages }
+  const acceptEvent = createEventAcceptor(options.notifier, metrics, logger, guarding)
+  const acceptStock = createStockAcceptor(options.stock?.alerter ?? null, metrics, logger, guarding)
   const handleWebhook = createWebhookRoute({
     secret,
     pathPrefix,
@@ -118,7 +136,7 @@ export function createWebhookHandlers(options: WebhookAppOptions): WebhookHandle
       store: options.store,
       worker: options.worker,
       timeoutMs: options.readyTimeoutMs ?? 2000,
-      logger,
+      outages,
       ...(options.isShuttingDown === undefined ? {} : { isShuttingDown: options.isShuttingDown }),
     }),
   )

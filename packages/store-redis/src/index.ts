@@ -4,4 +4,4 @@
  *
  * @module
  */
-export { type RedisStoreOptions, redisStore } from './store.ts'
+export { REDIS_CONNECTION_DEFAULTS, type RedisStoreOptions, redisStore } from './store.ts'

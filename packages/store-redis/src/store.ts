@@ -4,7 +4,7 @@
  * @module
  */
 import type { KeygramStore } from '@keygram/core'
-import { Redis } from 'ioredis'
+import { Redis, type RedisOptions } from 'ioredis'
 import { createRedisBudgets } from './budgets.ts'
 import { RedisEventLog } from './events.ts'
 import { RedisGuard } from './guard.ts'
@@ -13,6 +13,25 @@ import { RedisQueueStore } from './queue.ts'
 import { defineKeygramCommands } from './scripts.ts'
 
 const PING_TIMEOUT_MS = 2000
+
+/**
+ * The connection options `redisStore` opens its own client with: fail fast while Redis is down instead of
+ * ioredis's defaults (commands queued while disconnected and retried over 20 reconnects, a 10 s connect
+ * timeout), so a webhook's enqueue fails within about a second and is answered 503 (KeyCRM retries), and the
+ * worker's commands fail and back off instead of piling up. Reconnects keep going every ≤ 0.5 s, so the store
+ * is back within about half a second of Redis.
+ *
+ * - `maxRetriesPerRequest: 1`: a command waiting for the connection fails after one failed reconnect.
+ * - `retryStrategy`: reconnect after 100, 200, ... ms, at most 500 ms apart, forever.
+ * - `connectTimeout: 2000`: a host that does not answer the TCP connect counts as down after 2 s.
+ *
+ * Pass `connection` to {@link redisStore} to change any of them.
+ */
+export const REDIS_CONNECTION_DEFAULTS: Readonly<RedisOptions> = Object.freeze({
+  maxRetriesPerRequest: 1,
+  retryStrategy: (attempt: number) => Math.min(attempt * 100, 500),
+  connectTimeout: 2000,
+})
 
 /** Options of {@link redisStore}. */
 export interface RedisStoreOptions {
@@ -23,6 +42,11 @@ export interface RedisStoreOptions {
   url?: string
   /** An existing ioredis client to use instead of `url`. The store defines its scripts on it but never closes it. */
   client?: Redis
+  /**
+   * ioredis options for the client the store opens from `url`, over {@link REDIS_CONNECTION_DEFAULTS}
+   * (fail fast while Redis is down). Ignored with `client`.
+   */
+  connection?: RedisOptions
   /** Prefix of every key the store writes; replicas that share work share a prefix. Default `keygram:`. */
   prefix?: string
   /** Epoch-ms clock for key-value TTLs and reported lease expiries. Default `Date.now`. Queue times use the `now` callers pass. */
@@ -51,7 +75,12 @@ export function redactRedisUrl(url: string): string {
  */
 export function redisStore(options: RedisStoreOptions = {}): KeygramStore {
   const owned = options.client === undefined
-  const client = options.client ?? new Redis(options.url ?? 'redis://127.0.0.1:6379')
+  const client =
+    options.client ??
+    new Redis(options.url ?? 'redis://127.0.0.1:6379', {
+      ...REDIS_CONNECTION_DEFAULTS,
+      ...options.connection,
+    })
   const redis = defineKeygramCommands(client)
   const prefix = options.prefix ?? 'keygram:'
   const clock = options.clock ?? Date.now

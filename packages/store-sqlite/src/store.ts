@@ -11,6 +11,7 @@ import { createGroupCommit } from './group-commit.ts'
 import { createSqliteGuard } from './guard.ts'
 import { createSqliteKv } from './kv.ts'
 import { createSqliteQueue } from './queue.ts'
+import { createWriteProbe } from './write-probe.ts'
 
 /** Options of {@link sqliteStore}. */
 export interface SqliteStoreOptions {
@@ -27,16 +28,19 @@ export interface SqliteStoreOptions {
  * (e.g. the webhook server enqueues while the bot process claims): every read-modify-write runs in an
  * immediate transaction, so they never hand one chat or one lease to two holders. Not for network file
  * systems, where SQLite's locks are unreliable; use the Redis or PostgreSQL store across hosts.
+ *
+ * `ping()` (what `/readyz` checks) commits a one-row write, so it fails while writes fail (disk full,
+ * read-only file), not only when the file cannot be read.
  */
 export function sqliteStore(options: SqliteStoreOptions): KeygramStore {
   const clock = options.clock ?? Date.now
   const db = openDatabase(options.path, options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS)
   const guard = createSqliteGuard(db, clock)
-  const ping = db.prepare('SELECT 1')
   // One committer for the queue and the event log: a webhook's enqueue and another's log record that
   // arrive in the same turn share a commit, hence an fsync.
   const groupCommit = createGroupCommit(db)
   const budgets = createSqliteBudgets(db)
+  const probeWrite = createWriteProbe(db, groupCommit, clock)
   return {
     name: 'sqlite',
     queue: createSqliteQueue(db, groupCommit),
@@ -44,9 +48,8 @@ export function sqliteStore(options: SqliteStoreOptions): KeygramStore {
     events: createSqliteEventLog(db, groupCommit),
     guard,
     budgets,
-    async ping() {
-      ping.get()
-    },
+    // Readiness means "can take a webhook now": a committed write, so a full disk is not ready.
+    ping: probeWrite,
     async close() {
       guard.close()
       if (db.open) db.close()

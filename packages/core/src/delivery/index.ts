@@ -44,6 +44,13 @@ export {
   type NotifierOptions,
 } from './notifier.ts'
 export {
+  createOutageTracker,
+  type OutageFailure,
+  type OutageRecovery,
+  type OutageTracker,
+  type OutageTrackerOptions,
+} from './outage-tracker.ts'
+export {
   type ChatPacing,
   chatIntervalMs,
   chatSendHistoryKey,

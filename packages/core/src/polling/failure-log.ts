@@ -1,11 +1,12 @@
 /**
  * Log lines for failures that repeat: the first of each kind is logged at once, then at most one line per
  * interval while it lasts (with the number of retries in between), and one line when the step works again.
- * An outage of minutes is a handful of lines, not one per retry.
+ * An outage of minutes is a handful of lines, not one per retry (the decisions are {@link createOutageTracker}'s).
  *
  * @module
  */
 import type { Clock } from '../delivery/clock.ts'
+import { createOutageTracker } from '../delivery/outage-tracker.ts'
 import type { TelegramFailure } from '../delivery/types.ts'
 import { failureHeadline } from './failures.ts'
 import type { PollingLogger } from './types.ts'
@@ -31,13 +32,6 @@ export interface FailureLog {
   recovered(step: PollingStep): void
 }
 
-interface Episode {
-  startedAt: number
-  attempts: number
-  /** Per failure kind: when it was last logged, and how many of it were not logged since. */
-  kinds: Map<string, { loggedAt: number; unlogged: number }>
-}
-
 const lead: Record<PollingStep, string> = {
   setup: 'polling: cannot start',
   getUpdates: 'polling: getUpdates failed',
@@ -46,42 +40,30 @@ const lead: Record<PollingStep, string> = {
 /** Creates a {@link FailureLog} writing to `options.logger`. */
 export function createFailureLog(options: FailureLogOptions): FailureLog {
   const { logger, name, clock, intervalMs } = options
-  const episodes = new Map<PollingStep, Episode>()
+  const outages = createOutageTracker<PollingStep>({ now: () => clock.now(), intervalMs })
 
   return {
     failed(step, failure, delayMs) {
-      const now = clock.now()
-      let episode = episodes.get(step)
-      if (episode === undefined) {
-        episode = { startedAt: now, attempts: 0, kinds: new Map() }
-        episodes.set(step, episode)
-      }
-      episode.attempts++
-      const seen = episode.kinds.get(failure.kind)
-      if (seen !== undefined && now - seen.loggedAt < intervalMs) {
-        seen.unlogged++
-        return
-      }
-      episode.kinds.set(failure.kind, { loggedAt: now, unlogged: 0 })
+      const seen = outages.failed(step, failure.kind)
+      if (!seen.log) return
       logger.warn(`${lead[step]}: ${failureHeadline(failure)}; retrying with back-off`, {
         name,
         kind: failure.kind,
         error: failure.description,
-        attempt: episode.attempts,
+        attempt: seen.attempts,
         delayMs,
-        failingForS: Math.round((now - episode.startedAt) / 1000),
-        unloggedRetries: seen?.unlogged ?? 0,
+        failingForS: Math.round(seen.failingForMs / 1000),
+        unloggedRetries: seen.unlogged,
       })
     },
 
     recovered(step) {
-      const episode = episodes.get(step)
-      if (episode === undefined) return
-      episodes.delete(step)
+      const outage = outages.recovered(step)
+      if (outage === null) return
       const what = step === 'setup' ? 'started' : 'getUpdates works again'
-      logger.info(`polling: ${what} after ${episode.attempts} failed attempt(s)`, {
+      logger.info(`polling: ${what} after ${outage.attempts} failed attempt(s)`, {
         name,
-        failedForS: Math.round((clock.now() - episode.startedAt) / 1000),
+        failedForS: Math.round(outage.failedForMs / 1000),
       })
     },
   }

@@ -4,4 +4,9 @@
  *
  * @module
  */
-export { type MemoryStoreOptions, memoryStore } from './memory.ts'
+export {
+  DEFAULT_MEMORY_QUEUE_CAP,
+  MemoryStoreFullError,
+  type MemoryStoreOptions,
+  memoryStore,
+} from './memory.ts'

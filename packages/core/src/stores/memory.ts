@@ -28,6 +28,27 @@ import { memoryGuard } from '../guard/memory.ts'
 export interface MemoryStoreOptions {
   /** Epoch milliseconds for key-value TTLs and the guard; defaults to `Date.now`. Queue calls pass `now`. */
   clock?: () => number
+  /**
+   * Most jobs the queue holds (pending and claimed). An enqueue that would pass it fails with
+   * {@link MemoryStoreFullError} (the webhook server answers `503 store_unavailable`, KeyCRM retries) and
+   * `ping()` fails while the queue is full, instead of the process growing until it dies (about 3 KB of
+   * heap per queued job). Default {@link DEFAULT_MEMORY_QUEUE_CAP}.
+   */
+  maxQueuedJobs?: number
+}
+
+/** The memory store's default cap on queued jobs: 10 000, some 30 MB. */
+export const DEFAULT_MEMORY_QUEUE_CAP = 10_000
+
+/** An enqueue refused because the memory store's queue is at its cap ({@link MemoryStoreOptions.maxQueuedJobs}). */
+export class MemoryStoreFullError extends Error {
+  override readonly name = 'MemoryStoreFullError'
+  /** Stable code, the same for every refusal (log lines group by it). */
+  readonly code = 'MEMORY_STORE_FULL'
+
+  constructor(cap: number) {
+    super(`memoryStore: the queue holds its cap of ${cap} jobs; the memory store is for tests and demos`)
+  }
 }
 
 interface Claim {
@@ -116,6 +137,23 @@ export function memoryStore(options: MemoryStoreOptions = {}): KeygramStore {
   let sequence = 0
   let writesSinceSweep = 0
   let closed = false
+  const maxQueuedJobs = options.maxQueuedJobs ?? DEFAULT_MEMORY_QUEUE_CAP
+  if (!(maxQueuedJobs >= 0))
+    throw new RangeError(`memoryStore: maxQueuedJobs must be >= 0, got ${maxQueuedJobs}`)
+  // Never below the number of queued jobs: counted exactly only when it nears the cap, so settles and
+  // claims need no bookkeeping and an enqueue far from the cap costs nothing.
+  let queuedAtMost = 0
+
+  function countQueued(): number {
+    let count = 0
+    for (const chat of chats.values()) count += chat.jobs.length + chat.low.length
+    queuedAtMost = count
+    return count
+  }
+
+  function hasRoomFor(jobs: number): boolean {
+    return queuedAtMost + jobs <= maxQueuedJobs || countQueued() + jobs <= maxQueuedJobs
+  }
 
   function assertOpen(): void {
     if (closed) throw new Error('memoryStore: the store is closed')
@@ -153,6 +191,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): KeygramStore {
   function append(job: StoredJob, chatId: ChatId): void {
     job.chatId = chatId
     job.sequence = ++sequence
+    queuedAtMost++
     const chat = lineOf(chatId)
     ;(job.low ? chat.low : chat.jobs).push(job)
   }
@@ -168,6 +207,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): KeygramStore {
       sweep(now)
       const seenUntil = deliveries.get(deliveryKey)
       if (seenUntil !== undefined && seenUntil > now) return { accepted: false, jobIds: [] }
+      if (!hasRoomFor(jobs.length)) throw new MemoryStoreFullError(maxQueuedJobs)
       deliveries.set(deliveryKey, now + dedupeTtlMs)
       const jobIds: string[] = []
       for (const newJob of jobs) {
@@ -428,6 +468,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): KeygramStore {
     budgets: createMemoryBudgets(),
     async ping() {
       assertOpen()
+      // Readiness means "can take a webhook now".
+      if (!hasRoomFor(1)) throw new MemoryStoreFullError(maxQueuedJobs)
     },
     async close() {
       closed = true

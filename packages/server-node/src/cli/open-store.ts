@@ -8,9 +8,10 @@
 import { type KeygramStore, redactSecret } from '@keygram/core'
 import { describeStore, type StoreLocation } from '../config/index.ts'
 import { errorText } from '../error-text.ts'
+import { STORE_DEADLINE_MS, withDeadline } from '../store-deadline.ts'
 
-/** How long a command waits for the store to answer. With Node's start-up, the user hears within 5 s. */
-export const STORE_DEADLINE_MS = 2500
+// How long a command waits for the store to answer: with Node's start-up, the user hears within 5 s.
+export { STORE_DEADLINE_MS, withDeadline }
 
 /** The opened store, or why it could not be used. */
 export type StoreOpening = { ok: true; store: KeygramStore } | { ok: false; problem: string }
@@ -27,15 +28,6 @@ const NEXT_STEP: Record<StoreLocation['kind'], string> = {
   redis: 'check that Redis runs there and that KEYGRAM_STORE names it',
   postgres: 'check that PostgreSQL runs there, the user, password and database, and KEYGRAM_STORE',
   memory: 'check KEYGRAM_STORE',
-}
-
-/** Resolves `promise`, or rejects with `TimeoutError` after `ms`. */
-export function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(Object.assign(new Error('deadline'), { name: 'TimeoutError' })), ms)
-  })
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer))
 }
 
 /**

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { DeliveryEvent } from '@keygram/core'
+import { createOutageTracker, type DeliveryEvent } from '@keygram/core'
 import type { ConsolaInstance } from 'consola'
 import { activityOf } from '../logging/logger.ts'
 import { deliverySubject, formatDuration } from '../logging/subject.ts'
@@ -18,24 +18,39 @@ export interface DeliveryEventHandlerOptions {
   redact: (text: string) => string
   /** Called on every successful delivery (for `/status`'s last delivery). */
   onSent?: () => void
+  /** Smallest gap between two lines about the same worker error, in ms. Default 60 000. */
+  errorLogIntervalMs?: number
 }
 
 /**
  * The worker's `onEvent`: counts every outcome and logs the ones an operator needs, a delivery as one info
- * line (what it was about, the chat, how long after the webhook).
+ * line (what it was about, the chat, how long after the webhook). Worker errors repeat while the store is
+ * down (a claim fails on every pass): the first of each kind is logged at once, then one reminder a minute
+ * with the count, and one line when a delivery goes through again.
  */
 export function createDeliveryEventHandler(
   options: DeliveryEventHandlerOptions,
 ): (event: DeliveryEvent) => void {
   const { logger, metrics, redact } = options
   const activity = activityOf(logger)
+  const errors = createOutageTracker<'worker'>({
+    now: Date.now,
+    intervalMs: options.errorLogIntervalMs ?? 60_000,
+  })
   return (event) => {
     metrics.onDeliveryEvent(event)
     switch (event.type) {
-      case 'sent':
+      case 'sent': {
         options.onSent?.()
+        const outage = errors.recovered('worker')
+        if (outage !== null) {
+          logger.info(
+            `delivery worker: delivering again after ${Math.round(outage.failedForMs / 1000)} s; ${outage.attempts} error(s) meanwhile`,
+          )
+        }
         activity(deliveredLine(event))
         return
+      }
       case 'retry':
         logger.warn(
           `sending to chat ${event.chatId} failed (${redact(event.error)}); attempt ${event.attempt}, retrying in ${Math.round(event.delayMs / 1000)} s`,
@@ -59,9 +74,17 @@ export function createDeliveryEventHandler(
           `card in chat ${event.chatId}: ${event.action}${event.messageId === null ? '' : ` (message ${event.messageId})`}`,
         )
         return
-      case 'error':
-        logger.error(`delivery worker: ${redact(event.error)}`)
+      case 'error': {
+        // Ids and counts differ between repeats of one failure; the rest of the text names its kind.
+        const seen = errors.failed('worker', event.error.replace(/\d+/g, '#'))
+        if (!seen.log) return
+        logger.error(
+          seen.firstOfKind
+            ? `delivery worker: ${redact(event.error)}`
+            : `delivery worker: still failing after ${Math.round(seen.failingForMs / 1000)} s: ${seen.unlogged + 1} more error(s) like: ${redact(event.error)}`,
+        )
         return
+      }
       default:
         return
     }

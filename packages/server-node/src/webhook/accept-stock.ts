@@ -9,13 +9,19 @@ import { json, jsonError } from '../http/responses.ts'
 import { activityOf } from '../logging/logger.ts'
 import { formatDuration } from '../logging/subject.ts'
 import type { KeygramMetrics } from '../metrics/index.ts'
+import { withDeadline } from '../store-deadline.ts'
+import { defaultStoreGuarding, type StoreGuarding } from './accept-event.ts'
 import type { AppLogger } from './app-logger.ts'
 
-/** Creates the stock acceptor; `alerter` `null` accepts every stock webhook as `unrouted`. */
+/**
+ * Creates the stock acceptor; `alerter` `null` accepts every stock webhook as `unrouted`. Like events, a
+ * store that fails or does not answer within `store.deadlineMs` is a `503 store_unavailable`.
+ */
 export function createStockAcceptor(
   alerter: Pick<StockAlerter, 'accept'> | null,
   metrics: KeygramMetrics,
   logger: AppLogger,
+  store: StoreGuarding = defaultStoreGuarding(logger),
 ): (rows: StockBalanceRow[]) => Promise<Response> {
   const received = {
     queued: metrics.webhooksReceived.bind({ status: 'stock_queued' }),
@@ -39,7 +45,8 @@ export function createStockAcceptor(
     }
     try {
       const started = performance.now()
-      const result = await alerter.accept(rows)
+      const result = await withDeadline(alerter.accept(rows), store.deadlineMs)
+      store.outages.recovered()
       received[result.status].inc()
       activity(
         `stock webhook: ${result.rows} rows, ${result.offers} offers watched, ${result.crossings} crossings, ${result.status} (${result.jobs} messages) in ${formatDuration(performance.now() - started)}`,
@@ -53,7 +60,7 @@ export function createStockAcceptor(
       })
     } catch (error) {
       metrics.webhooksRejected.inc({ reason: 'store_unavailable' })
-      logger.error(`stock webhook (${rows.length} rows) could not be applied`, error)
+      store.outages.failed(`stock webhook (${rows.length} rows)`, error)
       return jsonError(
         503,
         'store_unavailable',

@@ -5,9 +5,9 @@
  * @module
  */
 import type { DeliveryWorker, KeygramStore } from '@keygram/core'
-import { errorText } from '../error-text.ts'
-import { json, withTimeout } from '../http/responses.ts'
-import type { AppLogger } from './app-logger.ts'
+import { json } from '../http/responses.ts'
+import { withDeadline } from '../store-deadline.ts'
+import type { StoreOutageLog } from './store-outage-log.ts'
 
 /** What readiness checks. */
 export interface ReadinessOptions {
@@ -17,12 +17,17 @@ export interface ReadinessOptions {
   /** How long the store may take to answer, in ms. */
   timeoutMs: number
   isShuttingDown?: () => boolean
-  logger: AppLogger
+  /** Where an unreachable store is reported (shared with the webhook route: one outage, one story). */
+  outages: StoreOutageLog
 }
 
-/** The `/readyz` handler: `200 {status: 'ready', checks}` or `503 {status: 'not_ready', checks}`. */
+/**
+ * The `/readyz` handler: `200 {status: 'ready', checks}` or `503 {status: 'not_ready', checks}`. The store
+ * check is its `ping()`, which each store makes mean "can take a webhook now" (SQLite commits a small write,
+ * so a full disk is not ready; the memory store is not ready past its cap).
+ */
 export function createReadinessCheck(options: ReadinessOptions): () => Promise<Response> {
-  const { store, worker, logger } = options
+  const { store, worker, outages } = options
   return async () => {
     const checks: Record<string, string> = {}
     let ready = true
@@ -31,12 +36,13 @@ export function createReadinessCheck(options: ReadinessOptions): () => Promise<R
       ready = false
     }
     try {
-      await withTimeout(store.ping(), options.timeoutMs, 'the store')
+      await withDeadline(store.ping(), options.timeoutMs)
       checks.store = 'ok'
+      outages.recovered()
     } catch (error) {
       checks.store = 'unreachable'
       ready = false
-      logger.warn(`readyz: store unreachable: ${errorText(error)}`)
+      outages.failed('readyz', error)
     }
     if (worker !== null) {
       const running = worker.status().running

@@ -1,0 +1,91 @@
+/**
+ * The `node:sqlite` driver: SQLite built into Node >= 22.13 and Deno, no native addon to install.
+ *
+ * @module
+ */
+import type { SqliteConnection, SqliteDriver, SqliteStatement } from '../driver.ts'
+import { createTransaction } from './transaction.ts'
+
+/** The part of `node:sqlite`'s `DatabaseSync` used here (its types ship only with @types/node >= 22). */
+interface DatabaseSync {
+  prepare(source: string): SqliteStatement
+  exec(source: string): void
+  close(): void
+  readonly isOpen?: boolean
+  readonly isTransaction?: boolean
+}
+
+interface NodeSqlite {
+  DatabaseSync: new (path: string, options?: { timeout?: number }) => DatabaseSync
+}
+
+/**
+ * Loads `node:sqlite` without alarming anyone: Node 22 prints "ExperimentalWarning: SQLite is an
+ * experimental feature" when it loads. The store relies only on the part of its API that has not changed
+ * since 22.13, so that one warning is held back while it loads; every other warning passes.
+ */
+function loadNodeSqlite(): NodeSqlite | undefined {
+  const emitWarning = process.emitWarning
+  process.emitWarning = function (this: unknown, warning: string | Error, ...rest: unknown[]) {
+    const text = typeof warning === 'string' ? warning : warning.message
+    if (/SQLite is an experimental feature/i.test(text)) return
+    return (emitWarning as (...args: unknown[]) => void).call(process, warning, ...rest)
+  } as typeof process.emitWarning
+  try {
+    return process.getBuiltinModule?.('node:sqlite') as NodeSqlite | undefined
+  } catch {
+    return undefined
+  } finally {
+    process.emitWarning = emitWarning
+  }
+}
+
+let nodeSqlite: NodeSqlite | undefined | null = null
+
+/** `node:sqlite`, loaded once; `undefined` on a runtime without it (Node < 22.13 unflagged, Bun). */
+export function getNodeSqlite(): NodeSqlite | undefined {
+  if (nodeSqlite === null) nodeSqlite = loadNodeSqlite()
+  return nodeSqlite
+}
+
+function connect(db: DatabaseSync): SqliteConnection {
+  let open = true
+  const host = {
+    exec: (source: string) => db.exec(source),
+    // `isTransaction` arrived in Node 22.16; before it, the wrapper counts its own transactions.
+    ...(typeof db.isTransaction === 'boolean' ? { isTransaction: () => db.isTransaction === true } : {}),
+  }
+  return {
+    // node:sqlite's statements already have better-sqlite3's run/get/all shape, bare `@name` keys included.
+    prepare: <Parameters, Row>(source: string) => db.prepare(source) as SqliteStatement<Parameters, Row>,
+    exec: host.exec,
+    transaction: (fn) => createTransaction(host, fn),
+    pragma(source, options) {
+      const statement = db.prepare(`PRAGMA ${source}`) as SqliteStatement<[], Record<string, unknown>>
+      if (!options?.simple) return statement.all()
+      const row = statement.get()
+      return row === undefined ? undefined : Object.values(row)[0]
+    },
+    get open() {
+      return open && db.isOpen !== false
+    },
+    close() {
+      open = false
+      db.close()
+    },
+  }
+}
+
+/** The `node:sqlite` driver. */
+export const nodeSqliteDriver: SqliteDriver = {
+  name: 'node:sqlite',
+  open(path, options) {
+    const sqlite = getNodeSqlite()
+    if (sqlite === undefined) {
+      throw new Error(
+        `SQLite driver node:sqlite is not available on Node ${process.version} (it needs Node >= 22.13 or Deno)`,
+      )
+    }
+    return connect(new sqlite.DatabaseSync(path, { timeout: options.busyTimeoutMs }))
+  },
+}

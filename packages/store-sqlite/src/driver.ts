@@ -84,12 +84,22 @@ const SQLITE_PRIMARY_CODES: Record<number, string> = {
   26: 'SQLITE_NOTADB',
 }
 
+// SQLite's own texts of those codes (sqlite3_errstr), for Deno's node:sqlite, which gives only the message.
+const SQLITE_MESSAGES: [RegExp, string][] = [
+  [/^database is locked/, 'SQLITE_BUSY'],
+  [/^attempt to write a readonly database/, 'SQLITE_READONLY'],
+  [/^database or disk is full/, 'SQLITE_FULL'],
+  [/^unable to open database file/, 'SQLITE_CANTOPEN'],
+  [/^file is not a database/, 'SQLITE_NOTADB'],
+]
+
 /**
  * The SQLite result code of a driver's error as a `SQLITE_*` name: better-sqlite3 and bun:sqlite put it in
- * `code`, node:sqlite puts the number in `errcode` (and `code` is `ERR_SQLITE_ERROR`).
+ * `code`, Node's node:sqlite puts the number in `errcode` (and `code` is `ERR_SQLITE_ERROR`), Deno's only
+ * SQLite's message.
  */
 export function sqliteErrorCode(error: unknown): string | undefined {
-  const { code, errcode } = (error ?? {}) as { code?: unknown; errcode?: unknown }
+  const { code, errcode, message } = (error ?? {}) as { code?: unknown; errcode?: unknown; message?: unknown }
   if (typeof code === 'string' && code.startsWith('SQLITE_')) {
     // better-sqlite3 reports extended codes (SQLITE_READONLY_DBMOVED); the primary name is what callers match.
     return (
@@ -97,5 +107,8 @@ export function sqliteErrorCode(error: unknown): string | undefined {
     )
   }
   if (typeof errcode === 'number') return SQLITE_PRIMARY_CODES[errcode & 0xff] ?? `SQLITE_ERROR_${errcode}`
+  if (code === 'ERR_SQLITE_ERROR' && typeof message === 'string') {
+    return SQLITE_MESSAGES.find(([pattern]) => pattern.test(message))?.[1]
+  }
   return undefined
 }

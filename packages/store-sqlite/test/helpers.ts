@@ -75,3 +75,14 @@ export function claimInput(
 ) {
   return { workerId: 'w1', now, leaseMs: 30_000, maxChats: 10, maxJobsPerChat: 10, ...overrides }
 }
+
+/**
+ * How to start a TypeScript script as a child process on the runtime running the tests: Node through tsx,
+ * Deno and Bun natively (`process.execPath` is the runtime's own binary).
+ */
+export function scriptCommand(script: string, tsxLoader: string): string[] {
+  const versions = process.versions as Record<string, string | undefined>
+  if (versions.deno !== undefined) return ['run', '-A', script]
+  if (versions.bun !== undefined) return [script]
+  return ['--import', tsxLoader, script]
+}

@@ -38,19 +38,31 @@ export function getBunSqlite(): BunSqlite | undefined {
   return process.getBuiltinModule?.('bun:sqlite') as BunSqlite | undefined
 }
 
-function statementOf<Parameters, Row>(statement: BunStatement): SqliteStatement<Parameters, Row> {
-  return {
-    run: (...parameters) => statement.run(...parameters),
+function statementOf<Parameters, Row>(
+  statement: BunStatement,
+  isOpen: () => boolean,
+): SqliteStatement<Parameters, Row> {
+  // Bun keeps running a statement of a closed database; the other drivers throw, and so does this one.
+  const checked =
+    <Result>(call: (...parameters: unknown[]) => Result) =>
+    (...parameters: unknown[]): Result => {
+      if (!isOpen()) throw new TypeError('The database connection is not open')
+      return call(...parameters)
+    }
+  const wrapped: SqliteStatement = {
+    run: checked((...parameters) => statement.run(...parameters)),
     // bun:sqlite answers "no row" with null; the interface (and better-sqlite3) with undefined.
-    get: (...parameters) => (statement.get(...parameters) ?? undefined) as Row | undefined,
-    all: (...parameters) => statement.all(...parameters) as Row[],
+    get: checked((...parameters) => statement.get(...parameters) ?? undefined),
+    all: checked((...parameters) => statement.all(...parameters)),
   }
+  return wrapped as SqliteStatement<Parameters, Row>
 }
 
 function connect(db: BunDatabase): SqliteConnection {
   let open = true
+  const isOpen = () => open
   return {
-    prepare: (source) => statementOf(db.prepare(source)),
+    prepare: (source) => statementOf(db.prepare(source), isOpen),
     exec: (source) => db.exec(source),
     // bun:sqlite's transaction functions are better-sqlite3's: savepoints when nested, `.immediate`.
     transaction: (fn) => db.transaction(fn),

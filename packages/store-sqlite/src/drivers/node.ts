@@ -20,11 +20,11 @@ interface NodeSqlite {
 }
 
 /**
- * Loads `node:sqlite` without alarming anyone: Node 22 prints "ExperimentalWarning: SQLite is an
- * experimental feature" when it loads. The store relies only on the part of its API that has not changed
- * since 22.13, so that one warning is held back while it loads; every other warning passes.
+ * Runs `load` with node:sqlite's "SQLite is an experimental feature" warning held back: Node 22 prints it
+ * when the module first loads, and it would alarm anyone reading the server's log. The store relies only on
+ * the part of the API unchanged since 22.13; every other warning passes.
  */
-function loadNodeSqlite(): NodeSqlite | undefined {
+export function withoutSqliteWarning<T>(load: () => T): T {
   const emitWarning = process.emitWarning
   process.emitWarning = function (this: unknown, warning: string | Error, ...rest: unknown[]) {
     const text = typeof warning === 'string' ? warning : warning.message
@@ -32,11 +32,17 @@ function loadNodeSqlite(): NodeSqlite | undefined {
     return (emitWarning as (...args: unknown[]) => void).call(process, warning, ...rest)
   } as typeof process.emitWarning
   try {
-    return process.getBuiltinModule?.('node:sqlite') as NodeSqlite | undefined
-  } catch {
-    return undefined
+    return load()
   } finally {
     process.emitWarning = emitWarning
+  }
+}
+
+function loadNodeSqlite(): NodeSqlite | undefined {
+  try {
+    return withoutSqliteWarning(() => process.getBuiltinModule?.('node:sqlite') as NodeSqlite | undefined)
+  } catch {
+    return undefined
   }
 }
 

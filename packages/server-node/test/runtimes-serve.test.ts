@@ -1,5 +1,5 @@
 /**
- * `keygram serve --role webhook` under Deno and Bun (the executables installed from npm), with its default
+ * `keygram serve --role webhook` and `--role bot` under Deno and Bun (the executables installed from npm), with their default
  * durable store: a SQLite file, opened through the runtime's own SQLite (node:sqlite under Deno, bun:sqlite
  * under Bun). The built CLI (`dist/cli.mjs`) runs, as a user would run the published package.
  */
@@ -26,10 +26,10 @@ const runtimes = [
   { name: 'Bun', command: [join(root, 'node_modules/bun/bin/bun.exe'), builtCli] },
 ]
 
-describe.each(runtimes)('keygram serve --role webhook under $name with a SQLite store', ({ command }) => {
+describe.each(runtimes)('keygram serve under $name with a SQLite store', ({ command }) => {
   let fake: FakeBotApi
   let dir: string
-  let webhook: KeygramChild | undefined
+  let server: KeygramChild | undefined
   let manifestBefore: string
 
   beforeEach(async () => {
@@ -39,13 +39,13 @@ describe.each(runtimes)('keygram serve --role webhook under $name with a SQLite 
     manifestBefore = await readFile(join(root, 'package.json'), 'utf8')
   })
   afterEach(async () => {
-    killIfRunning(webhook)
+    killIfRunning(server)
     await fake.close()
     await rm(dir, { recursive: true, force: true })
     expect(await readFile(join(root, 'package.json'), 'utf8')).toBe(manifestBefore)
   })
 
-  it('answers KeyCRM, delivers every webhook once, keeps nothing pending and stops on SIGTERM', {
+  it('--role webhook answers KeyCRM, delivers every webhook once, keeps nothing pending, stops on SIGTERM', {
     timeout: 60_000,
   }, async () => {
     expect(existsSync(builtCli), `${builtCli} is missing: run pnpm build first`).toBe(true)
@@ -58,8 +58,8 @@ describe.each(runtimes)('keygram serve --role webhook under $name with a SQLite 
       KEYGRAM_STORE: `sqlite:${path}`,
       NO_COLOR: '1',
     })
-    webhook = startKeygram(['serve', '--role', 'webhook'], env, dir, command)
-    const child = webhook
+    server = startKeygram(['serve', '--role', 'webhook'], env, dir, command)
+    const child = server
     onTestFailed(() => console.error(`--- keygram serve output ---\n${child.stdout()}${child.stderr()}`))
     const url = (await child.waitFor(/webhook server listening on (http:\/\/127\.0\.0\.1:\d+)/))[1]!
 
@@ -100,5 +100,32 @@ describe.each(runtimes)('keygram serve --role webhook under $name with a SQLite 
     } finally {
       await store.close()
     }
+  })
+
+  it('--role bot polls under the SQLite lease, answers a command and stops on SIGTERM', {
+    timeout: 60_000,
+  }, async () => {
+    const env = localServeEnv({
+      TELEGRAM_BOT_TOKEN: fake.token,
+      KEYGRAM_WEBHOOK_SECRET: SECRET,
+      KEYGRAM_CHAT_ID: CHAT_ID,
+      TELEGRAM_API_ROOT: fake.url,
+      KEYGRAM_STORE: `sqlite:${join(dir, 'data', 'keygram.db')}`,
+      NO_COLOR: '1',
+    })
+    server = startKeygram(['serve', '--role', 'bot'], env, dir, command)
+    const child = server
+    onTestFailed(() => console.error(`--- keygram serve output ---\n${child.stdout()}${child.stderr()}`))
+    const url = (await child.waitFor(/bot server listening on (http:\/\/127\.0\.0\.1:\d+)/))[1]!
+    await expect
+      .poll(async () => ((await (await fetch(`${url}/healthz`)).json()) as { state: string }).state, {
+        timeout: 30_000,
+      })
+      .toBe('polling')
+    fake.pushMessage({ chat: Number(CHAT_ID), text: '/chatid' })
+    await expect.poll(() => fake.sent.length, { timeout: 30_000 }).toBe(1)
+    expect(fake.sent[0]!.plain_text).toContain(CHAT_ID)
+    expect(fake.responses409).toBe(0)
+    expect((await terminate(child)).code).toBe(0)
   })
 })

@@ -1,7 +1,8 @@
 /**
- * `keygram serve --role webhook` and `--role bot` under Deno and Bun (the executables installed from npm), with their default
- * durable store: a SQLite file, opened through the runtime's own SQLite (node:sqlite under Deno, bun:sqlite
- * under Bun). The built CLI (`dist/cli.mjs`) runs, as a user would run the published package.
+ * `keygram serve --role webhook` and `--role bot` under Deno and Bun (the executables installed from npm),
+ * with their default durable store: a SQLite file, opened through the runtime's own SQLite (node:sqlite
+ * under Deno, bun:sqlite under Bun). The built CLI (`dist/cli.mjs`) runs, as a user would run the
+ * published package.
  */
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'

@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { withoutSqliteWarning } from '../src/drivers/node.ts'
+import { createTransaction } from '../src/drivers/transaction.ts'
 import {
   availableSqliteDrivers,
   resolveSqliteDriver,
@@ -8,7 +9,7 @@ import {
   SqliteDriverUnavailableError,
   sqliteStore,
 } from '../src/index.ts'
-import { tempDir, testDriver } from './helpers.ts'
+import { firstColumn, openRaw, tempDir, testDriver } from './helpers.ts'
 
 const versions = process.versions as Record<string, string | undefined>
 const hasNodeSqlite = process.getBuiltinModule?.('node:sqlite') !== undefined
@@ -82,6 +83,44 @@ describe("node:sqlite's experimental warning", () => {
       expect(process.emitWarning).toBe(emitWarning)
     } finally {
       process.off('warning', listener)
+    }
+  })
+})
+
+describe('transactions over plain SQL (node:sqlite before Node 22.16 has no isTransaction)', () => {
+  it('commits, rolls back on throw, and runs a nested one as a savepoint that fails alone', () => {
+    const { dir, remove } = tempDir()
+    const db = openRaw(join(dir, 'tx.db'))
+    try {
+      db.exec('CREATE TABLE t (v INTEGER NOT NULL)')
+      // Only exec: the wrapper must count its own transactions to know when to use a savepoint.
+      const host = { exec: (source: string) => db.exec(source) }
+      const insert = db.prepare<[number]>('INSERT INTO t (v) VALUES (?)')
+      const values = () => db.prepare('SELECT v FROM t ORDER BY v').all().map(firstColumn)
+      const inner = createTransaction(host, (value: number) => {
+        insert.run(value)
+        if (value < 0) throw new Error('negative')
+      })
+      const outer = createTransaction(host, (list: number[]) => {
+        for (const value of list) {
+          try {
+            inner(value)
+          } catch {
+            // The savepoint rolled back this value only.
+          }
+        }
+        if (list.includes(0)) throw new Error('zero rolls back everything')
+      })
+      outer.immediate([1, -2, 3])
+      expect(values()).toEqual([1, 3])
+      expect(() => outer([4, 0])).toThrow('zero rolls back everything')
+      expect(values()).toEqual([1, 3])
+      // Nothing is left open: a new transaction begins cleanly.
+      outer([5])
+      expect(values()).toEqual([1, 3, 5])
+    } finally {
+      db.close()
+      remove()
     }
   })
 })

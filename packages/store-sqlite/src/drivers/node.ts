@@ -48,7 +48,7 @@ function loadNodeSqlite(): NodeSqlite | undefined {
 
 let nodeSqlite: NodeSqlite | undefined | null = null
 
-/** `node:sqlite`, loaded once; `undefined` on a runtime without it (Node < 22.13 unflagged, Bun). */
+/** `node:sqlite`, loaded once; `undefined` on a runtime without it (Node before 22.13, where it needs a flag). */
 export function getNodeSqlite(): NodeSqlite | undefined {
   if (nodeSqlite === null) nodeSqlite = loadNodeSqlite()
   return nodeSqlite

@@ -37,7 +37,10 @@ export type SqliteTransaction<Fn extends (...args: never[]) => unknown> = Fn & {
   immediate: Fn
 }
 
-/** An open connection to one database file. */
+/**
+ * An open connection to one database file. Its errors name SQLite's result code in `code` (`SQLITE_BUSY`,
+ * `SQLITE_FULL`...) on every built-in driver.
+ */
 export interface SqliteConnection {
   /** Compiles a statement once, to run many times. */
   prepare<Parameters = unknown[], Row = unknown>(source: string): SqliteStatement<Parameters, Row>

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { SqliteConnection, SqliteDriver, SqliteStatement } from '../driver.ts'
+import { type SqliteConnection, type SqliteDriver, type SqliteStatement, sqliteErrorCode } from '../driver.ts'
 import { createTransaction } from './transaction.ts'
 
 /** The part of `node:sqlite`'s `DatabaseSync` used here (its types ship only with @types/node >= 22). */
@@ -54,20 +54,59 @@ export function getNodeSqlite(): NodeSqlite | undefined {
   return nodeSqlite
 }
 
+/**
+ * node:sqlite's errors say `code: 'ERR_SQLITE_ERROR'` for every SQLite failure; better-sqlite3's and
+ * bun:sqlite's say `SQLITE_BUSY`, `SQLITE_FULL`... The server tells outages apart by that code, so this
+ * driver's errors carry the SQLite name too (the number stays in `errcode`).
+ */
+function withSqliteCode(error: unknown): unknown {
+  const code = sqliteErrorCode(error)
+  if (code !== undefined && (error as { code?: unknown }).code !== code) {
+    try {
+      ;(error as { code?: unknown }).code = code
+    } catch {
+      // A frozen error keeps its own code.
+    }
+  }
+  return error
+}
+
+function rethrowingSqliteCode<Args extends unknown[], Result>(
+  call: (...args: Args) => Result,
+): (...args: Args) => Result {
+  return (...args) => {
+    try {
+      return call(...args)
+    } catch (error) {
+      throw withSqliteCode(error)
+    }
+  }
+}
+
+function statementOf<Parameters, Row>(statement: SqliteStatement): SqliteStatement<Parameters, Row> {
+  const wrapped: SqliteStatement = {
+    run: rethrowingSqliteCode((...parameters) => statement.run(...parameters)),
+    get: rethrowingSqliteCode((...parameters) => statement.get(...parameters)),
+    all: rethrowingSqliteCode((...parameters) => statement.all(...parameters)),
+  }
+  return wrapped as SqliteStatement<Parameters, Row>
+}
+
 function connect(db: DatabaseSync): SqliteConnection {
   let open = true
+  const prepare = rethrowingSqliteCode((source: string): SqliteStatement => statementOf(db.prepare(source)))
   const host = {
-    exec: (source: string) => db.exec(source),
+    exec: rethrowingSqliteCode((source: string) => db.exec(source)),
     // `isTransaction` arrived in Node 22.16; before it, the wrapper counts its own transactions.
     ...(typeof db.isTransaction === 'boolean' ? { isTransaction: () => db.isTransaction === true } : {}),
   }
   return {
     // node:sqlite's statements already have better-sqlite3's run/get/all shape, bare `@name` keys included.
-    prepare: <Parameters, Row>(source: string) => db.prepare(source) as SqliteStatement<Parameters, Row>,
+    prepare: <Parameters, Row>(source: string) => prepare(source) as SqliteStatement<Parameters, Row>,
     exec: host.exec,
     transaction: (fn) => createTransaction(host, fn),
     pragma(source, options) {
-      const statement = db.prepare(`PRAGMA ${source}`) as SqliteStatement<[], Record<string, unknown>>
+      const statement = prepare(`PRAGMA ${source}`) as SqliteStatement<[], Record<string, unknown>>
       if (!options?.simple) return statement.all()
       const row = statement.get()
       return row === undefined ? undefined : Object.values(row)[0]
@@ -92,6 +131,10 @@ export const nodeSqliteDriver: SqliteDriver = {
         `SQLite driver node:sqlite is not available on Node ${process.version} (it needs Node >= 22.13 or Deno)`,
       )
     }
-    return connect(new sqlite.DatabaseSync(path, { timeout: options.busyTimeoutMs }))
+    try {
+      return connect(new sqlite.DatabaseSync(path, { timeout: options.busyTimeoutMs }))
+    } catch (error) {
+      throw withSqliteCode(error)
+    }
   },
 }

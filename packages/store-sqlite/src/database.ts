@@ -5,12 +5,12 @@
  */
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import Database from 'better-sqlite3'
+import { type SqliteConnection, type SqliteDriver, sqliteErrorCode } from './driver.ts'
 import { SqliteOpenError } from './open-error.ts'
 import { migrations, SCHEMA_VERSION } from './schema.ts'
 
-/** A better-sqlite3 connection. */
-export type SqliteDatabase = Database.Database
+/** A connection through whichever driver opened it (see `driver.ts`). */
+export type SqliteDatabase = SqliteConnection
 
 /** Default time a connection waits for another one's write lock before failing with `SQLITE_BUSY`. */
 export const DEFAULT_BUSY_TIMEOUT_MS = 5_000
@@ -26,11 +26,15 @@ function isInMemory(path: string): boolean {
  * wait for the lock instead of failing; `synchronous = FULL` keeps a commit durable across power loss,
  * because an enqueue that resolved has already been acknowledged to KeyCRM with a 200.
  */
-export function openDatabase(path: string, busyTimeoutMs: number = DEFAULT_BUSY_TIMEOUT_MS): SqliteDatabase {
+export function openDatabase(
+  driver: SqliteDriver,
+  path: string,
+  busyTimeoutMs: number = DEFAULT_BUSY_TIMEOUT_MS,
+): SqliteDatabase {
   let db: SqliteDatabase
   try {
     if (!isInMemory(path)) mkdirSync(dirname(path), { recursive: true })
-    db = new Database(path, { timeout: busyTimeoutMs })
+    db = driver.open(path, { busyTimeoutMs })
   } catch (error) {
     throw new SqliteOpenError(path, error)
   }
@@ -44,7 +48,7 @@ export function openDatabase(path: string, busyTimeoutMs: number = DEFAULT_BUSY_
   } catch (error) {
     db.close()
     // Not a database, or read-only: SQLite finds out at the first statement, not when opening.
-    const code = (error as { code?: string }).code
+    const code = sqliteErrorCode(error)
     throw code === 'SQLITE_NOTADB' || code === 'SQLITE_READONLY' ? new SqliteOpenError(path, error) : error
   }
 }

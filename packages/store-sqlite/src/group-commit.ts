@@ -2,7 +2,7 @@
  * Group commit: writes requested in the same turn of the event loop share one transaction, so they share
  * one fsync.
  *
- * With `synchronous = FULL` every commit waits for the disk, and better-sqlite3 waits synchronously: one
+ * With `synchronous = FULL` every commit waits for the disk, and every driver waits synchronously: one
  * transaction per webhook caps the server at one webhook per fsync, however many arrive at once. Here
  * each write still resolves only after the transaction holding it committed (so an acknowledged webhook
  * is on disk), but the writes that arrived together commit together. Each write runs in its own
@@ -33,7 +33,7 @@ export interface GroupCommit {
 export function createGroupCommit(db: SqliteDatabase): GroupCommit {
   let queue: Pending[] = []
 
-  // Inside the outer transaction, a better-sqlite3 transaction function runs as a savepoint.
+  // Inside the outer transaction, a transaction function runs as a savepoint (see `SqliteTransaction`).
   const savepoint = db.transaction((write: () => unknown) => write())
   const group = db.transaction((writes: Pending[]): Outcome[] =>
     writes.map((pending) => {

@@ -6,6 +6,7 @@
  */
 import { accessSync, constants, statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
+import { sqliteErrorCode } from './driver.ts'
 
 /** Thrown by `sqliteStore()` when its file cannot be opened; the message names the path and the cause. */
 export class SqliteOpenError extends Error {
@@ -33,7 +34,8 @@ function canWrite(path: string): boolean {
 
 /** The likeliest reason, found by looking at the file and its folder. */
 function reasonOf(path: string, error: unknown): string {
-  const { code, message, path: failedPath } = error as { code?: string; message?: string; path?: string }
+  const { message, path: failedPath } = error as { message?: string; path?: string }
+  const code = sqliteErrorCode(error) ?? (error as { code?: string }).code
   const folder = dirname(resolve(path))
   switch (code) {
     case 'EACCES':

@@ -6,6 +6,8 @@
 import type { KeygramStore } from '@keygram/core'
 import { createSqliteBudgets } from './budgets.ts'
 import { DEFAULT_BUSY_TIMEOUT_MS, openDatabase } from './database.ts'
+import type { SqliteDriver, SqliteDriverName } from './driver.ts'
+import { resolveSqliteDriver } from './drivers/index.ts'
 import { createSqliteEventLog } from './events.ts'
 import { createGroupCommit } from './group-commit.ts'
 import { createSqliteGuard } from './guard.ts'
@@ -21,6 +23,13 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number
   /** Current time in epoch ms for the guard and key-values (the queue takes `now` from its inputs). */
   clock?: () => number
+  /**
+   * The SQLite driver: `'node'` (`node:sqlite`, Node >= 22.13 and Deno), `'bun'` (`bun:sqlite`),
+   * `'better-sqlite3'` (the optional native addon), or a {@link SqliteDriver} of your own. By default the
+   * runtime decides: bun:sqlite under Bun, node:sqlite where it exists, better-sqlite3 otherwise (Node 20).
+   * A named driver that cannot run here throws a `SqliteDriverUnavailableError` saying why.
+   */
+  driver?: SqliteDriverName | SqliteDriver
 }
 
 /**
@@ -34,7 +43,8 @@ export interface SqliteStoreOptions {
  */
 export function sqliteStore(options: SqliteStoreOptions): KeygramStore {
   const clock = options.clock ?? Date.now
-  const db = openDatabase(options.path, options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS)
+  const driver = resolveSqliteDriver(options.driver)
+  const db = openDatabase(driver, options.path, options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS)
   const guard = createSqliteGuard(db, clock)
   // One committer for the queue and the event log: a webhook's enqueue and another's log record that
   // arrive in the same turn share a commit, hence an fsync.

@@ -2,15 +2,15 @@ import { testStoreBudgets } from '@keygram/testing'
 import { describe, expect, it } from 'vitest'
 import { createSqliteBudgets } from '../src/budgets.ts'
 import { openDatabase } from '../src/database.ts'
-import { storeFixture } from './helpers.ts'
+import { storeFixture, testDriver } from './helpers.ts'
 
 // A fresh file per test; each store is its own connection to it, as processes on one host would be.
-testStoreBudgets('sqlite (separate connections to one file)', () => storeFixture())
+testStoreBudgets(`sqlite on ${testDriver.name} (separate connections to one file)`, () => storeFixture())
 
 describe('sqlite budgets and durability', () => {
   it('leaves the connection fully synchronous, with automatic checkpoints, after a take and a release', async () => {
     const fixture = storeFixture()
-    const db = openDatabase(fixture.path)
+    const db = openDatabase(testDriver, fixture.path)
     try {
       const budgets = createSqliteBudgets(db)
       const before = [

@@ -1,9 +1,8 @@
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { sqliteStore } from '../src/index.ts'
 import { migrations, SCHEMA_VERSION } from '../src/schema.ts'
-import { tempDir } from './helpers.ts'
+import { firstColumn, openRaw, tempDir, testDriver } from './helpers.ts'
 
 const cleanups: (() => void)[] = []
 afterEach(() => {
@@ -16,7 +15,7 @@ describe('sqlite event log', () => {
     cleanups.push(remove)
     const path = join(dir, 'keygram.db')
     // A file as the previous release left it: schema version 1 with a queued job.
-    const old = new Database(path)
+    const old = openRaw(path)
     old.exec(migrations[0]!)
     old.pragma('user_version = 1')
     old
@@ -30,7 +29,7 @@ describe('sqlite event log', () => {
     old.close()
 
     expect(SCHEMA_VERSION).toBe(3)
-    const store = sqliteStore({ path })
+    const store = sqliteStore({ path, driver: testDriver })
     try {
       const [chat] = await store.queue.claim({
         workerId: 'w',
@@ -61,10 +60,10 @@ describe('sqlite event log', () => {
     } finally {
       await store.close()
     }
-    const raw = new Database(path, { readonly: true })
+    const raw = openRaw(path)
     try {
       expect(raw.pragma('user_version', { simple: true })).toBe(3)
-      expect(raw.prepare("SELECT name FROM sqlite_master WHERE name = 'events_at'").pluck().get()).toBe(
+      expect(firstColumn(raw.prepare("SELECT name FROM sqlite_master WHERE name = 'events_at'").get())).toBe(
         'events_at',
       )
     } finally {

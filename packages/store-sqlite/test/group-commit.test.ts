@@ -1,9 +1,8 @@
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openDatabase } from '../src/database.ts'
 import { createGroupCommit } from '../src/group-commit.ts'
-import { job, storeFixture, tempDir } from './helpers.ts'
+import { firstColumn, job, openRaw, storeFixture, tempDir, testDriver } from './helpers.ts'
 
 const T0 = 1_767_225_600_000
 const cleanups: (() => unknown)[] = []
@@ -19,7 +18,7 @@ function fixture() {
 
 /** WAL frames written since the last checkpoint: every commit appends at least one. */
 function walFrames(path: string): number {
-  const reader = new Database(path)
+  const reader = openRaw(path)
   try {
     const [row] = reader.pragma('wal_checkpoint(PASSIVE)') as { log: number }[]
     return row!.log
@@ -33,7 +32,7 @@ describe('sqlite group commit', () => {
     const files = fixture()
     const store = files.open()
     // Checkpoint now and turn off auto-checkpoints, so the WAL counts this test's commits only.
-    const raw = new Database(files.path)
+    const raw = openRaw(files.path)
     raw.pragma('wal_autocheckpoint = 0')
     raw.pragma('wal_checkpoint(TRUNCATE)')
     raw.close()
@@ -52,9 +51,9 @@ describe('sqlite group commit', () => {
     // 64 separate transactions write at least 64 frames; one group writes a handful of pages.
     expect(walFrames(files.path) - before).toBeLessThan(16)
     // Durable and visible to another connection (another process would see the same).
-    const other = new Database(files.path, { readonly: true })
+    const other = openRaw(files.path)
     try {
-      expect(other.prepare('SELECT count(*) FROM jobs').pluck().get()).toBe(64)
+      expect(firstColumn(other.prepare('SELECT count(*) FROM jobs').get())).toBe(64)
     } finally {
       other.close()
     }
@@ -71,7 +70,7 @@ describe('sqlite group commit', () => {
   it('rolls back and rejects only the write that failed; the rest of its group commits', async () => {
     const { dir, remove } = tempDir()
     cleanups.push(remove)
-    const db = openDatabase(join(dir, 'g.db'))
+    const db = openDatabase(testDriver, join(dir, 'g.db'))
     cleanups.push(() => db.close())
     db.exec('CREATE TABLE t (v INTEGER NOT NULL)')
     const insert = db.prepare('INSERT INTO t (v) VALUES (?)')
@@ -85,17 +84,17 @@ describe('sqlite group commit', () => {
       group.run(() => insert.run(3).changes),
     ])
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
-    expect(db.prepare('SELECT v FROM t ORDER BY v').pluck().all()).toEqual([1, 3])
+    expect(db.prepare('SELECT v FROM t ORDER BY v').all().map(firstColumn)).toEqual([1, 3])
   })
 
   it('rejects every write of a group whose commit cannot happen, so none is acknowledged', async () => {
     const { dir, remove } = tempDir()
     cleanups.push(remove)
     const path = join(dir, 'busy.db')
-    const db = openDatabase(path, 50)
+    const db = openDatabase(testDriver, path, 50)
     cleanups.push(() => db.close())
     db.exec('CREATE TABLE t (v INTEGER)')
-    const blocker = new Database(path, { timeout: 0 })
+    const blocker = openRaw(path, 0)
     cleanups.push(() => blocker.close())
     blocker.exec('BEGIN IMMEDIATE') // another connection holds the write lock past the busy timeout
     const group = createGroupCommit(db)

@@ -4,11 +4,10 @@
  * a real tmpfs in `packages/server-node/test/fault/sqlite-disk-full.test.ts`.
  */
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { sqliteStore } from '../src/index.ts'
 import { WRITE_PROBE_KEY } from '../src/write-probe.ts'
-import { tempDir } from './helpers.ts'
+import { openRaw, tempDir, testDriver } from './helpers.ts'
 
 const cleanups: (() => void | Promise<void>)[] = []
 afterEach(async () => {
@@ -20,12 +19,12 @@ describe('sqliteStore ping', () => {
     const { dir, remove } = tempDir()
     cleanups.push(remove)
     const path = join(dir, 'keygram.db')
-    const store = sqliteStore({ path, busyTimeoutMs: 50 })
+    const store = sqliteStore({ path, busyTimeoutMs: 50, driver: testDriver })
     cleanups.push(() => store.close())
     await expect(store.ping()).resolves.toBeUndefined()
 
     // Another connection holds the write lock: every enqueue would fail after the busy timeout.
-    const other = new Database(path)
+    const other = openRaw(path)
     cleanups.push(() => {
       other.close()
     })
@@ -39,7 +38,7 @@ describe('sqliteStore ping', () => {
   it('leaves no value behind: the probe row reads as absent', async () => {
     const { dir, remove } = tempDir()
     cleanups.push(remove)
-    const store = sqliteStore({ path: join(dir, 'keygram.db') })
+    const store = sqliteStore({ path: join(dir, 'keygram.db'), driver: testDriver })
     cleanups.push(() => store.close())
     await store.ping()
     await expect(store.kv.get(WRITE_PROBE_KEY)).resolves.toBeNull()

@@ -1,10 +1,9 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { SqliteOpenError, sqliteStore } from '../src/index.ts'
 import { SCHEMA_VERSION } from '../src/schema.ts'
-import { job, storeFixture, tempDir } from './helpers.ts'
+import { firstColumn, job, openRaw, storeFixture, tempDir, testDriver } from './helpers.ts'
 
 let cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
@@ -21,7 +20,7 @@ describe('sqliteStore: opening the file', () => {
     mkdirSync(join(dir, 'folder.db'))
     const failure = (path: string) => {
       try {
-        sqliteStore({ path }).close()
+        sqliteStore({ path, driver: testDriver }).close()
       } catch (error) {
         expect(error).toBeInstanceOf(SqliteOpenError)
         return (error as Error).message
@@ -47,14 +46,14 @@ describe('sqliteStore: opening the file', () => {
     await expect(store.ping()).resolves.toBeUndefined()
     expect(existsSync(fixture.path)).toBe(true)
 
-    const raw = new Database(fixture.path, { readonly: true })
+    const raw = openRaw(fixture.path)
     try {
       expect(raw.pragma('journal_mode', { simple: true })).toBe('wal')
       expect(raw.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
       const tables = raw
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-        .pluck()
         .all()
+        .map(firstColumn)
       expect(tables).toEqual(
         expect.arrayContaining(['chats', 'counters', 'deliveries', 'jobs', 'kv', 'lease_fencing', 'leases']),
       )
@@ -103,10 +102,12 @@ describe('sqliteStore: opening the file', () => {
     const { dir, remove } = tempDir()
     cleanups.push(remove)
     const path = join(dir, 'keygram.db')
-    const raw = new Database(path)
+    const raw = openRaw(path)
     raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`)
     raw.close()
-    expect(() => sqliteStore({ path })).toThrow(/newer than this @keygram\/store-sqlite supports/)
+    expect(() => sqliteStore({ path, driver: testDriver })).toThrow(
+      /newer than this @keygram\/store-sqlite supports/,
+    )
   })
 
   it('rejects calls after close and close is idempotent', async () => {

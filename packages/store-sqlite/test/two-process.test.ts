@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { ClaimRecord, WorkerConfig } from './fixtures/claim-worker.ts'
-import { job, storeFixture } from './helpers.ts'
+import { job, scriptCommand, storeFixture } from './helpers.ts'
 
 const workerScript = fileURLToPath(new URL('./fixtures/claim-worker.ts', import.meta.url))
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
@@ -16,9 +16,13 @@ function runWorker(
   config: WorkerConfig,
 ): Promise<{ code: number | null; signal: string | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', tsxLoader, workerScript, JSON.stringify(config)], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    })
+    const child = spawn(
+      process.execPath,
+      [...scriptCommand(workerScript, tsxLoader), JSON.stringify(config)],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    )
     let stderr = ''
     child.stderr.on('data', (chunk) => {
       stderr += chunk

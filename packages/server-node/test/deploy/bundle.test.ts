@@ -123,7 +123,7 @@ describe('pnpm run bundle', () => {
     expect(folderBytes(join(bundleDir, 'node_modules'))).toBeLessThan(10 * 1024 * 1024)
   })
 
-  it('imports nothing at run time but Node built-ins and better-sqlite3', () => {
+  it('imports nothing at run time but Node built-ins', () => {
     const code = readFileSync(join(bundleDir, 'keygram.mjs'), 'utf8')
     const specifiers = new Set(
       [
@@ -133,7 +133,9 @@ describe('pnpm run bundle', () => {
     )
     const builtins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]))
     const foreign = [...specifiers].filter((specifier) => !builtins.has(specifier))
-    expect(foreign).toEqual(['better-sqlite3'])
+    // The SQLite store requires better-sqlite3 at run time, and only where node:sqlite is missing (Node 20):
+    // it is no import of the bundle, but it still resolves from the shipped node_modules (test below).
+    expect(foreign).toEqual([])
   })
 })
 

@@ -7,9 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { KeygramStore } from '@keygram/core'
-import { sqliteStore } from '@keygram/store-sqlite'
+import { resolveSqliteDriver, type SqliteDriverName, sqliteStore } from '@keygram/store-sqlite'
 import { createFakeBotApi, type FakeBotApi } from '@keygram/testing'
-import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { describeResult, FAULT_FAKE_LIMITS, runFaultScenario } from './scenario.ts'
 import { generateWebhooks, orderIdOfText } from './webhooks.ts'
@@ -17,6 +16,8 @@ import { killWorker, type WorkerProcess } from './worker-process.ts'
 
 // Unfenced kills land in the at-least-once window most of the time; that mode only measures it.
 const fenced = process.env.KEYGRAM_FAULT_UNFENCED !== '1'
+// The driver under test: KEYGRAM_SQLITE_DRIVER (the worker processes inherit it) or the runtime's own.
+const driver = resolveSqliteDriver(process.env.KEYGRAM_SQLITE_DRIVER as SqliteDriverName | undefined)
 
 const processes: WorkerProcess[] = []
 const cleanups: (() => void | Promise<void>)[] = []
@@ -26,19 +27,20 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-describe('fault: SQLite store, worker killed with SIGKILL twice', () => {
+describe(`fault: SQLite store on ${driver.name}, worker killed with SIGKILL twice`, () => {
   it('delivers every one of 1000 webhooks exactly once, in per-chat order, with no dead letters', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'keygram-fault-sqlite-'))
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
     const path = join(dir, 'keygram.db')
     const fake: FakeBotApi = await createFakeBotApi({ seed: 20_260_202, limits: FAULT_FAKE_LIMITS })
     cleanups.push(() => fake.close())
-    const store: KeygramStore = sqliteStore({ path })
+    const store: KeygramStore = sqliteStore({ path, driver })
     cleanups.push(() => store.close())
     // A separate connection that can take the file's write lock around a kill (see `holdWrites`).
-    const locker = new Database(path, { timeout: 5_000 })
+    const locker = driver.open(path, { busyTimeoutMs: 5_000 })
+    let lockHeld = false
     cleanups.push(() => {
-      if (locker.inTransaction) locker.exec('ROLLBACK')
+      if (lockHeld) locker.exec('ROLLBACK')
       locker.close()
     })
 
@@ -61,13 +63,17 @@ describe('fault: SQLite store, worker killed with SIGKILL twice', () => {
       fenced,
       holdWrites: () => {
         locker.exec('BEGIN IMMEDIATE')
-        return () => locker.exec('ROLLBACK')
+        lockHeld = true
+        return () => {
+          locker.exec('ROLLBACK')
+          lockHeld = false
+        }
       },
       liveClaimsOf: (workerId, now) => liveClaims.get(workerId, now)!.count,
       processes,
       deadlineMs: 75_000,
     })
-    console.log(describeResult(`sqlite${fenced ? '' : ' (unfenced)'}`, result))
+    console.log(describeResult(`sqlite on ${driver.name}${fenced ? '' : ' (unfenced)'}`, result))
 
     expect(result.accepted).toEqual({ queued: 1000, duplicate: 60, unrouted: 0 })
     expect(result.redeliveriesNotSuppressed).toBe(0)

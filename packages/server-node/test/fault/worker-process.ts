@@ -11,6 +11,14 @@ const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).h
 // tsx resolves `@keygram/*` imports inside the store sources through the root tsconfig's `paths`.
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url))
 
+/** Starts the worker on the runtime running the test: Node through tsx, Deno and Bun natively. */
+function runtimeArgs(): string[] {
+  const versions = process.versions as Record<string, string | undefined>
+  if (versions.deno !== undefined) return ['run', '-A']
+  if (versions.bun !== undefined) return []
+  return ['--import', tsxLoader]
+}
+
 /** How a worker process ended. */
 export interface WorkerExit {
   code: number | null
@@ -36,7 +44,7 @@ export function startWorker(
   token: string,
   onLine: (line: WorkerLine) => void,
 ): WorkerProcess {
-  const child = spawn(process.execPath, ['--import', tsxLoader, workerScript, JSON.stringify(config)], {
+  const child = spawn(process.execPath, [...runtimeArgs(), workerScript, JSON.stringify(config)], {
     cwd: repoRoot,
     env: { ...process.env, KEYGRAM_FAULT_BOT_TOKEN: token },
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -34,9 +34,18 @@ export function localServeEnv(overrides: Record<string, string> = {}): Record<st
   }
 }
 
-/** Starts `node bin/keygram.mjs ...args` with exactly `env` (plus PATH). */
-export function startKeygram(args: string[], env: Record<string, string>, cwd: string): KeygramChild {
-  const child = spawn(process.execPath, [KEYGRAM_BIN, ...args], {
+/**
+ * Starts `node bin/keygram.mjs ...args` with exactly `env` (plus PATH); `command` replaces `node
+ * bin/keygram.mjs` (e.g. Bun or Deno running the built CLI).
+ */
+export function startKeygram(
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+  command: string[] = [process.execPath, KEYGRAM_BIN],
+): KeygramChild {
+  const [bin, ...prefix] = command as [string, ...string[]]
+  const child = spawn(bin, [...prefix, ...args], {
     cwd,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -95,7 +95,13 @@ export class RedisQueueStore implements QueueStore {
 
   /** {@inheritDoc QueueStore.renew} */
   async renew(chatId: ChatId, claimToken: string, { now, leaseMs }: RenewInput): Promise<{ ok: boolean }> {
-    const ok = await this.#redis.keygramRenewClaim(this.#prefix, chatId, claimToken, now, Math.max(1, leaseMs))
+    const ok = await this.#redis.keygramRenewClaim(
+      this.#prefix,
+      chatId,
+      claimToken,
+      now,
+      Math.max(1, leaseMs),
+    )
     return { ok: Number(ok) === 1 }
   }
 

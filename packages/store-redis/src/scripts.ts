@@ -391,7 +391,13 @@ export interface KeygramCommands {
   keygramEnqueue(prefix: string, ...args: Arg[]): Promise<string[] | [0]>
   keygramClaim(prefix: string, ...args: Arg[]): Promise<[string, string, string[][]][]>
   keygramSettle(prefix: string, ...args: Arg[]): Promise<number>
-  keygramRenewClaim(prefix: string, chatId: string, token: string, now: number, leaseMs: number): Promise<number>
+  keygramRenewClaim(
+    prefix: string,
+    chatId: string,
+    token: string,
+    now: number,
+    leaseMs: number,
+  ): Promise<number>
   keygramListDead(prefix: string, lastIndex: number): Promise<string[][]>
   keygramReplayDead(prefix: string, ...args: Arg[]): Promise<number>
   keygramStats(prefix: string, now: number): Promise<[number, number, number, string]>

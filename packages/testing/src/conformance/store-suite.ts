@@ -476,7 +476,9 @@ export function testStore(name: string, factory: StoreFactory, options: StoreSui
         expect(await renew(chat, held.claimToken, { now: now + 5000, leaseMs: 1000 })).toEqual({ ok: true })
         expect(only(await claim(store, now + 5500), chat)).toEqual([])
         expect(await renew(chat, 'not-a-token', { now: now + 5600, leaseMs: 1000 })).toEqual({ ok: false })
-        expect(await renew(chatId(), 'not-a-token', { now: now + 5600, leaseMs: 1000 })).toEqual({ ok: false })
+        expect(await renew(chatId(), 'not-a-token', { now: now + 5600, leaseMs: 1000 })).toEqual({
+          ok: false,
+        })
         const settled = { done: [held.jobs[0]!.id], now: now + 5700 }
         expect(await store.queue.settle(chat, held.claimToken, settled)).toEqual({ ok: true })
         expect(await renew(chat, held.claimToken, { now: now + 5800, leaseMs: 1000 })).toEqual({ ok: false })

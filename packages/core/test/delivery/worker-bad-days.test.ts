@@ -48,7 +48,7 @@ function scriptedTransport(answers: Answer[]) {
 const newJob = (chatId: string, line: string, text = `<b>${line}</b>`): NewJob => ({
   chatId,
   summaryLine: line,
-  message: { text, parse_mode: 'HTML' },
+  message: { text, parse_mode: 'HTML', link_preview_options: {} },
 })
 
 const badGateway = classifyTelegramFailure(502, 'Bad Gateway')

@@ -27,7 +27,8 @@ afterEach(async () => {
 })
 
 /** Every order id a message names (`#70001`; a summary names many). */
-const orderIdsOf = (text: string): number[] => [...text.matchAll(/#(\d{5})\b/g)].map((match) => Number(match[1]))
+const orderIdsOf = (text: string): number[] =>
+  [...text.matchAll(/#(\d{5})\b/g)].map((match) => Number(match[1]))
 
 describe('fault: the real server SIGKILLed during a burst of webhooks', () => {
   it('loses no acknowledged webhook, repeats at most one message per chat, and hands its chats over within the lease', {
@@ -80,7 +81,9 @@ describe('fault: the real server SIGKILLed during a burst of webhooks', () => {
         }
       }
     }
-    const posting = Promise.all([0, 1, 2, 3].map((lane) => postAll(webhooks.filter((_, i) => i % 4 === lane))))
+    const posting = Promise.all(
+      [0, 1, 2, 3].map((lane) => postAll(webhooks.filter((_, i) => i % 4 === lane))),
+    )
 
     // Once sending is under way, Telegram takes the next messages but holds its answers: the process dies
     // with those messages sent and not recorded, the window no design can close without an idempotency key.
@@ -135,18 +138,24 @@ describe('fault: the real server SIGKILLed during a burst of webhooks', () => {
       for (const id of ids) known.add(id)
       seen.set(chat, known)
     }
-    for (const [chat, repeats] of repeatsByChat) expect(repeats, `repeats in chat ${chat}`).toBeLessThanOrEqual(1)
+    for (const [chat, repeats] of repeatsByChat)
+      expect(repeats, `repeats in chat ${chat}`).toBeLessThanOrEqual(1)
     for (const chat of repeatsByChat.keys()) expect(inWindow).toContain(chat)
 
     // Takeover: the first send to each stranded chat after the kill.
     const firstSendAfterKill = (chat: string) =>
       fake.calls.find(
-        (call) => call.method === 'sendMessage' && call.at >= killedAt && String(call.params.chat_id) === chat,
+        (call) =>
+          call.method === 'sendMessage' && call.at >= killedAt && String(call.params.chat_id) === chat,
       )?.at
-    const takeoverMs = stranded.map((chat) => (firstSendAfterKill(chat) ?? Number.POSITIVE_INFINITY) - killedAt)
+    const takeoverMs = stranded.map(
+      (chat) => (firstSendAfterKill(chat) ?? Number.POSITIVE_INFINITY) - killedAt,
+    )
     const worstTakeoverMs = Math.max(...takeoverMs)
     // The restart's own start-up counts too when it is longer than what was left of the lease.
-    expect(worstTakeoverMs).toBeLessThanOrEqual(Math.max(DEFAULT_CLAIM_LEASE_MS, restartedAt - killedAt) + 1_500)
+    expect(worstTakeoverMs).toBeLessThanOrEqual(
+      Math.max(DEFAULT_CLAIM_LEASE_MS, restartedAt - killedAt) + 1_500,
+    )
     console.log(
       `serve-kill: ${stranded.length} chats stranded, ${inWindow.size} with a send in the window; ` +
         `repeats ${[...repeatsByChat.values()].reduce((sum, n) => sum + n, 0)} ` +

@@ -19,18 +19,10 @@ import {
 import { createClaimKeeper } from './claim-keeper.ts'
 import { type Clock, systemClock } from './clock.ts'
 import { type CoalescedBatch, type CoalesceOptions, coalesceJobs, defaultCoalesce } from './coalesce.ts'
-import {
-  type ChatPacing,
-  chatSendHistoryKey,
-  defaultChatPacing,
-  GROUP_WINDOW_MS,
-  isGroupChat,
-  needsSendHistory,
-  nextChatSendTime,
-  recentSendTimes,
-} from './pacing.ts'
+import { type ChatPacing, defaultChatPacing, isGroupChat } from './pacing.ts'
 import { createJobRenderer, type JobRenderer } from './render.ts'
 import { chatMigrationKey } from './routes.ts'
+import { paceAfterSend, readSendHistory, type SendHistory, writeSendHistory } from './send-history.ts'
 import { createSendWindow } from './send-window.ts'
 import { createSender } from './sender.ts'
 import { settleWithRetry } from './settle-retry.ts'
@@ -312,26 +304,6 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     return true
   }
 
-  /**
-   * When the chat may get its next message after `sent` messages went out at `now`. Groups keep their
-   * recent send times in the store so every worker honours the per-minute budget; if that record cannot
-   * be read or written, the chat waits as if the budget were spread evenly (never faster than allowed).
-   */
-  async function nextSendTime(chatId: ChatId, now: number, sent: number): Promise<number> {
-    const sentAt = Array.from({ length: Math.max(1, sent) }, () => now)
-    if (!needsSendHistory(chatId, limits)) return nextChatSendTime(chatId, sentAt, limits)
-    const key = chatSendHistoryKey(chatId)
-    try {
-      const previous = (await store.kv.get<number[]>(key)) ?? []
-      const recent = recentSendTimes(Array.isArray(previous) ? previous : [], sentAt, limits)
-      await store.kv.set(key, recent, { ttlMs: GROUP_WINDOW_MS })
-      return nextChatSendTime(chatId, recent, limits)
-    } catch (error) {
-      emit({ type: 'error', error: `could not keep send times of chat ${chatId}: ${errorText(error)}` })
-      return now + Math.ceil(GROUP_WINDOW_MS / limits.groupMessagesPerMinute)
-    }
-  }
-
   // The claim stays held (and renewed) until the settle is recorded, so nobody resends meanwhile.
   async function settle(claim: ClaimedChat, outcome: SettleInput): Promise<void> {
     try {
@@ -417,6 +389,13 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       first.threadId === undefined
         ? { chatId: claim.chatId }
         : { chatId: claim.chatId, threadId: first.threadId }
+    // Read while the message goes out, so that nothing but the settle follows Telegram's answer.
+    const history = readSendHistory(store.kv, claim.chatId, limits, (error) =>
+      emit({
+        type: 'error',
+        error: `could not read send times of chat ${claim.chatId}: ${errorText(error)}`,
+      }),
+    )
     let attempt: Attempt
     try {
       attempt = await attemptOf(claim, target)
@@ -442,7 +421,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     const base = eventBase(claim.chatId, jobs, now)
     const { result } = delivery
     if (result === 'paused') return settle(claim, { done: attempt.done, chatNotBefore: pausedUntil, now })
-    if (result.ok) return settleDelivered(claim, attempt, base, now)
+    if (result.ok) return settleDelivered(claim, attempt, base, now, await history)
     return settleFailure(claim, attempt, base, result, now)
   }
 
@@ -451,14 +430,23 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     attempt: Attempt,
     base: DeliveryEventBase,
     now: number,
+    history: SendHistory,
   ): Promise<void> {
     const { jobs, batch, delivery } = attempt
+    // A card that needed no call (it already showed the change) costs the chat no pace.
+    const pace = attempt.sends === 0 ? null : paceAfterSend(claim.chatId, now, attempt.sends, history, limits)
     await settle(claim, {
       done: [...attempt.done, ...base.jobIds],
-      // A card that needed no call (it already showed the change) costs the chat no pace.
-      ...(attempt.sends === 0 ? {} : { chatNotBefore: await nextSendTime(claim.chatId, now, attempt.sends) }),
+      ...(pace === null ? {} : { chatNotBefore: pace.notBefore }),
       now,
     })
+    if (pace?.keep)
+      await writeSendHistory(store.kv, claim.chatId, pace.keep, (error) =>
+        emit({
+          type: 'error',
+          error: `could not keep send times of chat ${claim.chatId}: ${errorText(error)}`,
+        }),
+      )
     totals.sent += jobs.length
     if (batch !== null) {
       totals.coalesced += jobs.length

@@ -575,6 +575,8 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
           // Unreachable by design; if it happens the lease expires and another round retries the chat.
           emit({ type: 'error', error: `delivery to chat ${claim.chatId} failed: ${errorText(error)}` })
         } finally {
+          // Never renewed past its round, whatever happened in it.
+          keeper.release(claim)
           inFlightChats--
         }
       }),

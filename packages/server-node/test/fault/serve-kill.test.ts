@@ -191,8 +191,9 @@ describe('fault: the real server SIGKILLed during a burst of webhooks', () => {
         expect(repeats, `repeats in chat ${chat}`).toBeLessThanOrEqual(1)
         expect(result.inWindow).toContain(chat)
       }
-      // Within the lease; a restart's own start-up counts too when it is longer than what was left of it.
-      const bound = Math.max(DEFAULT_CLAIM_LEASE_MS, result.successorUpMs) + 1_500
+      // Within the lease (plus the successor's round in progress and a loaded machine's slack); a restart's
+      // own start-up counts too when it is longer than what was left of the lease.
+      const bound = Math.max(DEFAULT_CLAIM_LEASE_MS, result.successorUpMs) + 2_500
       expect(Math.max(...result.takeoverMs)).toBeLessThanOrEqual(bound)
     },
   )

@@ -14,10 +14,16 @@ export const SETTLE_RETRY_FIRST_MS = 100
 export const SETTLE_RETRY_MAX_MS = 2000
 /** Retries left once the worker is stopping, so a dead store cannot hold a shutdown forever. */
 export const SETTLE_RETRIES_WHEN_STOPPING = 5
+/**
+ * How long a settle is retried at most, in ms. The worker's round waits for it, so a settle that can never
+ * succeed (a bug, not a full disk) must not stop delivery for good: after this, the claim is left to expire
+ * and its chat is served again (the message in flight may repeat, once).
+ */
+export const SETTLE_RETRY_GIVE_UP_MS = 5 * 60_000
 
 /** Options of {@link settleWithRetry}. */
 export interface SettleRetryOptions {
-  clock: Pick<Clock, 'sleep'>
+  clock: Pick<Clock, 'now' | 'sleep'>
   /** Whether the worker is stopping (then only {@link SETTLE_RETRIES_WHEN_STOPPING} more tries). */
   stopping: () => boolean
   /** Reports a failure; called for the first and then every tenth, so a long outage does not flood the log. */
@@ -25,24 +31,27 @@ export interface SettleRetryOptions {
 }
 
 /**
- * Settles `claim`, retrying while the store throws. Resolves whether the store recorded it: `false` when
- * the claim was lost (taken over after its lease) or the worker gave up while stopping.
+ * Settles `claim`, retrying while the store throws. Resolves `settled`, `lost` (the claim was taken over
+ * after its lease: the store ignored the outcome) or `gave_up` (the worker is stopping, or
+ * {@link SETTLE_RETRY_GIVE_UP_MS} passed).
  */
 export async function settleWithRetry(
   queue: Pick<QueueStore, 'settle'>,
   claim: ClaimedChat,
   outcome: SettleInput,
   options: SettleRetryOptions,
-): Promise<boolean> {
+): Promise<'settled' | 'lost' | 'gave_up'> {
   let whileStopping = 0
+  const startedAt = options.clock.now()
   for (let failures = 1; ; failures++) {
     try {
-      return (await queue.settle(claim.chatId, claim.claimToken, outcome)).ok
+      return (await queue.settle(claim.chatId, claim.claimToken, outcome)).ok ? 'settled' : 'lost'
     } catch (error) {
       const retryInMs = Math.min(SETTLE_RETRY_MAX_MS, SETTLE_RETRY_FIRST_MS * 2 ** (failures - 1))
-      if (options.stopping() && ++whileStopping > SETTLE_RETRIES_WHEN_STOPPING) {
+      const stopped = options.stopping() && ++whileStopping > SETTLE_RETRIES_WHEN_STOPPING
+      if (stopped || options.clock.now() - startedAt >= SETTLE_RETRY_GIVE_UP_MS) {
         options.onFailure(error, failures, -1)
-        return false
+        return 'gave_up'
       }
       if (failures === 1 || failures % 10 === 0) options.onFailure(error, failures, retryInMs)
       await options.clock.sleep(retryInMs)

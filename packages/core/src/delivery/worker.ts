@@ -307,7 +307,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   // The claim stays held (and renewed) until the settle is recorded, so nobody resends meanwhile.
   async function settle(claim: ClaimedChat, outcome: SettleInput): Promise<void> {
     try {
-      const ok = await settleWithRetry(store.queue, claim, outcome, {
+      const settled = await settleWithRetry(store.queue, claim, outcome, {
         clock,
         stopping: () => stopping,
         onFailure: (error, failures, retryInMs) =>
@@ -315,10 +315,13 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
             type: 'error',
             error:
               `settle failed for chat ${claim.chatId} (${failures}x): ${errorText(error)}; ` +
-              (retryInMs < 0 ? 'giving up, the worker is stopping' : `retrying in ${retryInMs} ms`),
+              (retryInMs < 0
+                ? 'giving up (the claim expires and the chat is served again)'
+                : `retrying in ${retryInMs} ms`),
           }),
       })
-      if (!ok) emit({ type: 'error', error: `claim of chat ${claim.chatId} was lost before settling` })
+      if (settled === 'lost')
+        emit({ type: 'error', error: `claim of chat ${claim.chatId} was lost before settling` })
     } finally {
       keeper.release(claim)
     }

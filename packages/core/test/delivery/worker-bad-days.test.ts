@@ -178,4 +178,22 @@ describe('delivery worker on bad days', () => {
     expect(sent).toEqual(['<b>a</b>'])
     expect(await store.queue.stats(Date.now())).toMatchObject({ pending: 0, claimed: 0 })
   })
+
+  it('gives a settle that keeps failing up after five minutes, so one bad write cannot stop delivery', async () => {
+    const s = setup([], { coalesce: false })
+    const store = failingSettles(s.store, Number.POSITIVE_INFINITY)
+    const errors: string[] = []
+    const worker = s.worker({
+      store,
+      onEvent: (event) => {
+        if (event.type === 'error') errors.push(event.error)
+      },
+    })
+    await s.enqueue(newJob('1', 'a'))
+    const t0 = s.clock.t
+    expect(await worker.runOnce()).toBe(1)
+    expect(s.clock.t - t0).toBeGreaterThanOrEqual(300_000)
+    expect(s.clock.t - t0).toBeLessThan(303_000)
+    expect(errors.at(-1)).toMatch(/giving up/)
+  })
 })

@@ -27,6 +27,7 @@ import {
   type QueuedJob,
   type QueueStats,
   type QueueStore,
+  type RenewInput,
   type SettleInput,
 } from '@keygram/core'
 import { type Database, statement } from './database.ts'
@@ -226,6 +227,10 @@ export function createPostgresQueue(db: Database): QueueStore {
     )
     SELECT ${JOB_COLUMNS} FROM runs WHERE chat_id IN (SELECT chat_id FROM marked) ORDER BY chat_id, sequence`)
 
+  const renewClaim = statement(
+    `UPDATE ${chats} SET claim_expires_at = $3 WHERE chat_id = $1 AND claim_token = $2`,
+  )
+
   const lockClaim = statement(
     `SELECT claim_through FROM ${chats} WHERE chat_id = $1 AND claim_token = $2 FOR UPDATE`,
   )
@@ -382,6 +387,11 @@ export function createPostgresQueue(db: Database): QueueStore {
         await tx.run(releaseChat, [chatId, outcome.chatNotBefore ?? null, outcome.now])
         return { ok: true }
       })
+    },
+
+    async renew(chatId: ChatId, claimToken: string, { now, leaseMs }: RenewInput) {
+      const { rowCount } = await db.run(renewClaim, [chatId, claimToken, now + leaseMs])
+      return { ok: (rowCount ?? 0) > 0 }
     },
 
     async listDead(options?: { limit?: number }) {

@@ -15,6 +15,7 @@ import {
   encodeJobPayload,
   type QueueStats,
   type QueueStore,
+  type RenewInput,
   type SettleInput,
 } from '@keygram/core'
 import { decodeDeadJob, decodeJob } from './codec.ts'
@@ -89,6 +90,18 @@ export class RedisQueueStore implements QueueStore {
     for (const job of retry) args.push(job.id, job.notBefore, job.error)
     for (const job of dead) args.push(job.id, job.reason, job.error)
     const ok = await this.#redis.keygramSettle(this.#prefix, ...args)
+    return { ok: Number(ok) === 1 }
+  }
+
+  /** {@inheritDoc QueueStore.renew} */
+  async renew(chatId: ChatId, claimToken: string, { now, leaseMs }: RenewInput): Promise<{ ok: boolean }> {
+    const ok = await this.#redis.keygramRenewClaim(
+      this.#prefix,
+      chatId,
+      claimToken,
+      now,
+      Math.max(1, leaseMs),
+    )
     return { ok: Number(ok) === 1 }
   }
 

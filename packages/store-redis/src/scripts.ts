@@ -361,6 +361,22 @@ end
 return 0
 `
 
+/**
+ * ARGV: chatId, token, now, leaseMs. Extends the chat's claim to `now + leaseMs` when `token` still holds
+ * it. Returns 1, or 0 when the token is not the chat's current claim.
+ */
+const renewClaim = `${reschedule}
+local P = KEYS[1]
+local chat = ARGV[1]
+local meta = P .. 'chat:' .. chat
+if redis.call('HGET', meta, 'token') ~= ARGV[2] then return 0 end
+local claimUntil = tonumber(ARGV[3]) + tonumber(ARGV[4])
+redis.call('HSET', meta, 'until', claimUntil)
+redis.call('ZADD', P .. 'claimed', claimUntil, chat)
+reschedule(P, chat, tonumber(ARGV[3]))
+return 1
+`
+
 /** KEYS: lease key. Returns `{value, pttl}` in one snapshot, or nil. */
 const leaseInspect = `
 local value = redis.call('GET', KEYS[1])
@@ -375,6 +391,13 @@ export interface KeygramCommands {
   keygramEnqueue(prefix: string, ...args: Arg[]): Promise<string[] | [0]>
   keygramClaim(prefix: string, ...args: Arg[]): Promise<[string, string, string[][]][]>
   keygramSettle(prefix: string, ...args: Arg[]): Promise<number>
+  keygramRenewClaim(
+    prefix: string,
+    chatId: string,
+    token: string,
+    now: number,
+    leaseMs: number,
+  ): Promise<number>
   keygramListDead(prefix: string, lastIndex: number): Promise<string[][]>
   keygramReplayDead(prefix: string, ...args: Arg[]): Promise<number>
   keygramStats(prefix: string, now: number): Promise<[number, number, number, string]>
@@ -406,6 +429,7 @@ const definitions: Record<keyof KeygramCommands, { lua: string; numberOfKeys: nu
     keygramEnqueue: { lua: enqueue, numberOfKeys: 1 },
     keygramClaim: { lua: claim, numberOfKeys: 1 },
     keygramSettle: { lua: settle, numberOfKeys: 1 },
+    keygramRenewClaim: { lua: renewClaim, numberOfKeys: 1 },
     keygramListDead: { lua: listDead, numberOfKeys: 1, readOnly: true },
     keygramReplayDead: { lua: replayDead, numberOfKeys: 1 },
     keygramStats: { lua: stats, numberOfKeys: 1, readOnly: true },

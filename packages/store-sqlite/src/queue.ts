@@ -135,6 +135,9 @@ export function createSqliteQueue(
          claimed_by = @workerId
        WHERE chat_id = @chatId`,
     ),
+    renewClaim: db.prepare<{ chatId: string; token: string; expiresAt: number }>(
+      'UPDATE chats SET claim_expires_at = @expiresAt WHERE chat_id = @chatId AND claim_token = @token',
+    ),
     claimOf: db.prepare<[string], { claim_token: string | null; claim_through: number | null }>(
       'SELECT claim_token, claim_through FROM chats WHERE chat_id = ?',
     ),
@@ -323,6 +326,10 @@ export function createSqliteQueue(
     },
     async settle(chatId, claimToken, outcome) {
       return settle.immediate(chatId, claimToken, outcome)
+    },
+    async renew(chatId, claimToken, { now, leaseMs }) {
+      const { changes } = statements.renewClaim.run({ chatId, token: claimToken, expiresAt: now + leaseMs })
+      return { ok: changes > 0 }
     },
     async listDead(options) {
       const limit = options?.limit === undefined ? -1 : Math.max(0, options.limit)

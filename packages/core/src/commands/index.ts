@@ -12,6 +12,12 @@ export {
   resolveCommandStrings,
 } from './command-list.ts'
 export {
+  createForbiddenChatHandler,
+  FORBIDDEN_CHAT_WARN_EVERY_MS,
+  type ForbiddenChatOptions,
+  type ForbiddenChatOutcome,
+} from './forbidden-chats.ts'
+export {
   ANONYMOUS_SENDER_IDS,
   type CommandHandlers,
   createCommandHandlers,

@@ -106,6 +106,7 @@ export {
 export type * from './types.ts'
 export {
   createDeliveryWorker,
+  DEFAULT_CLAIM_LEASE_MS,
   type DeliveryEvent,
   type DeliveryEventBase,
   type DeliveryLimits,

@@ -171,6 +171,13 @@ export interface SettleInput {
   now: number
 }
 
+/** Input of {@link QueueStore.renew}. */
+export interface RenewInput {
+  now: number
+  /** The claim holds until `now + leaseMs`. */
+  leaseMs: number
+}
+
 /** Queue depth and health, for `/status`, `/readyz` and metrics. */
 export interface QueueStats {
   /** Jobs waiting (including ones backing off). */
@@ -193,6 +200,16 @@ export interface QueueStore {
   claim(input: ClaimInput): Promise<ClaimedChat[]>
   /** Records the outcome of a claim and releases the chat. Ignored if the claim was lost. */
   settle(chatId: ChatId, claimToken: string, outcome: SettleInput): Promise<{ ok: boolean }>
+  /**
+   * Extends a claim still held with `claimToken` to `now + leaseMs` and resolves `{ok: true}`; resolves
+   * `{ok: false}` (changing nothing) when the claim was settled or taken over. A claim whose lease ran out
+   * but that nobody took over yet may still be renewed. Workers renew while they send and settle, so a
+   * short lease (a crashed worker's chats are taken over soon) never expires under a live worker.
+   *
+   * Optional so that older stores still type-check; without it a worker keeps its claims for the whole
+   * lease it asked for.
+   */
+  renew?(chatId: ChatId, claimToken: string, input: RenewInput): Promise<{ ok: boolean }>
   /** Dead-lettered jobs, oldest first. */
   listDead(options?: { limit?: number }): Promise<DeadJob[]>
   /** Puts dead jobs (all when `ids` is omitted) back at the end of their chats' lines, attempts reset. */

@@ -6,7 +6,8 @@
  * @module
  */
 import { transientTelegramErrorKinds } from '../telegram/classify.ts'
-import type { OutgoingMessage, TelegramMessage } from '../telegram/types.ts'
+import type { TelegramMessage } from '../telegram/types.ts'
+import { splitByAttempts } from './attempts.ts'
 import { type BackoffOptions, backoffDelayMs, defaultBackoff } from './backoff.ts'
 import {
   type CardAttempt,
@@ -15,24 +16,16 @@ import {
   createCardDelivery,
   DEFAULT_CARD_EDIT_WINDOW_MS,
 } from './cards/deliver.ts'
+import { createClaimKeeper } from './claim-keeper.ts'
 import { type Clock, systemClock } from './clock.ts'
 import { type CoalescedBatch, type CoalesceOptions, coalesceJobs, defaultCoalesce } from './coalesce.ts'
-import {
-  type ChatPacing,
-  chatIntervalMs,
-  chatSendHistoryKey,
-  defaultChatPacing,
-  GROUP_WINDOW_MS,
-  isGroupChat,
-  needsSendHistory,
-  nextChatSendTime,
-  recentSendTimes,
-} from './pacing.ts'
-import { splitPlainText, toPlainText } from './plain-text.ts'
+import { type ChatPacing, defaultChatPacing, isGroupChat } from './pacing.ts'
 import { createJobRenderer, type JobRenderer } from './render.ts'
 import { chatMigrationKey } from './routes.ts'
-import { type Delivery, isFailure, type SendResult } from './send-result.ts'
+import { paceAfterSend, readSendHistory, type SendHistory, writeSendHistory } from './send-history.ts'
 import { createSendWindow } from './send-window.ts'
+import { createSender } from './sender.ts'
+import { settleWithRetry } from './settle-retry.ts'
 import { createSharedSendWindow } from './shared-send-window.ts'
 import type {
   ChatId,
@@ -43,7 +36,6 @@ import type {
   SettleInput,
   TelegramErrorKind,
   TelegramFailure,
-  TelegramSuccess,
   TelegramTransport,
 } from './types.ts'
 
@@ -140,7 +132,12 @@ export interface DeliveryWorkerOptions {
   random?: () => number
   /** Who claims. Default a random id. */
   workerId?: string
-  /** How long a claim holds, in ms; must exceed the longest send round. Default 60000. */
+  /**
+   * How long a claim holds without renewal, in ms. Default 10000. The worker renews its claims every third
+   * of it while it sends and settles, so this bounds how long a crashed worker's chats stay blocked: another
+   * worker (or the restarted one) takes them over at most this long after the crash (plus one idle poll).
+   * With a store without `queue.renew`, it must exceed the longest send round.
+   */
   leaseMs?: number
   /** Sleep when nothing was due, in ms. Default 250. */
   idleMs?: number
@@ -223,7 +220,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   const clock = options.clock ?? systemClock
   const random = options.random ?? Math.random
   const workerId = options.workerId ?? `worker-${crypto.randomUUID().slice(0, 8)}`
-  const leaseMs = options.leaseMs ?? 60_000
+  const leaseMs = options.leaseMs ?? DEFAULT_CLAIM_LEASE_MS
   const idleMs = options.idleMs ?? 100
   const globalLimit = Math.max(1, Math.floor(limits.globalPerSecond))
   const sendWindow =
@@ -253,6 +250,26 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     onOutcome: (outcome) => emit({ type: 'card', ...outcome }),
     onError: (error) => emit({ type: 'error', error }),
     ...(options.cards?.decorate === undefined ? {} : { decorate: options.cards.decorate }),
+  })
+
+  const sender = createSender({
+    transport,
+    clock,
+    limits,
+    sendWindow,
+    pausedUntil: () => pausedUntil,
+    kv: store.kv,
+    onError: (error) => emit({ type: 'error', error }),
+  })
+  const { paced, send, sendAll } = sender
+
+  const keeper = createClaimKeeper({
+    queue: store.queue,
+    leaseMs,
+    now: () => clock.now(),
+    onLost: (chatId) => emit({ type: 'error', error: `claim of chat ${chatId} was lost while in use` }),
+    onError: (chatId, error) =>
+      emit({ type: 'error', error: `could not renew the claim of chat ${chatId}: ${errorText(error)}` }),
   })
 
   let pausedUntil = 0
@@ -287,88 +304,26 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     return true
   }
 
-  // Every call to Telegram (a send or an edit) goes through the send window and the global pause.
-  async function paced(call: () => Promise<TelegramSuccess | TelegramFailure>): Promise<SendResult> {
-    const answered = await sendWindow.acquire(clock)
-    try {
-      if (pausedUntil > clock.now()) return 'paused'
-      return await call()
-    } catch (error) {
-      // The contract says transports never throw; one that does is treated as a network failure.
-      return { ok: false, kind: 'network', errorCode: null, description: String(error) }
-    } finally {
-      answered()
-    }
-  }
-
-  function sendOne(target: ChatTarget, message: OutgoingMessage): Promise<SendResult> {
-    return paced(() => transport.sendMessage(target, message))
-  }
-
-  /**
-   * When the chat may get its next message after `sent` messages went out at `now`. Groups keep their
-   * recent send times in the store so every worker honours the per-minute budget; if that record cannot
-   * be read or written, the chat waits as if the budget were spread evenly (never faster than allowed).
-   */
-  async function nextSendTime(chatId: ChatId, now: number, sent: number): Promise<number> {
-    const sentAt = Array.from({ length: Math.max(1, sent) }, () => now)
-    if (!needsSendHistory(chatId, limits)) return nextChatSendTime(chatId, sentAt, limits)
-    const key = chatSendHistoryKey(chatId)
-    try {
-      const previous = (await store.kv.get<number[]>(key)) ?? []
-      const recent = recentSendTimes(Array.isArray(previous) ? previous : [], sentAt, limits)
-      await store.kv.set(key, recent, { ttlMs: GROUP_WINDOW_MS })
-      return nextChatSendTime(chatId, recent, limits)
-    } catch (error) {
-      emit({ type: 'error', error: `could not keep send times of chat ${chatId}: ${errorText(error)}` })
-      return now + Math.ceil(GROUP_WINDOW_MS / limits.groupMessagesPerMinute)
-    }
-  }
-
-  async function send(target: ChatTarget, message: OutgoingMessage): Promise<Delivery> {
-    let fallback: Delivery['fallback'] = null
-    let result = await sendOne(target, message)
-    let current = message
-    if (isFailure(result, 'parse_entities') && current.parse_mode !== undefined) {
-      current = toPlainText(current)
-      fallback = 'plain'
-      result = await sendOne(target, current)
-    }
-    if (!isFailure(result, 'message_too_long')) {
-      return { result, messageIds: result !== 'paused' && result.ok ? [result.messageId] : [], fallback }
-    }
-    const parts = splitPlainText(toPlainText(current).text)
-    const messageIds: number[] = []
-    const { reply_markup: replyMarkup, parse_mode: _parseMode, ...rest } = current
-    for (const [index, text] of parts.entries()) {
-      if (index > 0) await clock.sleep(chatIntervalMs(target.chatId, limits))
-      // The buttons belong under the last part, where the message ends.
-      const part: OutgoingMessage = { ...rest, text }
-      if (replyMarkup !== undefined && index === parts.length - 1) part.reply_markup = replyMarkup
-      const partResult = await sendOne(target, part)
-      if (partResult === 'paused' || !partResult.ok)
-        return { result: partResult, messageIds, fallback: 'split' }
-      messageIds.push(partResult.messageId)
-    }
-    const lastId = messageIds[messageIds.length - 1]
-    if (lastId === undefined) {
-      const failure: TelegramFailure = {
-        ok: false,
-        kind: 'bad_request',
-        errorCode: null,
-        description: 'message has no visible text to send',
-      }
-      return { result: failure, messageIds, fallback: 'split' }
-    }
-    return { result: { ok: true, messageId: lastId }, messageIds, fallback: 'split' }
-  }
-
+  // The claim stays held (and renewed) until the settle is recorded, so nobody resends meanwhile.
   async function settle(claim: ClaimedChat, outcome: SettleInput): Promise<void> {
     try {
-      const { ok } = await store.queue.settle(claim.chatId, claim.claimToken, outcome)
-      if (!ok) emit({ type: 'error', error: `claim of chat ${claim.chatId} was lost before settling` })
-    } catch (error) {
-      emit({ type: 'error', error: `settle failed for chat ${claim.chatId}: ${errorText(error)}` })
+      const settled = await settleWithRetry(store.queue, claim, outcome, {
+        clock,
+        stopping: () => stopping,
+        onFailure: (error, failures, retryInMs) =>
+          emit({
+            type: 'error',
+            error:
+              `settle failed for chat ${claim.chatId} (${failures}x): ${errorText(error)}; ` +
+              (retryInMs < 0
+                ? 'giving up (the claim expires and the chat is served again)'
+                : `retrying in ${retryInMs} ms`),
+          }),
+      })
+      if (settled === 'lost')
+        emit({ type: 'error', error: `claim of chat ${claim.chatId} was lost before settling` })
+    } finally {
+      keeper.release(claim)
     }
   }
 
@@ -404,23 +359,6 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     return [job.message]
   }
 
-  // A rendered notification may be several messages; they go in order, paced like a split message. If a
-  // later one fails, the job is retried whole (at least once: the earlier parts may repeat).
-  async function sendAll(target: ChatTarget, messages: readonly OutgoingMessage[]): Promise<Delivery> {
-    const messageIds: number[] = []
-    let fallback: Delivery['fallback'] = null
-    let last: Delivery | null = null
-    for (const [index, message] of messages.entries()) {
-      if (index > 0) await clock.sleep(chatIntervalMs(target.chatId, limits))
-      last = await send(target, message)
-      messageIds.push(...last.messageIds)
-      fallback = last.fallback ?? fallback
-      if (last.result === 'paused' || !last.result.ok) break
-    }
-    if (last === null) throw new Error('no message to send')
-    return { result: last.result, messageIds, fallback }
-  }
-
   // What a claim's head calls for: refreshing cards (the low-priority line), a summary of a burst, a live
   // card, or one notification.
   async function attemptOf(claim: ClaimedChat, target: ChatTarget): Promise<Attempt> {
@@ -440,7 +378,8 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       }
     }
     if (first.render?.card !== undefined) return { ...(await cards.deliver(target, first)), batch: null }
-    const delivery = await sendAll(target, await cards.withButtons(target, first, await messagesOf(first)))
+    const messages = await cards.withButtons(target, first, await messagesOf(first))
+    const delivery = await sendAll(target, messages, first.id)
     return { delivery, jobs: [first], done: [], sends: delivery.messageIds.length, batch: null }
   }
 
@@ -453,6 +392,13 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       first.threadId === undefined
         ? { chatId: claim.chatId }
         : { chatId: claim.chatId, threadId: first.threadId }
+    // Read while the message goes out, so that nothing but the settle follows Telegram's answer.
+    const history = readSendHistory(store.kv, claim.chatId, limits, (error) =>
+      emit({
+        type: 'error',
+        error: `could not read send times of chat ${claim.chatId}: ${errorText(error)}`,
+      }),
+    )
     let attempt: Attempt
     try {
       attempt = await attemptOf(claim, target)
@@ -475,15 +421,10 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     const now = clock.now()
     const { jobs, delivery } = attempt
     if (jobs.length === 0) return settle(claim, { done: attempt.done, now })
-    const base = {
-      chatId: claim.chatId,
-      jobIds: jobs.map((job) => job.id),
-      deliveryKeys: jobs.map((job) => job.deliveryKey),
-      latencyMs: now - Math.min(...jobs.map((job) => job.createdAt)),
-    }
+    const base = eventBase(claim.chatId, jobs, now)
     const { result } = delivery
     if (result === 'paused') return settle(claim, { done: attempt.done, chatNotBefore: pausedUntil, now })
-    if (result.ok) return settleDelivered(claim, attempt, base, now)
+    if (result.ok) return settleDelivered(claim, attempt, base, now, await history)
     return settleFailure(claim, attempt, base, result, now)
   }
 
@@ -492,14 +433,23 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     attempt: Attempt,
     base: DeliveryEventBase,
     now: number,
+    history: SendHistory,
   ): Promise<void> {
     const { jobs, batch, delivery } = attempt
+    // A card that needed no call (it already showed the change) costs the chat no pace.
+    const pace = attempt.sends === 0 ? null : paceAfterSend(claim.chatId, now, attempt.sends, history, limits)
     await settle(claim, {
       done: [...attempt.done, ...base.jobIds],
-      // A card that needed no call (it already showed the change) costs the chat no pace.
-      ...(attempt.sends === 0 ? {} : { chatNotBefore: await nextSendTime(claim.chatId, now, attempt.sends) }),
+      ...(pace === null ? {} : { chatNotBefore: pace.notBefore }),
       now,
     })
+    if (pace?.keep)
+      await writeSendHistory(store.kv, claim.chatId, pace.keep, (error) =>
+        emit({
+          type: 'error',
+          error: `could not keep send times of chat ${claim.chatId}: ${errorText(error)}`,
+        }),
+      )
     totals.sent += jobs.length
     if (batch !== null) {
       totals.coalesced += jobs.length
@@ -552,17 +502,37 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
           return deadLetter(claim, jobs, done, base, 'bad_request', error, now)
     }
 
-    const attemptNumber = Math.max(...jobs.map((job) => job.attempts)) + 1
-    if (attemptNumber >= retry.maxAttempts)
-      return deadLetter(claim, jobs, done, base, 'retries_exhausted', error, now)
-    const delayMs = backoffDelayMs(attemptNumber, retry, random)
+    return retryOrDeadLetter(claim, jobs, done, result.kind, error, now)
+  }
+
+  // Attempts are each job's own: a job that joined a failing batch late is retried, not dead-lettered
+  // with the batch's oldest jobs.
+  async function retryOrDeadLetter(
+    claim: ClaimedChat,
+    jobs: QueuedJob[],
+    done: string[],
+    kind: TelegramErrorKind,
+    error: string,
+    now: number,
+  ): Promise<void> {
+    const { exhausted, retrying, attemptNumber } = splitByAttempts(jobs, retry.maxAttempts)
+    const delayMs = retrying.length === 0 ? 0 : backoffDelayMs(attemptNumber, retry, random)
+    const reason = 'retries_exhausted'
     await settle(claim, {
       done,
-      retry: jobs.map((job) => ({ id: job.id, notBefore: now + delayMs, error })),
+      retry: retrying.map((job) => ({ id: job.id, notBefore: now + delayMs, error })),
+      dead: exhausted.map((job) => ({ id: job.id, reason, error })),
       now,
     })
-    totals.retried += jobs.length
-    emit({ ...base, type: 'retry', kind: result.kind, error, attempt: attemptNumber, delayMs })
+    if (exhausted.length > 0) {
+      totals.dead += exhausted.length
+      emit({ ...eventBase(claim.chatId, exhausted, now), type: 'dead', reason, error })
+    }
+    if (retrying.length > 0) {
+      totals.retried += retrying.length
+      const base = eventBase(claim.chatId, retrying, now)
+      emit({ ...base, type: 'retry', kind, error, attempt: attemptNumber, delayMs })
+    }
   }
 
   async function deadLetter(
@@ -594,6 +564,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     // minute pushes its next 20 messages a whole minute back. The sort is stable, so the store's
     // oldest-waiting-first order holds within each kind. Chats left for the next round are released
     // unchanged.
+    for (const claim of claimed) keeper.hold(claim)
     const ranked = [...claimed].sort((a, b) => Number(isGroupChat(b.chatId)) - Number(isGroupChat(a.chatId)))
     const claims = ranked.slice(0, limits.maxChatsPerRound)
     const deferred = ranked.slice(limits.maxChatsPerRound)
@@ -607,6 +578,8 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
           // Unreachable by design; if it happens the lease expires and another round retries the chat.
           emit({ type: 'error', error: `delivery to chat ${claim.chatId} failed: ${errorText(error)}` })
         } finally {
+          // Never renewed past its round, whatever happened in it.
+          keeper.release(claim)
           inFlightChats--
         }
       }),
@@ -670,6 +643,18 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         lastError,
       }
     },
+  }
+}
+
+/** Default {@link DeliveryWorkerOptions.leaseMs}: how long a crashed worker's chats stay blocked, at most. */
+export const DEFAULT_CLAIM_LEASE_MS = 10_000
+
+function eventBase(chatId: ChatId, jobs: readonly QueuedJob[], now: number): DeliveryEventBase {
+  return {
+    chatId,
+    jobIds: jobs.map((job) => job.id),
+    deliveryKeys: jobs.map((job) => job.deliveryKey),
+    latencyMs: now - Math.min(...jobs.map((job) => job.createdAt)),
   }
 }
 

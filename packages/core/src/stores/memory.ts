@@ -20,6 +20,7 @@ import type {
   QueuedJob,
   QueueStats,
   QueueStore,
+  RenewInput,
   SettleInput,
 } from '../delivery/types.ts'
 import { memoryGuard } from '../guard/memory.ts'
@@ -54,7 +55,7 @@ export class MemoryStoreFullError extends Error {
 interface Claim {
   readonly token: string
   readonly workerId: string
-  readonly expiresAt: number
+  expiresAt: number
   readonly jobIds: ReadonlySet<string>
   /** The line the claimed run heads. */
   readonly lane: Lane
@@ -315,6 +316,14 @@ export function memoryStore(options: MemoryStoreOptions = {}): KeygramStore {
         for (const job of remaining) append(job, outcome.movedTo)
       }
       dropIfIdle(chat, now)
+      return { ok: true }
+    },
+
+    async renew(chatId: ChatId, claimToken: string, { now, leaseMs }: RenewInput) {
+      assertOpen()
+      const claim = chats.get(chatId)?.claim
+      if (claim === undefined || claim === null || claim.token !== claimToken) return { ok: false }
+      claim.expiresAt = now + leaseMs
       return { ok: true }
     },
 

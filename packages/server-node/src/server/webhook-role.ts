@@ -8,9 +8,11 @@ import {
   createDeliveryWorker,
   createDigestScheduler,
   createFetchTransport,
+  createForbiddenChatHandler,
   createJobRenderer,
   createKeycrmClient,
   createStockAlerter,
+  type DeliveryEvent,
   type DeliveryLimits,
   type DeliveryWorker,
   type DigestScheduler,
@@ -82,12 +84,7 @@ function startWorker(context: RoleContext): DeliveryWorker {
       editWindowMs: config.cards.editWindowMs,
       ...(context.actions === null ? {} : { decorate: context.actions.decorate }),
     },
-    onEvent: createDeliveryEventHandler({
-      logger: context.logger,
-      metrics: context.metrics,
-      redact: (text) => context.redact(text),
-      onSent: () => context.markDelivered(),
-    }),
+    onEvent: deliveryEventsOf(context),
     // Enrichment happens here, when the worker sends: the webhook never waits on KeyCRM's API.
     render: createJobRenderer({
       format: config.format,
@@ -103,6 +100,30 @@ function startWorker(context: RoleContext): DeliveryWorker {
     )
   }
   return worker
+}
+
+// Every outcome is logged and counted; a chat that answers 403 is also unsubscribed (if it subscribed with
+// /subscribe) or reported (if it comes from the configuration).
+function deliveryEventsOf(context: RoleContext): (event: DeliveryEvent) => void {
+  const log = createDeliveryEventHandler({
+    logger: context.logger,
+    metrics: context.metrics,
+    redact: (text) => context.redact(text),
+    onSent: () => context.markDelivered(),
+  })
+  if (context.config.demo) return log
+  const onForbidden = createForbiddenChatHandler({
+    kv: context.store.kv,
+    onOutcome: (_outcome, message) => context.logger.warn(context.redact(message)),
+    onError: (error) =>
+      context.logger.error(
+        `could not unsubscribe a chat that answered 403: ${context.redact(errorText(error))}`,
+      ),
+  })
+  return (event) => {
+    log(event)
+    void onForbidden(event)
+  }
 }
 
 async function startDigests(context: RoleContext): Promise<DigestScheduler | null> {

@@ -436,6 +436,57 @@ export function testStore(name: string, factory: StoreFactory, options: StoreSui
       })
     })
 
+    describe('claim renewal', () => {
+      function renewOf(store: KeygramStore): NonNullable<KeygramStore['queue']['renew']> {
+        const renew = store.queue.renew?.bind(store.queue)
+        if (renew === undefined) throw new Error(`${store.name} store does not implement queue.renew`)
+        return renew
+      }
+
+      it('a renewed claim keeps its chat past the first lease; another worker takes it after the last', async () => {
+        const [first, second] = [await openDrained(), await open()]
+        const chat = chatId()
+        const now = Date.now()
+        await add(first, now, newJob(chat, '#1'))
+        const held = await claimOne(first, now + 1, chat, { leaseMs: 1000 })
+        expect(await renewOf(first)(chat, held.claimToken, { now: now + 800, leaseMs: 1000 })).toEqual({
+          ok: true,
+        })
+        // Past the first lease (now + 1001), before the renewed one (now + 1800): still held.
+        expect(only(await claim(second, now + 1500), chat)).toEqual([])
+        expect((await second.queue.stats(now + 1500)).claimed).toBeGreaterThanOrEqual(1)
+        const takeover = await claimOne(second, now + 1801, chat)
+        expect(texts(takeover.jobs)).toEqual(['#1'])
+        // The taken-over claim can no longer be renewed, nor settle.
+        expect(await renewOf(first)(chat, held.claimToken, { now: now + 1802, leaseMs: 1000 })).toEqual({
+          ok: false,
+        })
+        expect(only(await claim(first, now + 2500), chat)).toEqual([])
+        const done = { done: takeover.jobs.map((job) => job.id), now: now + 2600 }
+        expect(await second.queue.settle(chat, takeover.claimToken, done)).toEqual({ ok: true })
+      })
+
+      it('renews a lapsed claim nobody took over, and refuses a settled one or an unknown token', async () => {
+        const store = await openDrained()
+        const chat = chatId()
+        const now = Date.now()
+        await add(store, now, newJob(chat, '#1'), newJob(chat, '#2'))
+        const held = await claimOne(store, now + 1, chat, { leaseMs: 1000, maxJobsPerChat: 1 })
+        const renew = renewOf(store)
+        expect(await renew(chat, held.claimToken, { now: now + 5000, leaseMs: 1000 })).toEqual({ ok: true })
+        expect(only(await claim(store, now + 5500), chat)).toEqual([])
+        expect(await renew(chat, 'not-a-token', { now: now + 5600, leaseMs: 1000 })).toEqual({ ok: false })
+        expect(await renew(chatId(), 'not-a-token', { now: now + 5600, leaseMs: 1000 })).toEqual({
+          ok: false,
+        })
+        const settled = { done: [held.jobs[0]!.id], now: now + 5700 }
+        expect(await store.queue.settle(chat, held.claimToken, settled)).toEqual({ ok: true })
+        expect(await renew(chat, held.claimToken, { now: now + 5800, leaseMs: 1000 })).toEqual({ ok: false })
+        // The settle released the chat: the rest of its line is claimable at once.
+        expect(texts((await claimOne(store, now + 5801, chat)).jobs)).toEqual(['#2'])
+      })
+    })
+
     describe('back-off and chat pacing', () => {
       it('a retrying head blocks its chat line, keeping order, until its notBefore', async () => {
         const store = await openDrained()

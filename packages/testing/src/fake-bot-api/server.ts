@@ -375,7 +375,8 @@ class FakeBotApiServer implements FakeBotApi {
     }
 
     const fault = this.faults.take(method)
-    if (fault !== undefined) {
+    const answerDelayMs = fault?.kind === 'delay_answer' ? (fault.ms ?? 0) : 0
+    if (fault !== undefined && fault.kind !== 'delay_answer') {
       const kind = fault.kind ?? 'http_error'
       if (kind === 'drop_connection') {
         call.status = 0
@@ -395,7 +396,9 @@ class FakeBotApiServer implements FakeBotApi {
       return
     }
     try {
-      this.answer(res, call, await handler(call.params))
+      const result = await handler(call.params)
+      if (answerDelayMs > 0) await sleep(answerDelayMs)
+      this.answer(res, call, result)
     } catch (error) {
       if (!(error instanceof BotApiError)) throw error
       this.answer(res, call, error)

@@ -210,8 +210,12 @@ export interface CallRecord {
   at: number
 }
 
-/** How an injected fault answers. */
-export type FakeFaultKind = 'http_error' | 'drop_connection' | 'delay'
+/**
+ * How an injected fault answers. `delay` holds the request before processing it; `delay_answer` processes
+ * it (a message is sent) and then holds the answer, as Telegram does when the client's connection is slow:
+ * the window in which a sender that dies has sent a message without knowing it.
+ */
+export type FakeFaultKind = 'http_error' | 'drop_connection' | 'delay' | 'delay_answer'
 
 /** What {@link FakeBotApi.fail} injects. */
 export interface FakeFaultSpec {
@@ -225,7 +229,7 @@ export interface FakeFaultSpec {
   retryAfter?: number
   /** `'html'` answers with an HTML page, like the proxy in front of Telegram does on a 502. Default `'json'`. */
   body?: 'json' | 'html'
-  /** For `delay`: how long to hold the request before processing it normally. */
+  /** For `delay`: how long to hold the request before processing it normally; for `delay_answer`, the answer. */
   ms?: number
   /** How many requests the fault hits. Default 1, or unlimited when `rate` is given. */
   times?: number

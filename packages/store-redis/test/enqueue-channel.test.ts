@@ -45,7 +45,7 @@ async function until(condition: () => boolean, withinMs: number): Promise<boolea
 
 /** Ids of the connections named `name` that are subscribed (pub/sub). */
 async function subscriberIds(name: string): Promise<string[]> {
-  const list = (await admin.client('LIST', 'TYPE', 'pubsub')) as string
+  const list = (await admin.call('CLIENT', 'LIST', 'TYPE', 'pubsub')) as string
   return list
     .split('\n')
     .filter((line) => line.includes(` name=${name} `))
@@ -69,7 +69,7 @@ describe('redis store: enqueue notices', () => {
     await sleep(300)
     const [id] = await subscriberIds(name)
     expect(id).toBeDefined()
-    await admin.client('KILL', 'ID', id!)
+    await admin.call('CLIENT', 'KILL', 'ID', id!)
     // ioredis reconnects and resubscribes; wait for it (and for the catch-up notice it hears) first.
     expect(await until(() => heard.count > 0, 3_000)).toBe(true)
     expect(await subscriberIds(name)).toHaveLength(1)

@@ -8,8 +8,10 @@
  * never claims) and one whose worker sends: the layout where a notice must cross processes (Redis pub/sub,
  * PostgreSQL LISTEN/NOTIFY, the SQLite file's poll). The memory store cannot be shared, so it has no two.
  * The Keygram processes are `bench/lib/latency-target.ts` children (the real webhook server, Telegram over
- * `fetch`); the fake and the load run here. One order at a time: each waits a random 10 to 150 ms after the
- * previous one was sent (any phase of the 100 ms poll), then posts; the time counts from just before the
+ * `fetch`); the fake and the load run here. Poll only and woken run at the same time, each on a store of
+ * its own, and take turns order by order, so a busy moment of the (shared) machine falls on both alike.
+ * One order at a time: each waits a random 10 to 150 ms after the previous one was sent (any phase of the
+ * 100 ms poll), then posts; the time counts from just before the
  * POST (so it includes the webhook's own handling) to the fake's arrival time of the `sendMessage`
  * (`Date.now()`, 1 ms resolution). The chat's pacing is off in the children: back-to-back orders into one
  * chat would otherwise measure the 1 s per chat pace.
@@ -170,6 +172,11 @@ async function startTarget(env: Record<string, string>): Promise<Target> {
   }
 }
 
+function sendCount(fake: FakeBotApi): number {
+  return fake.calls.filter((call) => call.method === 'sendMessage' && call.status === 200).length
+}
+
+/** Waits for the send after the first `count`; resolves when it arrived at the fake (its `Date.now()`). */
 async function waitForSend(fake: FakeBotApi, count: number): Promise<number> {
   const deadline = Date.now() + SEND_TIMEOUT_MS
   for (;;) {
@@ -180,28 +187,32 @@ async function waitForSend(fake: FakeBotApi, count: number): Promise<number> {
   }
 }
 
-/** Posts `orders` webhooks one at a time at random gaps; resolves each one's latency in ms. */
-async function measure(fake: FakeBotApi, webhookUrl: string, orders: number, firstIndex: number) {
-  const samples: number[] = []
+/** Waits a random gap, posts one order and resolves its latency in ms. */
+async function measureOrder(fake: FakeBotApi, webhookUrl: string): Promise<number> {
+  await sleep(GAP_MS.min + Math.random() * (GAP_MS.max - GAP_MS.min))
   fake.clear()
-  for (let index = 0; index < orders; index++) {
-    await sleep(GAP_MS.min + Math.random() * (GAP_MS.max - GAP_MS.min))
-    const postedAt = Date.now()
-    const response = await fetch(`${webhookUrl}${WEBHOOK_PATH}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: webhookBody(firstIndex + index),
-    })
-    await response.arrayBuffer()
-    if (!response.ok) throw new Error(`webhook answered ${response.status}`)
-    samples.push((await waitForSend(fake, index)) - postedAt)
-  }
-  return samples
+  const sent = sendCount(fake)
+  const postedAt = Date.now()
+  const response = await fetch(`${webhookUrl}${WEBHOOK_PATH}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: webhookBody(nextOrder++),
+  })
+  await response.arrayBuffer()
+  if (!response.ok) throw new Error(`webhook answered ${response.status}`)
+  return (await waitForSend(fake, sent)) - postedAt
 }
 
 let nextOrder = 0
 
-async function runConfiguration(fake: FakeBotApi, run: Run, orders: number): Promise<void> {
+/** One configuration's processes, started on a store of its own. */
+interface Variant {
+  run: Run
+  webhookUrl: string
+  stop(): Promise<void>
+}
+
+async function startVariant(fake: FakeBotApi, run: Run): Promise<Variant> {
   const label = `${run.store}${run.processes}${run.wake ? 'w' : 'p'}`
   const backing = await backingFor(run.store, label)
   const base = {
@@ -214,20 +225,43 @@ async function runConfiguration(fake: FakeBotApi, run: Run, orders: number): Pro
     LATENCY_CHAT_ID: CHAT_ID,
   }
   const targets: Target[] = []
+  const stop = async () => {
+    for (const target of targets.reverse()) await target.stop()
+    await backing.remove()
+  }
   try {
     if (run.processes === 1) targets.push(await startTarget({ ...base, LATENCY_PART: 'all' }))
     else {
       targets.push(await startTarget({ ...base, LATENCY_PART: 'ingest' }))
       targets.push(await startTarget({ ...base, LATENCY_PART: 'deliver' }))
     }
-    const webhookUrl = targets[0]!.url
-    await measure(fake, webhookUrl, WARMUP_ORDERS, nextOrder)
-    nextOrder += WARMUP_ORDERS
-    run.samples = await measure(fake, webhookUrl, orders, nextOrder)
-    nextOrder += orders
+  } catch (error) {
+    await stop()
+    throw error
+  }
+  return { run, webhookUrl: targets[0]!.url, stop }
+}
+
+/**
+ * Poll only and woken side by side: both run at once, on stores of their own, and take turns order by
+ * order (in a random order each time), so a busy moment of the machine falls on both alike.
+ */
+async function runPair(fake: FakeBotApi, store: StoreKind, processes: 1 | 2, orders: number): Promise<Run[]> {
+  const variants: Variant[] = []
+  try {
+    for (const wake of [false, true]) {
+      variants.push(await startVariant(fake, { store, processes, wake, samples: [] }))
+    }
+    for (const variant of variants) {
+      for (let index = 0; index < WARMUP_ORDERS; index++) await measureOrder(fake, variant.webhookUrl)
+    }
+    for (let index = 0; index < orders; index++) {
+      const turn = Math.random() < 0.5 ? variants : [...variants].reverse()
+      for (const variant of turn) variant.run.samples.push(await measureOrder(fake, variant.webhookUrl))
+    }
+    return variants.map((variant) => variant.run)
   } finally {
-    for (const target of targets.reverse()) await target.stop()
-    await backing.remove()
+    for (const variant of variants) await variant.stop()
   }
 }
 
@@ -251,13 +285,8 @@ async function main(): Promise<void> {
   try {
     for (const store of STORES) {
       for (const processes of store === 'memory' ? ([1] as const) : ([1, 2] as const)) {
-        // Poll only, then woken: the pair shares the machine's state of the moment.
-        for (const wake of [false, true]) {
-          const run: Run = { store, processes, wake, samples: [] }
-          console.log(`${store}, ${processes} process(es), ${wake ? 'woken' : 'poll only'}: ${orders} orders`)
-          await runConfiguration(fake, run, orders)
-          runs.push(run)
-        }
+        console.log(`${store}, ${processes} process(es): ${orders} orders each, poll only and woken in turns`)
+        runs.push(...(await runPair(fake, store, processes, orders)))
       }
     }
   } finally {

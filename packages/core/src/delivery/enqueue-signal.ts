@@ -91,15 +91,21 @@ export function notifyingQueue<T extends QueueStore>(queue: T, signal: EnqueueSi
     },
     onEnqueued: (listener) => signal.listen(listener),
   }
+  const own = overrides as Record<PropertyKey, unknown>
   // A proxy rather than a copy: members other changes add to the queue keep working, class-private
-  // fields included (methods run on the queue itself).
+  // fields included (methods run on the queue itself). It also lists the overrides as own properties, so
+  // a wrapper that spreads it (`{ ...store.queue, enqueue }`) keeps `onEnqueued` and the notifying calls.
   return new Proxy(queue, {
     get(target, property) {
-      const own = (overrides as Record<PropertyKey, unknown>)[property]
-      if (own !== undefined) return own
+      if (own[property] !== undefined) return own[property]
       const value = Reflect.get(target, property)
       return typeof value === 'function' ? value.bind(target) : value
     },
-    has: (target, property) => property in overrides || Reflect.has(target, property),
+    has: (target, property) => property in own || Reflect.has(target, property),
+    ownKeys: (target) => [...new Set([...Reflect.ownKeys(target), ...Object.keys(own)])],
+    getOwnPropertyDescriptor(target, property) {
+      if (own[property] === undefined) return Reflect.getOwnPropertyDescriptor(target, property)
+      return { value: own[property], writable: true, enumerable: true, configurable: true }
+    },
   })
 }

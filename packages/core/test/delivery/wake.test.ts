@@ -201,3 +201,23 @@ describe('idle wait', () => {
     await signal.close()
   })
 })
+
+describe('notifying queue', () => {
+  it('keeps onEnqueued and its notices through a wrapper that spreads it', async () => {
+    const store = memoryStore()
+    const wrapped: KeygramStore['queue'] = { ...store.queue, stats: (now) => store.queue.stats(now) }
+    let heard = 0
+    const stop = wrapped.onEnqueued?.(() => {
+      heard++
+    })
+    await wrapped.enqueue({
+      deliveryKey: 'spread',
+      dedupeTtlMs: 60_000,
+      jobs: [job('1005', 'x')],
+      now: Date.now(),
+    })
+    expect(heard).toBe(1)
+    stop?.()
+    await store.close()
+  })
+})

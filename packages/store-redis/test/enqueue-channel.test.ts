@@ -1,5 +1,7 @@
-import { spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { createRequire } from 'node:module'
+import { createServer } from 'node:net'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createDeliveryWorker, type KeygramStore } from '@keygram/core'
 import { Redis } from 'ioredis'
@@ -25,6 +27,41 @@ afterAll(async () => {
   await deletePrefix(admin, prefix)
   await admin.quit()
 })
+
+/** A port nobody listens on right now. */
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const address = server.address()
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  if (address === null || typeof address === 'string') throw new Error('no port')
+  return address.port
+}
+
+/** A private, throwaway redis-server on `port` (the shared one is never stopped); resolves once it answers. */
+async function startPrivateRedis(port: number): Promise<ChildProcess> {
+  const server = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  })
+  const probe = new Redis(`redis://127.0.0.1:${port}`, { lazyConnect: true, retryStrategy: () => null })
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await probe.connect()
+      await probe.quit()
+      return server
+    } catch (error) {
+      if (attempt > 100) throw error
+      await sleep(50)
+    }
+  }
+}
+
+async function stopPrivateRedis(server: ChildProcess): Promise<void> {
+  if (server.exitCode !== null) return
+  const exited = once(server, 'exit')
+  server.kill('SIGKILL')
+  await exited
+}
 
 function enqueue(store: KeygramStore) {
   return store.queue.enqueue({
@@ -77,6 +114,32 @@ describe('redis store: enqueue notices', () => {
     await enqueue(other)
     expect(await until(() => heard.count > 0, 3_000)).toBe(true)
   })
+
+  it('hears other instances again after Redis restarts', async () => {
+    const port = await freePort()
+    const url = `redis://127.0.0.1:${port}`
+    let server = await startPrivateRedis(port)
+    opened.push({ close: () => stopPrivateRedis(server) })
+    const listener = redisStore({ url, prefix })
+    const other = redisStore({ url, prefix })
+    opened.push(listener, other)
+    const heard = { count: 0 }
+    listener.queue.onEnqueued!(() => {
+      heard.count++
+    })
+    await sleep(300)
+    await enqueue(other)
+    expect(await until(() => heard.count > 0, 3_000)).toBe(true)
+
+    await stopPrivateRedis(server)
+    server = await startPrivateRedis(port)
+    // ioredis reconnects and resubscribes; the listener hears one catch-up notice once it is back.
+    heard.count = 0
+    expect(await until(() => heard.count > 0, 10_000)).toBe(true)
+    heard.count = 0
+    await enqueue(other)
+    expect(await until(() => heard.count > 0, 3_000)).toBe(true)
+  }, 30_000)
 
   it('does not hear its own publications twice', async () => {
     const store = redisStore({ url: REDIS_URL, prefix })

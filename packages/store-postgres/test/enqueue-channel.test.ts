@@ -1,9 +1,12 @@
 import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { createRequire } from 'node:module'
+import { createConnection, createServer, type Server, type Socket } from 'node:net'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createDeliveryWorker, type KeygramStore } from '@keygram/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { enqueueChannelName } from '../src/enqueue-channel.ts'
+import { postgresStore } from '../src/index.ts'
 import { tablesFor } from '../src/tables.ts'
 import { POSTGRES_URL, postgresFixture } from './helpers.ts'
 
@@ -15,6 +18,41 @@ let fixture: ReturnType<typeof postgresFixture>
 afterEach(async () => {
   await fixture.cleanup()
 })
+
+/**
+ * A TCP proxy in front of the shared PostgreSQL that the test can take down and bring back on the same
+ * port: to the store, a database restart (connections cut, then refused), with the shared server untouched.
+ */
+function restartableProxy(target: { host: string; port: number }) {
+  const sockets = new Set<Socket>()
+  let server: Server | null = null
+  let port = 0
+  async function up(): Promise<void> {
+    server = createServer((client) => {
+      const upstream = createConnection(target)
+      for (const socket of [client, upstream]) {
+        sockets.add(socket)
+        socket.on('close', () => sockets.delete(socket))
+        socket.on('error', () => {
+          client.destroy()
+          upstream.destroy()
+        })
+      }
+      client.pipe(upstream).pipe(client)
+    })
+    server.listen(port, '127.0.0.1')
+    await once(server, 'listening')
+    const address = server.address()
+    if (address !== null && typeof address === 'object') port = address.port
+  }
+  async function down(): Promise<void> {
+    for (const socket of sockets) socket.destroy()
+    const closing = server
+    server = null
+    if (closing !== null) await new Promise<void>((resolve) => closing.close(() => resolve()))
+  }
+  return { up, down, url: () => `postgres://postgres@127.0.0.1:${port}${new URL(POSTGRES_URL).pathname}` }
+}
 
 function enqueue(store: KeygramStore) {
   return store.queue.enqueue({
@@ -56,6 +94,34 @@ describe('postgres store: enqueue notices', () => {
     await enqueue(other)
     expect(await until(() => heard.count > 0, 3_000)).toBe(true)
   })
+
+  it('hears other instances again after the database was unreachable for a while', async () => {
+    const shared = new URL(POSTGRES_URL)
+    const proxy = restartableProxy({ host: shared.hostname, port: Number(shared.port || 5432) })
+    await proxy.up()
+    fixture = postgresFixture()
+    const listener = postgresStore({ url: proxy.url(), schema: fixture.schema })
+    const other = fixture.open()
+    const heard = { count: 0 }
+    listener.queue.onEnqueued!(() => {
+      heard.count++
+    })
+    try {
+      await sleep(300)
+      await proxy.down()
+      // Connections cut, new ones refused: the listener retries with back-off meanwhile.
+      await sleep(1_500)
+      heard.count = 0
+      await proxy.up()
+      expect(await until(() => heard.count > 0, 10_000)).toBe(true)
+      heard.count = 0
+      await enqueue(other)
+      expect(await until(() => heard.count > 0, 3_000)).toBe(true)
+    } finally {
+      await listener.close()
+      await proxy.down()
+    }
+  }, 30_000)
 
   it('does not hear its own notices twice, and notifies nothing for a duplicate delivery', async () => {
     fixture = postgresFixture()

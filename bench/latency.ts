@@ -25,7 +25,7 @@
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createFakeBotApi, type FakeBotApi } from '../packages/testing/src/index.ts'
@@ -280,6 +280,8 @@ function summary(run: Run) {
 async function main(): Promise<void> {
   const scale = readScale()
   const orders = Math.max(20, Math.round(FULL_ORDERS * scale))
+  // The tail is the machine's as much as Keygram's: record how busy it was.
+  const loadBefore = loadavg()[0]!
   const fake = await createFakeBotApi({ limits: { enabled: false } })
   const runs: Run[] = []
   try {
@@ -322,6 +324,7 @@ async function main(): Promise<void> {
     two_process_p99_ms: worst(2),
     one_process_p99_ratio_vs_poll: Number(ratio(1).toFixed(3)),
     two_process_p99_ratio_vs_poll: Number(ratio(2).toFixed(3)),
+    load_average_1m: { before: Number(loadBefore.toFixed(2)), after: Number(loadavg()[0]!.toFixed(2)) },
     runs: rows,
   }
   console.log(

@@ -106,14 +106,8 @@ function resolveOutcome(outcome: SettleInput) {
   return { done: [...done], retries: [...retries], dead: [...dead] }
 }
 
-/** Where an enqueue announces its jobs (see `enqueue-channel.ts`): a channel, and the sender's id as payload. */
-export interface EnqueueNotice {
-  channel: string
-  instanceId: string
-}
-
-/** Builds the {@link QueueStore} over the store's database; enqueues that add jobs NOTIFY `notice.channel`. */
-export function createPostgresQueue(db: Database, notice: EnqueueNotice): QueueStore {
+/** Builds the {@link QueueStore} over the store's database. */
+export function createPostgresQueue(db: Database): QueueStore {
   const { jobs, chats, deliveries, jobSequence } = db.tables
   const nextSequence = `nextval('${jobSequence}')`
 
@@ -143,9 +137,7 @@ export function createPostgresQueue(db: Database, notice: EnqueueNotice): QueueS
       WHERE EXISTS (SELECT 1 FROM delivery)
       ORDER BY t.ord
     )
-    -- Sent at commit, only if it adds jobs; the channel is a fixed identifier, the payload our id.
-    SELECT EXISTS (SELECT 1 FROM delivery) AS accepted,
-      (SELECT pg_notify('${notice.channel}', $10) FROM delivery WHERE cardinality($4::text[]) > 0) AS notified`
+    SELECT EXISTS (SELECT 1 FROM delivery) AS accepted`
   const enqueue = statement(enqueueText(false))
   const enqueueAndPurge = statement(enqueueText(true))
   let enqueues = 0
@@ -327,7 +319,6 @@ export function createPostgresQueue(db: Database, notice: EnqueueNotice): QueueS
         input.jobs.map((job) => encodeJobPayload(job)),
         input.jobs.map((job) => storableText(job.summaryLine)),
         input.jobs.map((job) => job.priority === 'low'),
-        notice.instanceId,
       ])
       return rows[0]?.accepted === true ? { accepted: true, jobIds: ids } : { accepted: false, jobIds: [] }
     },

@@ -109,7 +109,7 @@ export function postgresStore(options: PostgresStoreOptions = {}): KeygramStore 
 
   return {
     name: 'postgres',
-    queue: notifyingQueue(createPostgresQueue(db, enqueued), enqueued),
+    queue: notifyingQueue(createPostgresQueue(db), enqueued),
     kv: createPostgresKv(db, clock),
     events: createPostgresEventLog(db),
     guard,

@@ -141,6 +141,27 @@ describe('redis store: enqueue notices', () => {
     expect(await until(() => heard.count > 0, 3_000)).toBe(true)
   }, 30_000)
 
+  it('starts hearing once Redis comes up, when it began listening while Redis was down', async () => {
+    const port = await freePort()
+    const url = `redis://127.0.0.1:${port}`
+    const listener = redisStore({ url, prefix })
+    opened.push(listener)
+    const heard = { count: 0 }
+    listener.queue.onEnqueued!(() => {
+      heard.count++
+    })
+    // Long enough for a SUBSCRIBE queued meanwhile to be dropped by the store's fail-fast options.
+    await sleep(1_500)
+    const server = await startPrivateRedis(port)
+    opened.push({ close: () => stopPrivateRedis(server) })
+    const other = redisStore({ url, prefix })
+    opened.push(other)
+    await sleep(1_000)
+    heard.count = 0
+    await enqueue(other)
+    expect(await until(() => heard.count > 0, 3_000)).toBe(true)
+  }, 30_000)
+
   it('does not hear its own publications twice', async () => {
     const store = redisStore({ url: REDIS_URL, prefix })
     opened.push(store)

@@ -11,7 +11,7 @@ import { createEnqueueSignal, type EnqueueSignal } from '@keygram/core'
 import type { SqliteDatabase } from './database.ts'
 
 /** How often the file is checked for other connections' commits while someone listens, in ms. */
-export const DEFAULT_WAKE_POLL_MS = 10
+export const DEFAULT_WAKE_POLL_MS: number = 10
 
 /** The {@link EnqueueSignal} of one SQLite store instance on `db`. */
 export function createSqliteEnqueueSignal(

@@ -24,7 +24,7 @@ export interface IdleWaitOptions {
 }
 
 /** Default {@link IdleWaitOptions.minWakeGapMs}: small against the 50 ms a lone notification may take. */
-export const DEFAULT_WAKE_GAP_MS = 5
+export const DEFAULT_WAKE_GAP_MS: number = 5
 
 /** The worker's idle wait; see {@link createIdleWait}. */
 export interface IdleWait {

@@ -18,12 +18,18 @@ import { readScale } from './lib/scale.ts'
  * The benches in the order they run: the longest (delivery, about four minutes) is not first; cards (a
  * quarter of an hour: 300 card edits at a group's 20 per minute) is last.
  */
-export const BENCHES = ['ingest', 'delivery', 'format', 'startup', 'stock', 'cards'] as const
+export const BENCHES = ['ingest', 'delivery', 'latency', 'format', 'startup', 'stock', 'cards'] as const
 
 /** The headline numbers of each bench in the summary. */
 const HEADLINES: Record<(typeof BENCHES)[number], readonly string[]> = {
   ingest: ['ratio_vs_node_http', 'rps', 'p99_ms'],
   delivery: ['ratio_vs_minimum', 'http_429', 'throttler_ratio_vs_minimum', 'throttler_http_429'],
+  latency: [
+    'one_process_p99_ms',
+    'two_process_p99_ms',
+    'one_process_p99_ratio_vs_poll',
+    'two_process_p99_ratio_vs_poll',
+  ],
   format: ['per_second', 'json_stringify_per_second', 'ratio_vs_json_stringify'],
   startup: ['ready_ms', 'idle_rss_mb', 'ratio_vs_bare_node'],
   stock: ['accept_ms', 'messages', 'crossings'],

@@ -3,10 +3,11 @@
  *
  * @module
  */
-import type { KeygramStore } from '@keygram/core'
+import { type KeygramStore, notifyingQueue } from '@keygram/core'
 import { Pool } from 'pg'
 import { createPostgresBudgets } from './budgets.ts'
 import { Database } from './database.ts'
+import { createPostgresEnqueueSignal } from './enqueue-channel.ts'
 import { createPostgresEventLog } from './events.ts'
 import { createPostgresGuard } from './guard.ts'
 import { createPostgresKv } from './kv.ts'
@@ -103,11 +104,12 @@ export function postgresStore(options: PostgresStoreOptions = {}): KeygramStore 
     })
   const db = new Database(pool, tables)
   const guard = createPostgresGuard(db, clock)
+  const enqueued = createPostgresEnqueueSignal(pool, tables)
   let closed: Promise<void> | undefined
 
   return {
     name: 'postgres',
-    queue: createPostgresQueue(db),
+    queue: notifyingQueue(createPostgresQueue(db), enqueued),
     kv: createPostgresKv(db, clock),
     events: createPostgresEventLog(db),
     guard,
@@ -135,6 +137,7 @@ export function postgresStore(options: PostgresStoreOptions = {}): KeygramStore 
       closed ??= (async () => {
         db.close()
         guard.close()
+        await enqueued.close()
         if (owned) await pool.end()
       })()
       return closed

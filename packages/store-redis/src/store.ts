@@ -3,9 +3,10 @@
  *
  * @module
  */
-import type { KeygramStore } from '@keygram/core'
+import { type KeygramStore, notifyingQueue } from '@keygram/core'
 import { Redis, type RedisOptions } from 'ioredis'
 import { createRedisBudgets } from './budgets.ts'
+import { createRedisEnqueueSignal } from './enqueue-channel.ts'
 import { RedisEventLog } from './events.ts'
 import { RedisGuard } from './guard.ts'
 import { RedisKeyValueStore } from './kv.ts'
@@ -85,6 +86,7 @@ export function redisStore(options: RedisStoreOptions = {}): KeygramStore {
   const prefix = options.prefix ?? 'keygram:'
   const clock = options.clock ?? Date.now
   const url = options.url
+  const enqueued = createRedisEnqueueSignal(redis, prefix)
   let closed: Promise<void> | undefined
   let lastConnectionError: Error | undefined
   if (owned) {
@@ -97,7 +99,8 @@ export function redisStore(options: RedisStoreOptions = {}): KeygramStore {
     })
   }
 
-  async function closeOwned(): Promise<void> {
+  async function closeConnections(): Promise<void> {
+    await enqueued.close()
     if (!owned) return
     // QUIT waits for pending replies; a connection that is not up has none worth waiting for.
     if (redis.status === 'ready') await redis.quit()
@@ -106,7 +109,7 @@ export function redisStore(options: RedisStoreOptions = {}): KeygramStore {
 
   return {
     name: 'redis',
-    queue: new RedisQueueStore(redis, prefix),
+    queue: notifyingQueue(new RedisQueueStore(redis, prefix), enqueued),
     kv: new RedisKeyValueStore(redis, prefix, clock),
     events: new RedisEventLog(redis, prefix),
     guard: new RedisGuard(redis, prefix, clock),
@@ -132,7 +135,7 @@ export function redisStore(options: RedisStoreOptions = {}): KeygramStore {
       }
     },
     close() {
-      closed ??= closeOwned()
+      closed ??= closeConnections()
       return closed
     },
   }

@@ -3,11 +3,12 @@
  *
  * @module
  */
-import type { KeygramStore } from '@keygram/core'
+import { type KeygramStore, notifyingQueue } from '@keygram/core'
 import { createSqliteBudgets } from './budgets.ts'
 import { DEFAULT_BUSY_TIMEOUT_MS, openDatabase } from './database.ts'
 import type { SqliteDriver, SqliteDriverName } from './driver.ts'
 import { resolveSqliteDriver } from './drivers/index.ts'
+import { createSqliteEnqueueSignal } from './enqueue-channel.ts'
 import { createSqliteEventLog } from './events.ts'
 import { createGroupCommit } from './group-commit.ts'
 import { createSqliteGuard } from './guard.ts'
@@ -30,6 +31,11 @@ export interface SqliteStoreOptions {
    * A named driver that cannot run here throws a `SqliteDriverUnavailableError` saying why.
    */
   driver?: SqliteDriverName | SqliteDriver
+  /**
+   * While a worker listens for enqueues, how often the file is checked for other processes' commits, in
+   * ms (this process's own enqueues wake it at once). Default 10.
+   */
+  wakePollMs?: number
 }
 
 /**
@@ -51,9 +57,10 @@ export function sqliteStore(options: SqliteStoreOptions): KeygramStore {
   const groupCommit = createGroupCommit(db)
   const budgets = createSqliteBudgets(db)
   const probeWrite = createWriteProbe(db, groupCommit, clock)
+  const enqueued = createSqliteEnqueueSignal(db, options.wakePollMs)
   return {
     name: 'sqlite',
-    queue: createSqliteQueue(db, groupCommit),
+    queue: notifyingQueue(createSqliteQueue(db, groupCommit), enqueued),
     kv: createSqliteKv(db, clock),
     events: createSqliteEventLog(db, groupCommit),
     guard,
@@ -61,6 +68,7 @@ export function sqliteStore(options: SqliteStoreOptions): KeygramStore {
     // Readiness means "can take a webhook now": a committed write, so a full disk is not ready.
     ping: probeWrite,
     async close() {
+      await enqueued.close()
       guard.close()
       if (db.open) db.close()
     },

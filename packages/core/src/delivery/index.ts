@@ -31,6 +31,19 @@ export {
   renderWebhookOf,
 } from './deferred-jobs.ts'
 export {
+  createEnqueueSignal,
+  type EnqueueChannel,
+  type EnqueueSignal,
+  notifyingQueue,
+  type OpenEnqueueChannel,
+} from './enqueue-signal.ts'
+export {
+  createIdleWait,
+  DEFAULT_WAKE_GAP_MS,
+  type IdleWait,
+  type IdleWaitOptions,
+} from './idle-wait.ts'
+export {
   decodeJobPayload,
   encodeJobPayload,
   type JobPayload,

@@ -215,6 +215,17 @@ export interface QueueStore {
   /** Puts dead jobs (all when `ids` is omitted) back at the end of their chats' lines, attempts reset. */
   replayDead(options: { ids?: string[]; now: number }): Promise<number>
   stats(now: number): Promise<QueueStats>
+  /**
+   * Calls `listener` soon after jobs were enqueued (or dead letters replayed) through this instance or any
+   * other sharing the store: at once for this instance's own enqueues, through the store's own channel
+   * (Redis pub/sub, PostgreSQL LISTEN/NOTIFY, a short poll of the SQLite file) for other processes'.
+   * Returns a function that stops listening; the store's `close()` stops every listener and frees the channel.
+   *
+   * A hint, never needed for correctness: a notice may be lost (a reconnect) or come without work that is
+   * due (a paced chat), so the worker keeps polling and treats a notice as "claim now". Optional so that
+   * older stores still type-check; the stores in this repository implement it, and the worker wakes on it.
+   */
+  onEnqueued?(listener: () => void): () => void
 }
 
 /** Small durable key-value records with optional TTL (subscriptions, chat migrations, seen keys). */

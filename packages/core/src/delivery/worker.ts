@@ -19,6 +19,7 @@ import {
 import { createClaimKeeper } from './claim-keeper.ts'
 import { type Clock, systemClock } from './clock.ts'
 import { type CoalescedBatch, type CoalesceOptions, coalesceJobs, defaultCoalesce } from './coalesce.ts'
+import { createIdleWait } from './idle-wait.ts'
 import { type ChatPacing, defaultChatPacing, isGroupChat } from './pacing.ts'
 import { createJobRenderer, type JobRenderer } from './render.ts'
 import { chatMigrationKey } from './routes.ts'
@@ -139,8 +140,13 @@ export interface DeliveryWorkerOptions {
    * With a store without `queue.renew`, it must exceed the longest send round.
    */
   leaseMs?: number
-  /** Sleep when nothing was due, in ms. Default 250. */
+  /** Sleep when nothing was due, in ms. Default 100. */
   idleMs?: number
+  /**
+   * Wake from that sleep when the store reports an enqueue (`queue.onEnqueued`), so a lone notification
+   * is claimed in milliseconds rather than at the next poll. Default `true`; the poll stays either way.
+   */
+  wakeOnEnqueue?: boolean
   /** Called for every outcome; exceptions it throws are ignored. */
   onEvent?: (event: DeliveryEvent) => void
   /**
@@ -589,6 +595,11 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
 
   async function run(): Promise<void> {
     let failures = 0
+    const idle = createIdleWait({
+      clock,
+      queue: options.wakeOnEnqueue === false ? null : store.queue,
+      stop: wake.signal,
+    })
     while (!stopping) {
       let claimed = 0
       try {
@@ -607,8 +618,10 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
           : failures > 0
             ? Math.min(idleMs * 2 ** failures, 30_000)
             : idleMs
-      await clock.sleep(waitMs, wake.signal)
+      // A notice of new work shortens only the plain idle wait, never a back-off.
+      await idle.wait(waitMs, pausedUntil <= now && failures === 0)
     }
+    idle.close()
   }
 
   function start(signal?: AbortSignal): void {

@@ -6,6 +6,7 @@
  */
 
 import { createMemoryBudgets } from '../budgets/memory.ts'
+import { createEnqueueSignal, notifyingQueue } from '../delivery/enqueue-signal.ts'
 import type {
   ChatId,
   ClaimedChat,
@@ -468,9 +469,11 @@ export function memoryStore(options: MemoryStoreOptions = {}): KeygramStore {
     },
   }
 
+  // One process, so this instance's own enqueues are all there is to hear.
+  const enqueued = createEnqueueSignal()
   return {
     name: 'memory',
-    queue,
+    queue: notifyingQueue(queue, enqueued),
     kv,
     events,
     guard,
@@ -483,6 +486,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): KeygramStore {
     async close() {
       closed = true
       guard.close()
+      await enqueued.close()
     },
   }
 }

@@ -15,6 +15,7 @@ import {
   readCard,
 } from '@keygram/core'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { describeWakeCases } from './wake-cases.ts'
 
 /** What a {@link StoreFactory} call returns. */
 export interface StoreHandle {
@@ -716,6 +717,8 @@ export function testStore(name: string, factory: StoreFactory, options: StoreSui
         for (const job of movedLow.jobs) expect(job).toMatchObject({ chatId: target, priority: 'low' })
       })
     })
+
+    describeWakeCases({ open })
 
     describe('stats', () => {
       it('counts pending, claimed and dead jobs and the age of the oldest', async () => {

@@ -111,7 +111,7 @@ function mergeWebhook(record: CardRecord, webhook: RenderRequest['webhook'], now
       .slice(-CARD_STEP_LIMIT)
   }
   // KeyCRM may deliver an older change after a newer one: the card never rolls back to it.
-  const at = Math.max(timeOf(webhook.context.updated_at) ?? now, changedAt)
+  const at = Math.max(timeOf(webhook.context.updated_at) ?? changedAt, changedAt)
   if (at >= record.latestAt) {
     record.latest = webhook
     record.latestAt = at

@@ -34,6 +34,21 @@ describe('card records', () => {
     expect(record.latestAt).toBe(at('2026-12-07T10:30:00Z'))
   })
 
+  it('orders by status_changed_at when a webhook has no updated_at, whenever it is processed', () => {
+    const changedOnly = (statusId: number, changedAt: string) => ({
+      event: 'order.change_order_status',
+      context: { id: 5, status_id: statusId, status_changed_at: changedAt },
+    })
+    // Processed long after both changes (as a retry after an outage is): the later change still wins.
+    const processedAt = at('2027-01-01T00:00:00Z')
+    const record = [
+      { webhook: changedOnly(3, '2026-12-07 10:30:00') },
+      { webhook: changedOnly(2, '2026-12-07 10:10:00') },
+    ].reduce<CardRecord | null>((card, change) => applyCardChange(card, change, processedAt), null)!
+    expect(record.latest.context).toMatchObject({ status_id: 3 })
+    expect(record.latestAt).toBe(at('2026-12-07T10:30:00Z'))
+  })
+
   it('a webhook into the status the order was already in adds no step', () => {
     const record = apply(
       { webhook: webhook(1, '2026-12-07 10:00:00') },

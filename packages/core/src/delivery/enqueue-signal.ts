@@ -101,6 +101,14 @@ export function notifyingQueue<T extends QueueStore>(queue: T, signal: EnqueueSi
       const value = Reflect.get(target, property)
       return typeof value === 'function' ? value.bind(target) : value
     },
+    // Assigning an overridden member (a test or wrapper replacing `enqueue` with one that calls the old one)
+    // replaces the override; written through to the queue, the override would call the replacement, which
+    // calls the override again, without end.
+    set(target, property, value) {
+      if (property in own) own[property] = value
+      else Reflect.set(target, property, value)
+      return true
+    },
     has: (target, property) => property in own || Reflect.has(target, property),
     ownKeys: (target) => [...new Set([...Reflect.ownKeys(target), ...Object.keys(own)])],
     getOwnPropertyDescriptor(target, property) {

@@ -220,4 +220,27 @@ describe('notifying queue', () => {
     stop?.()
     await store.close()
   })
+  it('takes an assigned enqueue that calls the one it replaces, and still notifies', async () => {
+    const store = memoryStore()
+    const enqueue = store.queue.enqueue.bind(store.queue)
+    let calls = 0
+    store.queue.enqueue = (input) => {
+      calls++
+      return enqueue(input)
+    }
+    let heard = 0
+    const stop = store.queue.onEnqueued?.(() => {
+      heard++
+    })
+    const result = await store.queue.enqueue({
+      deliveryKey: 'assigned',
+      dedupeTtlMs: 60_000,
+      jobs: [job('1006', 'x')],
+      now: Date.now(),
+    })
+    expect(result.accepted).toBe(true)
+    expect([calls, heard]).toEqual([1, 1])
+    stop?.()
+    await store.close()
+  })
 })

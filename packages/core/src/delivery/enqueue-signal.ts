@@ -95,18 +95,19 @@ export function notifyingQueue<T extends QueueStore>(queue: T, signal: EnqueueSi
   // A proxy rather than a copy: members other changes add to the queue keep working, class-private
   // fields included (methods run on the queue itself). It also lists the overrides as own properties, so
   // a wrapper that spreads it (`{ ...store.queue, enqueue }`) keeps `onEnqueued` and the notifying calls.
-  return new Proxy(queue, {
+  const proxy: T = new Proxy(queue, {
     get(target, property) {
       if (own[property] !== undefined) return own[property]
       const value = Reflect.get(target, property)
       return typeof value === 'function' ? value.bind(target) : value
     },
-    // Assigning an overridden member (a test or wrapper replacing `enqueue` with one that calls the old one)
-    // replaces the override; written through to the queue, the override would call the replacement, which
-    // calls the override again, without end.
-    set(target, property, value) {
-      if (property in own) own[property] = value
-      else Reflect.set(target, property, value)
+    // Assigning an overridden member on the queue itself (a test or wrapper replacing `enqueue` with one
+    // that calls the old one) replaces the override; written through to the queue, the override would call
+    // the replacement, which calls the override again, without end. An assignment on an object that
+    // inherits from the queue (`Object.create(queue)`) lands on that object, as it would without a proxy.
+    set(target, property, value, receiver) {
+      if (receiver !== proxy || !(property in own)) return Reflect.set(target, property, value, receiver)
+      own[property] = value
       return true
     },
     has: (target, property) => property in own || Reflect.has(target, property),
@@ -116,4 +117,5 @@ export function notifyingQueue<T extends QueueStore>(queue: T, signal: EnqueueSi
       return { value: own[property], writable: true, enumerable: true, configurable: true }
     },
   })
+  return proxy
 }

@@ -243,4 +243,14 @@ describe('notifying queue', () => {
     stop?.()
     await store.close()
   })
+  it('leaves the queue alone when an object inheriting from it takes its own settle', async () => {
+    const store = memoryStore()
+    const wrapped = Object.create(store.queue) as KeygramStore['queue']
+    const refuse = () => Promise.reject(new Error('database or disk is full'))
+    wrapped.settle = refuse
+    expect(wrapped.settle).toBe(refuse)
+    expect(store.queue.settle).not.toBe(refuse)
+    expect(await store.queue.settle('1007', 'no-such-claim', { now: Date.now() })).toEqual({ ok: false })
+    await store.close()
+  })
 })

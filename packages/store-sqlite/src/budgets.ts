@@ -20,12 +20,17 @@ import type { SqliteDatabase } from './database.ts'
 
 /** The {@link RateBudgetStore} of a SQLite store, in the table `budget_slots`. */
 export function createSqliteBudgets(db: SqliteDatabase): RateBudgetStore {
-  db.exec(`CREATE TABLE IF NOT EXISTS budget_slots (
+  // In an immediate transaction: a bare statement reads the schema, then upgrades to a write, and when the
+  // other process's migration committed in between SQLite answers "database is locked" at once, without
+  // waiting (two processes opening one new file together: the webhook and bot roles at start).
+  db.transaction(() =>
+    db.exec(`CREATE TABLE IF NOT EXISTS budget_slots (
     budget TEXT NOT NULL,
     slot TEXT NOT NULL,
     expires_at REAL NOT NULL,
     PRIMARY KEY (budget, slot)
-  ) WITHOUT ROWID`)
+  ) WITHOUT ROWID`),
+  ).immediate()
   const statements = {
     dropExpired: db.prepare<[string, number]>(
       'DELETE FROM budget_slots WHERE budget = ? AND expires_at <= ?',

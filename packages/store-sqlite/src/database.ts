@@ -40,7 +40,7 @@ export function openDatabase(
   }
   try {
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`)
-    db.pragma('journal_mode = WAL')
+    enableWal(db, busyTimeoutMs)
     db.pragma('synchronous = FULL')
     db.pragma('foreign_keys = ON')
     migrate(db)
@@ -50,6 +50,26 @@ export function openDatabase(
     // Not a database, or read-only: SQLite finds out at the first statement, not when opening.
     const code = sqliteErrorCode(error)
     throw code === 'SQLITE_NOTADB' || code === 'SQLITE_READONLY' ? new SqliteOpenError(path, error) : error
+  }
+}
+
+/**
+ * Switches the file to WAL. Two processes opening one new file together (the webhook and bot roles at start)
+ * both switch it, and SQLite answers the one that loses "database is locked" at once, without calling the
+ * busy handler; so the switch is retried here, for up to the busy timeout. The wait blocks: the store opens
+ * synchronously, and this happens only at open.
+ */
+function enableWal(db: SqliteDatabase, busyTimeoutMs: number): void {
+  const deadline = Date.now() + busyTimeoutMs
+  const pause = new Int32Array(new SharedArrayBuffer(4))
+  for (;;) {
+    try {
+      db.pragma('journal_mode = WAL')
+      return
+    } catch (error) {
+      if (sqliteErrorCode(error) !== 'SQLITE_BUSY' || Date.now() >= deadline) throw error
+      Atomics.wait(pause, 0, 0, 10)
+    }
   }
 }
 

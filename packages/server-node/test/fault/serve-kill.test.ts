@@ -10,8 +10,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DEFAULT_CLAIM_LEASE_MS } from '@keygram/core'
+import { resolveSqliteDriver } from '@keygram/store-sqlite'
 import { createFakeBotApi, type FakeBotApi } from '@keygram/testing'
-import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it, onTestFailed } from 'vitest'
 import { type KeygramChild, killIfRunning, localServeEnv, startKeygram } from '../helpers/child.ts'
 import { FAULT_CHATS, FAULT_ROUTES, generateWebhooks } from './webhooks.ts'
@@ -114,7 +114,8 @@ async function killDuringBurst(successor: Successor) {
   const sentAtKill = fake.sent.length
 
   // The chats still held under a claim: the victim's wait for its lease to run out.
-  const db = new Database(path, { readonly: true, timeout: 5_000 })
+  // Through the runtime's SQLite driver: better-sqlite3's build cannot load in the Node 24 pass.
+  const db = resolveSqliteDriver(undefined).open(path, { busyTimeoutMs: 5_000 })
   const claimed = db
     .prepare<[number], { chat_id: string }>(
       'SELECT chat_id FROM chats WHERE claim_token IS NOT NULL AND claim_expires_at > ?',

@@ -3,7 +3,7 @@ import { once } from 'node:events'
 import { createRequire } from 'node:module'
 import { createConnection, createServer, type Server, type Socket } from 'node:net'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { createDeliveryWorker, type KeygramStore } from '@keygram/core'
+import type { KeygramStore } from '@keygram/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { enqueueChannelName } from '../src/enqueue-channel.ts'
 import { postgresStore } from '../src/index.ts'
@@ -151,35 +151,6 @@ describe('postgres store: enqueue notices', () => {
     await store.queue.enqueue(input)
     await sleep(300)
     expect(heard).toEqual({ own: 1, other: 1 })
-  })
-
-  it('wakes a worker in one instance for a job enqueued through another, long before its poll', async () => {
-    fixture = postgresFixture()
-    const worker = fixture.open()
-    const webhook = fixture.open()
-    const sentAt: number[] = []
-    const delivery = createDeliveryWorker({
-      store: worker,
-      // A poll this long makes the assertion below fail unless the notice wakes the worker.
-      idleMs: 10_000,
-      transport: {
-        async sendMessage() {
-          sentAt.push(Date.now())
-          return { ok: true, messageId: sentAt.length }
-        },
-      },
-    })
-    delivery.start()
-    try {
-      await sleep(300) // the first (empty) claim is over and the listening connection is up
-      const enqueuedAt = Date.now()
-      await enqueue(webhook)
-      await until(() => sentAt.length > 0, 3_000)
-      expect(sentAt).toHaveLength(1)
-      expect(sentAt[0]! - enqueuedAt).toBeLessThan(1_000)
-    } finally {
-      await delivery.stop()
-    }
   })
 
   it('lets the process exit once the store is closed', async () => {

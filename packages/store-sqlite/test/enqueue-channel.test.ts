@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { createDeliveryWorker, type KeygramStore } from '@keygram/core'
+import type { KeygramStore } from '@keygram/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { storeFixture } from './helpers.ts'
 
@@ -28,12 +28,6 @@ function enqueue(store: KeygramStore) {
   })
 }
 
-async function until(condition: () => boolean, withinMs: number): Promise<boolean> {
-  const deadline = Date.now() + withinMs
-  while (!condition() && Date.now() < deadline) await sleep(10)
-  return condition()
-}
-
 describe('sqlite store: enqueue notices', () => {
   it("hears another connection's enqueue within a few poll intervals, and not its own writes twice", async () => {
     const listener = fixture.open()
@@ -50,34 +44,6 @@ describe('sqlite store: enqueue notices', () => {
     await enqueue(other)
     await sleep(100)
     expect(heard.count).toBe(2)
-  })
-
-  it('wakes a worker in one instance for a job enqueued through another, long before its poll', async () => {
-    const worker = fixture.open()
-    const webhook = fixture.open()
-    const sentAt: number[] = []
-    const delivery = createDeliveryWorker({
-      store: worker,
-      // A poll this long makes the assertion below fail unless the notice wakes the worker.
-      idleMs: 10_000,
-      transport: {
-        async sendMessage() {
-          sentAt.push(Date.now())
-          return { ok: true, messageId: sentAt.length }
-        },
-      },
-    })
-    delivery.start()
-    try {
-      await sleep(300) // the first (empty) claim is over and the listening connection is up
-      const enqueuedAt = Date.now()
-      await enqueue(webhook)
-      await until(() => sentAt.length > 0, 3_000)
-      expect(sentAt).toHaveLength(1)
-      expect(sentAt[0]! - enqueuedAt).toBeLessThan(1_000)
-    } finally {
-      await delivery.stop()
-    }
   })
 
   it('lets the process exit once the store is closed', async () => {

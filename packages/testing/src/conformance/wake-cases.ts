@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { KeygramStore, NewJob } from '@keygram/core'
+import { createDeliveryWorker, type KeygramStore, type NewJob } from '@keygram/core'
 import { describe, expect, it } from 'vitest'
 
 /** What the cases need from the suite: a way to open another instance on the backend (closed after the test). */
@@ -69,6 +69,42 @@ export function describeWakeCases({ open }: WakeCaseContext): void {
       await enqueue(other)
       expect(await heardWithin(heard, HEARD_WITHIN_MS)).toBe(true)
       stop()
+    })
+
+    it('wakes a worker in one instance for a job enqueued through another, long before its poll', async () => {
+      const worker = await open()
+      const webhook = await open()
+      const chatId = `-100${Math.floor(Math.random() * 1e12)}`
+      // The backend may hold other cases' jobs: only this chat's message is timed.
+      const sentAt: number[] = []
+      const delivery = createDeliveryWorker({
+        store: worker,
+        // A poll this long makes the assertion below fail unless the notice wakes the worker.
+        idleMs: 10_000,
+        transport: {
+          async sendMessage(target) {
+            if (target.chatId === chatId) sentAt.push(Date.now())
+            return { ok: true, messageId: 1 }
+          },
+        },
+      })
+      delivery.start()
+      try {
+        await sleep(300) // the first claims are over and the listening connection is up
+        const enqueuedAt = Date.now()
+        await webhook.queue.enqueue({
+          deliveryKey: `conformance:wake:${crypto.randomUUID()}`,
+          dedupeTtlMs: 60_000,
+          jobs: [{ ...job(), chatId }],
+          now: Date.now(),
+        })
+        const deadline = Date.now() + 3_000
+        while (sentAt.length === 0 && Date.now() < deadline) await sleep(5)
+        expect(sentAt).toHaveLength(1)
+        expect(sentAt[0]! - enqueuedAt).toBeLessThan(1_000)
+      } finally {
+        await delivery.stop()
+      }
     })
 
     it('hears nothing after it stopped listening', async () => {
